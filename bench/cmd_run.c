@@ -1,0 +1,425 @@
+/* `ipcbench run`: read the campaign, check it, register one Google Benchmark
+ * per (mode, size, transport), run them, then derive results.csv, plots and
+ * report.md from results.json and move the results directory into place. */
+#include <errno.h>
+#include <limits.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "campaign.h"
+#include "cli.h"
+#include "dirs.h"
+#include "envinfo.h"
+#include "gbench.h"
+#include "peer.h"
+#include "report.h"
+#include "resultset.h"
+#include "runner.h"
+
+static const char run_usage[] =
+    "usage: ipcbench run [options] [--benchmark_* ...]\n"
+    "  --campaign NAME|FILE   bench/campaigns/NAME.ini or an INI file (default: default)\n"
+    "  --transport a,b        transports (see 'ipcbench list')\n"
+    "  --size s1,s2           thumb vga 720p 1080p 4k 8k, or bytes: 64 4K 1M 64M\n"
+    "  --image FILE.png       also send a real picture (RGBA8888)\n"
+    "  --mode m1,m2           latency, throughput, paced\n"
+    "  --fps N                paced mode frame rate (default 60)\n"
+    "  --paced-frames N       frames per paced run (default 60)\n"
+    "  --window N             throughput mode: frames in flight (default 8)\n"
+    "  --repetitions N        runs per benchmark (default 3)\n"
+    "  --min-time S           measured seconds per run (default 0.2)\n"
+    "  --warmup N             warm-up frames per run (default: automatic)\n"
+    "  --verify all|sample|none  payload checksums: every frame, 1 in 16, none\n"
+    "  --timeout-ms N         bound on every wait (default 10000)\n"
+    "  --pin D[,P]            pin the driver to CPU D and the peer to CPU P\n"
+    "  --out DIR              results root (default: results)\n"
+    "  --name NAME            campaign name used in the results directory\n"
+    "  --fault KIND@SEQ       test only: corrupt@N flips a payload byte of frame N in flight,\n"
+    "                         peer-exit@N kills the peer on frame N, peer-hang@N stalls it\n"
+    "  --benchmark_*          passed to Google Benchmark (e.g. --benchmark_filter=unix)\n";
+
+typedef struct run_opts {
+    ipcb_campaign c;
+    const char   *out;
+    char          fault[64];
+    int           gb_argc;
+    char         *gb_argv[64];
+} run_opts;
+
+static int find_campaign(const char *name, char *path, size_t len)
+{
+    if (strchr(name, '/') || strstr(name, ".ini")) {
+        snprintf(path, len, "%s", name);
+        return 0;
+    }
+    char home[4096];
+    cli_home(home, sizeof home);
+    snprintf(path, len, "%s/bench/campaigns/%s.ini", home, name);
+    return access(path, R_OK) == 0 ? 0 : -1;
+}
+
+/* Maps each run flag to its campaign setting. */
+static const struct { const char *flag, *key; } run_flags[] = {
+    { "--transport", "transports" }, { "--size", "sizes" },      { "--mode", "modes" },
+    { "--fps", "fps" },              { "--repetitions", "repetitions" },
+    { "--min-time", "min_time" },    { "--verify", "verify" },   { "--pin", "pin" },
+    { "--image", "image" },          { "--window", "window" },   { "--warmup", "warmup" },
+    { "--timeout-ms", "timeout_ms" }, { "--paced-frames", "paced_frames" }, { "--name", "name" },
+};
+
+static int load_campaign(int argc, char **argv, ipcb_campaign *c)
+{
+    const char *name = "default";
+    for (int i = 1; i < argc; i++) {
+        const char *v;
+        int r = cli_option(argc, argv, &i, "--campaign", &v);
+        if (r < 0)
+            return cli_usage_error("--campaign needs a value");
+        if (r > 0)
+            name = v;
+    }
+    char path[4200], err[600];
+    ipcb_campaign_defaults(c);
+    if (find_campaign(name, path, sizeof path) != 0)
+        return cli_usage_error("no campaign '%s' (looked for %s)", name, path);
+    if (ipcb_campaign_load(c, path, err, sizeof err) != 0)
+        return cli_usage_error("campaign %s", err);
+    return 0;
+}
+
+static int parse_run_args(int argc, char **argv, run_opts *o)
+{
+    int rc = load_campaign(argc, argv, &o->c);
+    if (rc != 0)
+        return rc;
+    o->out = "results";
+    o->gb_argv[o->gb_argc++] = argv[0];
+    for (int i = 1; i < argc; i++) {
+        const char *v = NULL;
+        char err[600];
+        int matched = 0;
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            fputs(run_usage, stdout);
+            return -1;
+        }
+        if (strncmp(argv[i], "--benchmark_", 12) == 0) {
+            if (strncmp(argv[i], "--benchmark_out", 15) == 0)
+                return cli_usage_error("use --out instead of %s (results.json is written by ipcbench)", argv[i]);
+            if (o->gb_argc == 60)
+                return cli_usage_error("too many --benchmark_ flags");
+            o->gb_argv[o->gb_argc++] = argv[i];
+            continue;
+        }
+        for (size_t f = 0; f < sizeof run_flags / sizeof run_flags[0] && !matched; f++) {
+            int r = cli_option(argc, argv, &i, run_flags[f].flag, &v);
+            if (r < 0)
+                return cli_usage_error("%s needs a value", run_flags[f].flag);
+            if (r > 0) {
+                matched = 1;
+                if (ipcb_campaign_set(&o->c, run_flags[f].key, v, err, sizeof err) != 0)
+                    return cli_usage_error("%s: %s", run_flags[f].flag, err);
+            }
+        }
+        if (matched)
+            continue;
+        if (cli_option(argc, argv, &i, "--campaign", &v) == 1)
+            continue;
+        if (cli_option(argc, argv, &i, "--out", &v) == 1) {
+            o->out = v;
+            continue;
+        }
+        if (cli_option(argc, argv, &i, "--fault", &v) == 1) {
+            snprintf(o->fault, sizeof o->fault, "%s", v);
+            continue;
+        }
+        return cli_usage_error("run: unknown option '%s' (see 'ipcbench run --help')", argv[i]);
+    }
+    return 0;
+}
+
+static int parse_fault(const char *text, ipcb_run_cfg *cfg)
+{
+    cfg->fault_corrupt_seq = cfg->fault_peer_exit_seq = cfg->fault_peer_hang_seq = IPCB_NO_SEQ;
+    if (!text[0])
+        return 0;
+    const char *at = strchr(text, '@');
+    char *end;
+    unsigned long long seq = at ? strtoull(at + 1, &end, 10) : 0;
+    if (!at || end == at + 1 || *end)
+        return -1;
+    size_t kind = (size_t)(at - text);
+    if (kind == 7 && strncmp(text, "corrupt", kind) == 0)
+        cfg->fault_corrupt_seq = seq;
+    else if (kind == 9 && strncmp(text, "peer-exit", kind) == 0)
+        cfg->fault_peer_exit_seq = seq;
+    else if (kind == 9 && strncmp(text, "peer-hang", kind) == 0)
+        cfg->fault_peer_hang_seq = seq;
+    else
+        return -1;
+    return 0;
+}
+
+/* ---- progress line --------------------------------------------------- */
+
+static struct timespec campaign_start;
+
+static double elapsed_s(void)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)(now.tv_sec - campaign_start.tv_sec) + (double)(now.tv_nsec - campaign_start.tv_nsec) * 1e-9;
+}
+
+static void show_progress(const char *name, int index, int total, void *arg)
+{
+    (void)arg;
+    double done = elapsed_s();
+    char eta[32] = "?";
+    if (index > 0)
+        snprintf(eta, sizeof eta, "%.0fs", done / index * (total - index));
+    fprintf(stderr, "\r\033[K[%d/%d] %s  elapsed %.0fs  ETA %s", index + 1, total, name, done, eta);
+}
+
+static void clear_progress(void *arg)
+{
+    (void)arg;
+    fputs("\r\033[K", stderr);
+}
+
+/* ---- context --------------------------------------------------------- */
+
+static void add_fact(const char *key, const char *value, void *arg)
+{
+    (void)arg;
+    gb_add_context(key, value);
+}
+
+static void add_campaign_facts(const ipcb_campaign *c, int argc, char **argv)
+{
+    char buf[2048];
+    gb_add_context("campaign", c->name);
+    gb_add_context("verify", ipcb_verify_name(c->verify));
+    snprintf(buf, sizeof buf, "%g", c->fps);
+    gb_add_context("fps", buf);
+    snprintf(buf, sizeof buf, "%d", c->window);
+    gb_add_context("window", buf);
+    gb_add_context("pin", c->pin[0] ? c->pin : "none");
+    snprintf(buf, sizeof buf, "%d", c->repetitions);
+    gb_add_context("repetitions", buf);
+    snprintf(buf, sizeof buf, "%g", c->min_time);
+    gb_add_context("min_time_s", buf);
+    snprintf(buf, sizeof buf, "%d", c->paced_frames);
+    gb_add_context("paced_frames", buf);
+    snprintf(buf, sizeof buf, "%d", c->timeout_ms);
+    gb_add_context("timeout_ms", buf);
+    size_t used = 0;
+    buf[0] = '\0';
+    for (int i = 0; i < argc && used < sizeof buf; i++)
+        used += (size_t)snprintf(buf + used, sizeof buf - used, "%s%s", i ? " " : "ipcbench ", argv[i]);
+    gb_add_context("command", buf);
+    ipcb_envinfo_collect(add_fact, NULL);
+}
+
+/* ---- the run --------------------------------------------------------- */
+
+typedef struct campaign_state {
+    ipcb_pool       pools[IPCB_MAX_LIST + 1];
+    size_t          npools;
+    ipcb_infra_slot infra[IPCB_MAX_LIST];
+    ipcb_bench     *benches;
+    size_t          nbenches;
+    ipcb_run_cfg    cfg;
+    char            rundir[IPCB_PATH_MAX];
+    char            hist_dir[IPCB_PATH_MAX + 16];
+    char            exe[IPCB_PATH_MAX];
+} campaign_state;
+
+static int make_pools(campaign_state *cs, const ipcb_campaign *c)
+{
+    char err[512];
+    for (size_t i = 0; i < c->nsizes; i++)
+        if (ipcb_pool_create(&cs->pools[cs->npools++], &c->sizes[i], err, sizeof err) != 0)
+            return cli_usage_error("size %s: %s", c->sizes[i].label, err);
+    if (c->image[0]) {
+        ipcb_size s;
+        if (ipcb_pool_create_png(&cs->pools[cs->npools++], c->image, &s, err, sizeof err) != 0)
+            return cli_usage_error("%s", err);
+    }
+    return 0;
+}
+
+static int register_benchmarks(campaign_state *cs, const ipcb_campaign *c)
+{
+    cs->nbenches = c->nmodes * cs->npools * c->ntransports;
+    cs->benches = calloc(cs->nbenches, sizeof *cs->benches);
+    if (!cs->benches)
+        return cli_usage_error("out of memory");
+    for (size_t t = 0; t < c->ntransports; t++)
+        cs->infra[t].t = ipcb_transport_find(c->transports[t]);
+    size_t k = 0;
+    for (size_t m = 0; m < c->nmodes; m++)
+        for (size_t p = 0; p < cs->npools; p++)
+            for (size_t t = 0; t < c->ntransports; t++, k++) {
+                ipcb_bench *b = &cs->benches[k];
+                b->t = cs->infra[t].t;
+                b->mode = c->modes[m];
+                b->pool = &cs->pools[p];
+                b->cfg = &cs->cfg;
+                b->infra = &cs->infra[t];
+                b->index = (int)k;
+                b->total = (int)cs->nbenches;
+                snprintf(b->name, sizeof b->name, "%s/%s/%s", b->t->name, ipcb_mode_name(b->mode),
+                         b->pool->size.label);
+                gb_bench *g = gb_register(b->name, ipcb_bench_run, b);
+                gb_use_manual_time(g);
+                gb_time_unit(g, GB_US);
+                gb_repetitions(g, c->repetitions);
+                if (b->mode == IPCB_MODE_PACED)
+                    gb_iterations(g, c->paced_frames);
+                else
+                    gb_min_time(g, c->min_time);
+            }
+    return 0;
+}
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    ipcb_interrupted = 1;
+}
+
+static void install_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal; /* no SA_RESTART: waits return early and fail "interrupted" */
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+}
+
+static int pin_driver(int cpu)
+{
+    if (cpu < 0)
+        return 0;
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    return sched_setaffinity(0, sizeof set, &set);
+}
+
+/* results.json -> results.csv, plots, report.md. Returns 1 if a benchmark failed. */
+static int finish_outputs(const char *dir, int *failed)
+{
+    char path[IPCB_PATH_MAX + 32], err[512], home[IPCB_PATH_MAX], scripts[IPCB_PATH_MAX + 16];
+    ipcb_resultset rs;
+    if (ipcb_resultset_load(&rs, dir, err, sizeof err) != 0) {
+        fprintf(stderr, "ipcbench: results: %s\n", err);
+        return -1;
+    }
+    for (size_t i = 0; i < rs.nresults; i++)
+        *failed |= rs.results[i].failed;
+    snprintf(path, sizeof path, "%s/results.csv", dir);
+    if (ipcb_csv_write(&rs, path, err, sizeof err) != 0)
+        fprintf(stderr, "ipcbench: %s\n", err);
+    ipcb_resultset_free(&rs);
+    cli_home(home, sizeof home);
+    snprintf(scripts, sizeof scripts, "%s/scripts", home);
+    if (ipcb_plots_render(dir, scripts, err, sizeof err) != 0)
+        fprintf(stderr, "ipcbench: plots: %s\n", err);
+    if (ipcb_report_write(dir, err, sizeof err) != 0)
+        fprintf(stderr, "ipcbench: report: %s\n", err);
+    return 0;
+}
+
+static int run_campaign(run_opts *o, campaign_state *cs, ipcb_outdir *out, int argc, char **argv)
+{
+    char err[600], json_flag[IPCB_PATH_MAX + 32];
+    const ipcb_campaign *c = &o->c;
+    cli_self(cs->exe, sizeof cs->exe);
+    if (ipcb_rundir_create(cs->rundir, sizeof cs->rundir, err, sizeof err) != 0)
+        return cli_usage_error("%s", err);
+    snprintf(cs->hist_dir, sizeof cs->hist_dir, "%s/histograms", out->tmp);
+    cs->cfg = (ipcb_run_cfg){
+        .exe = cs->exe, .rundir = cs->rundir, .hist_dir = cs->hist_dir, .verify = c->verify,
+        .fps = c->fps, .window = c->window, .warmup = c->warmup, .timeout_ms = c->timeout_ms,
+        .progress = isatty(2) ? show_progress : NULL,
+    };
+    parse_fault(o->fault, &cs->cfg);
+    ipcb_campaign_pins(c, &cs->cfg.driver_cpu, &cs->cfg.peer_cpu, err, sizeof err);
+    if (pin_driver(cs->cfg.driver_cpu) != 0)
+        return cli_usage_error("--pin %s: cannot pin to CPU %d: %s", c->pin, cs->cfg.driver_cpu, strerror(errno));
+
+    snprintf(json_flag, sizeof json_flag, "--benchmark_out=%s/results.json", out->tmp);
+    char *gb_args[70] = { o->gb_argv[0], json_flag, "--benchmark_out_format=json" };
+    int gb_argc = 3;
+    for (int i = 1; i < o->gb_argc; i++)
+        gb_args[gb_argc++] = o->gb_argv[i];
+    gb_args[gb_argc] = NULL;
+    if (gb_initialize(&gb_argc, gb_args) != 0)
+        return IPCB_EXIT_USAGE;
+    add_campaign_facts(c, argc, argv);
+    if (make_pools(cs, c) != 0 || register_benchmarks(cs, c) != 0)
+        return IPCB_EXIT_USAGE;
+    for (size_t i = 0; i < cs->npools; i++)
+        if (cs->pools[i].size.bytes > cs->cfg.max_payload)
+            cs->cfg.max_payload = cs->pools[i].size.bytes;
+
+    install_signals();
+    clock_gettime(CLOCK_MONOTONIC, &campaign_start);
+    gb_run(isatty(2) ? clear_progress : NULL, NULL);
+    ipcb_runner_flush();
+    gb_shutdown();
+    return 0;
+}
+
+static void release(campaign_state *cs, size_t ntransports)
+{
+    ipcb_infra_stop_all(cs->infra, ntransports);
+    for (size_t i = 0; i < cs->npools; i++)
+        ipcb_pool_destroy(&cs->pools[i]);
+    free(cs->benches);
+    ipcb_remove_tree(cs->rundir);
+}
+
+int cmd_run(int argc, char **argv)
+{
+    static run_opts o;
+    static campaign_state cs;
+    static ipcb_outdir out;
+    char err[600];
+    ipcb_run_cfg probe;
+
+    int rc = parse_run_args(argc, argv, &o);
+    if (rc != 0)
+        return rc < 0 ? 0 : rc;
+    if (ipcb_campaign_validate(&o.c, err, sizeof err) != 0)
+        return cli_usage_error("%s", err);
+    if (parse_fault(o.fault, &probe) != 0)
+        return cli_usage_error("--fault must be corrupt@N, peer-exit@N or peer-hang@N, not '%s'", o.fault);
+    if (ipcb_outdir_begin(&out, o.out, o.c.name, err, sizeof err) != 0)
+        return cli_usage_error("%s", err);
+
+    rc = run_campaign(&o, &cs, &out, argc - 1, argv + 1);
+    release(&cs, o.c.ntransports);
+    if (rc != 0) {
+        ipcb_outdir_discard(&out);
+        return rc;
+    }
+    int failed = 0;
+    if (finish_outputs(out.tmp, &failed) != 0)
+        failed = 1;
+    if (ipcb_outdir_commit(&out, err, sizeof err) != 0) {
+        fprintf(stderr, "ipcbench: %s (results left in %s)\n", err, out.tmp);
+        return IPCB_EXIT_FAILED;
+    }
+    printf("\nresults: %s\nreport:  %s/report.md\n", out.final, out.final);
+    if (failed)
+        fprintf(stderr, "ipcbench: some benchmarks failed (see the report's Failures section)\n");
+    return failed ? IPCB_EXIT_FAILED : IPCB_EXIT_OK;
+}

@@ -1,0 +1,157 @@
+/* ipcbench: the command line. `list` shows the transports, `run` runs a
+ * campaign, `report` rebuilds plots and report.md for a results directory,
+ * and `peer` is the receiving process that `run` spawns. */
+#include <libgen.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "report.h"
+#include "transport.h"
+
+static const char usage[] =
+    "usage: ipcbench <command> [options]\n"
+    "\n"
+    "commands:\n"
+    "  list                 transports, whether they are available here, max frame, copies, caps\n"
+    "  run [options]        run a campaign; results go to results/<UTC stamp>-<campaign>/\n"
+    "  report DIR           render plots and write DIR/report.md from DIR/results.json\n"
+    "  help [COMMAND]       this text, or a command's options (also: COMMAND --help)\n"
+    "\n"
+    "Exit status: 0 all benchmarks passed, 1 a benchmark failed, 2 bad input.\n";
+
+int cli_option(int argc, char **argv, int *i, const char *name, const char **value)
+{
+    size_t n = strlen(name);
+    const char *arg = argv[*i];
+    if (strncmp(arg, name, n) != 0)
+        return 0;
+    if (arg[n] == '=') {
+        *value = arg + n + 1;
+        return 1;
+    }
+    if (arg[n] != '\0')
+        return 0;
+    if (*i + 1 >= argc)
+        return -1;
+    *value = argv[++*i];
+    return 1;
+}
+
+int cli_usage_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("ipcbench: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    return IPCB_EXIT_USAGE;
+}
+
+void cli_self(char *out, size_t len)
+{
+    ssize_t n = readlink("/proc/self/exe", out, len - 1);
+    out[n > 0 ? n : 0] = '\0';
+}
+
+void cli_home(char *out, size_t len)
+{
+    char self[4096], probe[4200];
+    cli_self(self, sizeof self);
+    /* build/ipcbench -> the source tree above build/ */
+    snprintf(out, len, "%s/..", dirname(self));
+    snprintf(probe, sizeof probe, "%s/bench/campaigns", out);
+    if (access(probe, R_OK) != 0)
+        snprintf(out, len, ".");
+}
+
+static void caps_text(unsigned caps, char *out, size_t len)
+{
+    snprintf(out, len, "%s%s%s", caps & IPCB_CAP_IN_PROCESS ? "in-process " : "",
+             caps & IPCB_CAP_ZERO_COPY ? "zero-copy " : "", caps & IPCB_CAP_FANOUT ? "fanout " : "");
+    if (!out[0])
+        snprintf(out, len, "-");
+}
+
+static int cmd_list(int argc, char **argv)
+{
+    if (argc > 1)
+        return strcmp(argv[1], "--help") == 0 ? (puts("usage: ipcbench list"), 0)
+                                              : cli_usage_error("list takes no arguments");
+    size_t n;
+    const ipcb_transport *const *all = ipcb_transport_all(&n);
+    printf("%-10s %-28s %-10s %-6s %-22s %s\n", "TRANSPORT", "AVAILABLE", "MAX FRAME", "COPIES",
+           "CAPS", "SUMMARY");
+    for (size_t i = 0; i < n; i++) {
+        const ipcb_transport *t = all[i];
+        char why[200] = "yes", max[32] = "unlimited", caps[64];
+        if (t->available && t->available(why, sizeof why) != 0) {
+            char reason[220];
+            snprintf(reason, sizeof reason, "no: %s", why);
+            snprintf(why, sizeof why, "%s", reason);
+        }
+        if (t->max_frame)
+            snprintf(max, sizeof max, "%zu", t->max_frame);
+        caps_text(t->caps, caps, sizeof caps);
+        printf("%-10s %-28s %-10s %-6u %-22s %s\n", t->name, why, max, t->copies, caps, t->summary);
+    }
+    printf("\nmodes: latency, throughput, paced (every transport)\n");
+    return 0;
+}
+
+static int cmd_report(int argc, char **argv)
+{
+    if (argc != 2 || strcmp(argv[1], "--help") == 0) {
+        fputs("usage: ipcbench report DIR\n"
+              "  renders DIR/plots/*.svg,*.png with gnuplot and writes DIR/report.md\n",
+              argc == 2 ? stdout : stderr);
+        return argc == 2 ? 0 : IPCB_EXIT_USAGE;
+    }
+    char home[4096], scripts[4200], err[512];
+    cli_home(home, sizeof home);
+    snprintf(scripts, sizeof scripts, "%s/scripts", home);
+    if (ipcb_report_write(argv[1], err, sizeof err) != 0)
+        return cli_usage_error("report: %s", err);
+    if (ipcb_plots_render(argv[1], scripts, err, sizeof err) != 0)
+        fprintf(stderr, "ipcbench: plots: %s\n", err);
+    /* Write again so the report embeds the plots just rendered. */
+    if (ipcb_report_write(argv[1], err, sizeof err) != 0)
+        return cli_usage_error("report: %s", err);
+    printf("%s/report.md\n", argv[1]);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fputs(usage, stderr);
+        return IPCB_EXIT_USAGE;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "list") == 0)
+        return cmd_list(argc - 1, argv + 1);
+    if (strcmp(cmd, "run") == 0)
+        return cmd_run(argc - 1, argv + 1);
+    if (strcmp(cmd, "report") == 0)
+        return cmd_report(argc - 1, argv + 1);
+    if (strcmp(cmd, "peer") == 0)
+        return cmd_peer(argc - 1, argv + 1);
+    if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
+        if (argc > 2) {
+            char *sub[] = { argv[2], "--help", NULL };
+            if (strcmp(argv[2], "run") == 0)
+                return cmd_run(2, sub);
+            if (strcmp(argv[2], "list") == 0)
+                return cmd_list(2, sub);
+            if (strcmp(argv[2], "report") == 0)
+                return cmd_report(2, sub);
+        }
+        fputs(usage, stdout);
+        return 0;
+    }
+    fputs(usage, stderr);
+    return cli_usage_error("unknown command '%s'", cmd);
+}

@@ -1,0 +1,253 @@
+/* Campaign settings: defaults, INI loading through inih, one setter shared by
+ * the INI reader and the CLI, and validation with one clear line per problem. */
+#include "campaign.h"
+
+#include <errno.h>
+#include <ini.h>
+#include <limits.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "peer.h"
+
+void ipcb_campaign_defaults(ipcb_campaign *c)
+{
+    memset(c, 0, sizeof *c);
+    snprintf(c->name, sizeof c->name, "adhoc");
+    c->repetitions = 3;
+    c->min_time = 0.2;
+    c->paced_frames = 60;
+    c->fps = 60;
+    c->window = 8;
+    c->verify = IPCB_VERIFY_SAMPLE;
+    c->timeout_ms = 10000;
+}
+
+/* Calls one(item) for each comma-separated item of list (spaces trimmed). */
+static int for_each_item(const char *list, int (*one)(ipcb_campaign *, const char *, char *, size_t),
+                         ipcb_campaign *c, char *err, size_t errlen)
+{
+    char buf[1024];
+    snprintf(buf, sizeof buf, "%s", list);
+    char *save = NULL;
+    int count = 0;
+    for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        while (*tok == ' ' || *tok == '\t')
+            tok++;
+        char *end = tok + strlen(tok);
+        while (end > tok && (end[-1] == ' ' || end[-1] == '\t'))
+            *--end = '\0';
+        if (*tok == '\0')
+            continue;
+        if (one(c, tok, err, errlen) != 0)
+            return -1;
+        count++;
+    }
+    if (count == 0) {
+        snprintf(err, errlen, "empty list");
+        return -1;
+    }
+    return 0;
+}
+
+static int add_transport(ipcb_campaign *c, const char *name, char *err, size_t errlen)
+{
+    if (!ipcb_transport_find(name)) {
+        snprintf(err, errlen, "unknown transport '%s' (see 'ipcbench list')", name);
+        return -1;
+    }
+    if (c->ntransports == IPCB_MAX_LIST) {
+        snprintf(err, errlen, "too many transports (at most %d)", IPCB_MAX_LIST);
+        return -1;
+    }
+    snprintf(c->transports[c->ntransports++], sizeof c->transports[0], "%s", name);
+    return 0;
+}
+
+static int add_mode(ipcb_campaign *c, const char *name, char *err, size_t errlen)
+{
+    ipcb_mode m;
+    if (ipcb_mode_parse(name, &m) != 0) {
+        snprintf(err, errlen, "unknown mode '%s' (latency, throughput or paced)", name);
+        return -1;
+    }
+    for (size_t i = 0; i < c->nmodes; i++)
+        if (c->modes[i] == m)
+            return 0;
+    c->modes[c->nmodes++] = m;
+    return 0;
+}
+
+static int add_size(ipcb_campaign *c, const char *text, char *err, size_t errlen)
+{
+    if (c->nsizes == IPCB_MAX_LIST) {
+        snprintf(err, errlen, "too many sizes (at most %d)", IPCB_MAX_LIST);
+        return -1;
+    }
+    return ipcb_size_parse(&c->sizes[c->nsizes++], text, err, errlen) == 0 ? 0 : (c->nsizes--, -1);
+}
+
+static int parse_int(const char *key, const char *v, long lo, long hi, int *out, char *err, size_t errlen)
+{
+    char *end;
+    errno = 0;
+    long n = strtol(v, &end, 10);
+    if (errno || end == v || *end || n < lo || n > hi) {
+        snprintf(err, errlen, "%s must be a whole number from %ld to %ld, not '%s'", key, lo, hi, v);
+        return -1;
+    }
+    *out = (int)n;
+    return 0;
+}
+
+static int parse_double(const char *key, const char *v, double lo, double hi, double *out,
+                        char *err, size_t errlen)
+{
+    char *end;
+    errno = 0;
+    double d = strtod(v, &end);
+    if (errno || end == v || *end || !(d >= lo && d <= hi)) {
+        snprintf(err, errlen, "%s must be a number from %g to %g, not '%s'", key, lo, hi, v);
+        return -1;
+    }
+    *out = d;
+    return 0;
+}
+
+int ipcb_campaign_set(ipcb_campaign *c, const char *key, const char *v, char *err, size_t errlen)
+{
+    if (strcmp(key, "name") == 0) {
+        for (const char *p = v; *p; p++)
+            if (!(*p == '-' || *p == '_' || (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+                  (*p >= '0' && *p <= '9'))) {
+                snprintf(err, errlen, "campaign name '%s' may hold only letters, digits, '-' and '_'", v);
+                return -1;
+            }
+        if (!*v || strlen(v) >= sizeof c->name) {
+            snprintf(err, errlen, "campaign name must be 1 to %zu characters", sizeof c->name - 1);
+            return -1;
+        }
+        snprintf(c->name, sizeof c->name, "%s", v);
+        return 0;
+    }
+    if (strcmp(key, "transports") == 0) {
+        c->ntransports = 0;
+        return for_each_item(v, add_transport, c, err, errlen);
+    }
+    if (strcmp(key, "modes") == 0) {
+        c->nmodes = 0;
+        return for_each_item(v, add_mode, c, err, errlen);
+    }
+    if (strcmp(key, "sizes") == 0) {
+        c->nsizes = 0;
+        return for_each_item(v, add_size, c, err, errlen);
+    }
+    if (strcmp(key, "image") == 0) {
+        snprintf(c->image, sizeof c->image, "%s", v);
+        return 0;
+    }
+    if (strcmp(key, "verify") == 0) {
+        if (ipcb_verify_parse(v, &c->verify) == 0)
+            return 0;
+        snprintf(err, errlen, "verify must be all, sample or none, not '%s'", v);
+        return -1;
+    }
+    if (strcmp(key, "pin") == 0) {
+        snprintf(c->pin, sizeof c->pin, "%s", v);
+        int d, p;
+        return ipcb_campaign_pins(c, &d, &p, err, errlen);
+    }
+    if (strcmp(key, "repetitions") == 0)
+        return parse_int(key, v, 1, 1000, &c->repetitions, err, errlen);
+    if (strcmp(key, "paced_frames") == 0)
+        return parse_int(key, v, 1, 1000000, &c->paced_frames, err, errlen);
+    if (strcmp(key, "window") == 0)
+        return parse_int(key, v, 1, 4096, &c->window, err, errlen);
+    if (strcmp(key, "warmup") == 0)
+        return parse_int(key, v, 0, 1000000, &c->warmup, err, errlen);
+    if (strcmp(key, "timeout_ms") == 0)
+        return parse_int(key, v, 10, 3600000, &c->timeout_ms, err, errlen);
+    if (strcmp(key, "min_time") == 0)
+        return parse_double(key, v, 0.001, 3600, &c->min_time, err, errlen);
+    if (strcmp(key, "fps") == 0)
+        return parse_double(key, v, 0.1, 100000, &c->fps, err, errlen);
+    snprintf(err, errlen, "unknown setting '%s'", key);
+    return -1;
+}
+
+typedef struct ini_ctx {
+    ipcb_campaign *c;
+    char err[512];
+    int  line;
+} ini_ctx;
+
+static int on_ini_value(void *user, const char *section, const char *key, const char *value)
+{
+    ini_ctx *x = user;
+    if (x->err[0])
+        return 0;
+    if (strcmp(section, "campaign") != 0) {
+        snprintf(x->err, sizeof x->err, "unknown section [%s] (expected [campaign])", section);
+        return 0;
+    }
+    return ipcb_campaign_set(x->c, key, value, x->err, sizeof x->err) == 0;
+}
+
+int ipcb_campaign_load(ipcb_campaign *c, const char *path, char *err, size_t errlen)
+{
+    ini_ctx x = { .c = c };
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    int line = ini_parse_file(f, on_ini_value, &x);
+    fclose(f);
+    if (line != 0) {
+        snprintf(err, errlen, "%s:%d: %s", path, line, x.err[0] ? x.err : "malformed line");
+        return -1;
+    }
+    return 0;
+}
+
+int ipcb_campaign_pins(const ipcb_campaign *c, int *driver_cpu, int *peer_cpu, char *err, size_t errlen)
+{
+    *driver_cpu = *peer_cpu = -1;
+    if (!c->pin[0])
+        return 0;
+    char extra;
+    int n = sscanf(c->pin, "%d,%d%c", driver_cpu, peer_cpu, &extra);
+    if (n == 1)
+        *peer_cpu = *driver_cpu;
+    if (n < 1 || n > 2 || *driver_cpu < 0 || *peer_cpu < 0 || *driver_cpu >= CPU_SETSIZE ||
+        *peer_cpu >= CPU_SETSIZE) {
+        snprintf(err, errlen, "pin must be 'CPU' or 'DRIVER_CPU,PEER_CPU', not '%s'", c->pin);
+        return -1;
+    }
+    return 0;
+}
+
+int ipcb_campaign_validate(const ipcb_campaign *c, char *err, size_t errlen)
+{
+    if (c->ntransports == 0 || c->nmodes == 0 || (c->nsizes == 0 && !c->image[0])) {
+        snprintf(err, errlen, "the campaign needs at least one transport, mode and size");
+        return -1;
+    }
+    ipcb_size image = { 0 };
+    if (c->image[0] && ipcb_png_probe(c->image, &image, err, errlen) != 0)
+        return -1;
+    for (size_t i = 0; i < c->ntransports; i++) {
+        const ipcb_transport *t = ipcb_transport_find(c->transports[i]);
+        for (size_t j = 0; j <= c->nsizes; j++) {
+            const ipcb_size *s = j < c->nsizes ? &c->sizes[j] : &image;
+            if (t->max_frame && s->bytes && IPCB_HEADER_SIZE + s->bytes > t->max_frame) {
+                snprintf(err, errlen, "size %s (%llu bytes) is larger than transport %s allows (%zu bytes)",
+                         s->label, (unsigned long long)s->bytes, t->name, t->max_frame - IPCB_HEADER_SIZE);
+                return -1;
+            }
+        }
+    }
+    return 0;
+}

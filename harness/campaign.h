@@ -1,0 +1,47 @@
+/* A campaign: which transports, modes and sizes to run, and the settings.
+ * Read from an INI file (inih) and then overridden by command-line flags;
+ * validated up front so a bad campaign fails before anything runs. */
+#ifndef IPCB_CAMPAIGN_H
+#define IPCB_CAMPAIGN_H
+
+#include <stddef.h>
+
+#include "runner.h"
+#include "transport.h"
+#include "workload.h"
+
+enum { IPCB_MAX_LIST = 32 };
+
+typedef struct ipcb_campaign {
+    char   name[64];
+    char   transports[IPCB_MAX_LIST][32];
+    size_t ntransports;
+    ipcb_mode modes[IPCB_NMODES];
+    size_t nmodes;
+    ipcb_size sizes[IPCB_MAX_LIST];
+    size_t nsizes;
+    char   image[1024];       /* --image FILE.png: one extra size, a real picture */
+    int    repetitions;
+    double min_time;          /* seconds of measured time per run (latency, throughput) */
+    int    paced_frames;      /* frames per paced run */
+    double fps;
+    int    window;
+    int    warmup;            /* 0 = automatic */
+    int    verify;            /* IPCB_VERIFY_* */
+    int    timeout_ms;
+    char   pin[64];           /* "" or "D[,P]": driver and peer CPUs */
+} ipcb_campaign;
+
+void ipcb_campaign_defaults(ipcb_campaign *c);
+/* Read an INI file ([campaign] section). Returns 0 or -1 with "FILE:LINE: why". */
+int  ipcb_campaign_load(ipcb_campaign *c, const char *path, char *err, size_t errlen);
+/* Set one key ("transports", "modes", "sizes", "repetitions", ...) from text,
+ * as both the INI reader and the CLI do. Returns 0 or -1 with err. */
+int  ipcb_campaign_set(ipcb_campaign *c, const char *key, const char *value, char *err, size_t errlen);
+/* Check everything that can be checked before running: known transports,
+ * sizes within each transport's maximum frame, a readable image. */
+int  ipcb_campaign_validate(const ipcb_campaign *c, char *err, size_t errlen);
+/* Parse the pin setting into driver and peer CPUs (-1 = none). */
+int  ipcb_campaign_pins(const ipcb_campaign *c, int *driver_cpu, int *peer_cpu, char *err, size_t errlen);
+
+#endif

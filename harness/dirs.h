@@ -1,0 +1,27 @@
+/* The directories a run creates: the private 0700 runtime directory for
+ * sockets and FIFOs, and the results directory, filled under a temporary name
+ * and renamed into place (never over an earlier run), with `latest` updated. */
+#ifndef IPCB_DIRS_H
+#define IPCB_DIRS_H
+
+#include <stddef.h>
+
+enum { IPCB_PATH_MAX = 4096 };
+
+typedef struct ipcb_outdir {
+    char root[IPCB_PATH_MAX];   /* e.g. "results" */
+    char name[256];             /* "<UTC stamp>-<campaign>" */
+    char tmp[IPCB_PATH_MAX];    /* where files are written while the run goes on */
+    char final[IPCB_PATH_MAX];  /* where they end up */
+} ipcb_outdir;
+
+/* Make a private runtime directory (mode 0700) under $XDG_RUNTIME_DIR or /tmp. */
+int  ipcb_rundir_create(char *out, size_t len, char *err, size_t errlen);
+/* Remove a directory and everything in it. */
+void ipcb_remove_tree(const char *path);
+
+int  ipcb_outdir_begin(ipcb_outdir *o, const char *root, const char *campaign, char *err, size_t errlen);
+int  ipcb_outdir_commit(ipcb_outdir *o, char *err, size_t errlen);
+void ipcb_outdir_discard(ipcb_outdir *o);
+
+#endif

@@ -1,0 +1,81 @@
+/* Collects the environment facts recorded with every run: what was built
+ * (version, commit, library versions) and where it ran (kernel, CPU model,
+ * frequency governor, clock source). Missing facts read "unknown". */
+#include "envinfo.h"
+
+#include <gnu/libc-version.h>
+#include <jansson.h>
+#include <spng.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <xxhash.h>
+
+#ifndef IPCB_VERSION_STRING
+#define IPCB_VERSION_STRING "dev"
+#endif
+#ifndef IPCB_GIT_COMMIT
+#define IPCB_GIT_COMMIT "unknown"
+#endif
+#ifndef IPCB_BENCHMARK_VERSION
+#define IPCB_BENCHMARK_VERSION "unknown"
+#endif
+
+/* First line of a file, or "unknown". */
+static void read_line(const char *path, char *out, size_t len)
+{
+    snprintf(out, len, "unknown");
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return;
+    if (fgets(out, (int)len, f))
+        out[strcspn(out, "\n")] = '\0';
+    else
+        snprintf(out, len, "unknown");
+    fclose(f);
+}
+
+static void cpu_model(char *out, size_t len)
+{
+    char line[512];
+    snprintf(out, len, "unknown");
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    if (!f)
+        return;
+    while (fgets(line, sizeof line, f)) {
+        if (strncmp(line, "model name", 10) == 0 && strchr(line, ':')) {
+            const char *v = strchr(line, ':') + 1;
+            while (*v == ' ')
+                v++;
+            snprintf(out, len, "%s", v);
+            out[strcspn(out, "\n")] = '\0';
+            break;
+        }
+    }
+    fclose(f);
+}
+
+void ipcb_envinfo_collect(ipcb_fact_fn fact, void *arg)
+{
+    char buf[512];
+    struct utsname u;
+
+    fact("ipcbench_version", IPCB_VERSION_STRING, arg);
+    fact("ipcbench_git_commit", IPCB_GIT_COMMIT, arg);
+    if (uname(&u) == 0) {
+        snprintf(buf, sizeof buf, "%s %s %s", u.sysname, u.release, u.machine);
+        fact("kernel", buf, arg);
+    }
+    cpu_model(buf, sizeof buf);
+    fact("cpu_model", buf, arg);
+    read_line("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor", buf, sizeof buf);
+    fact("cpu_governor", buf, arg);
+    read_line("/sys/devices/system/clocksource/clocksource0/current_clocksource", buf, sizeof buf);
+    fact("clocksource", buf, arg);
+    fact("lib_benchmark", IPCB_BENCHMARK_VERSION, arg);
+    snprintf(buf, sizeof buf, "%u", XXH_versionNumber());
+    fact("lib_xxhash", buf, arg);
+    fact("lib_jansson", jansson_version_str(), arg);
+    fact("lib_spng", spng_version_string(), arg);
+    fact("lib_libc", gnu_get_libc_version(), arg);
+}

@@ -1,0 +1,162 @@
+// The Google Benchmark shim (the project's only C++ file): implements the C
+// interface of gbench.h over benchmark::State/Benchmark/RunSpecifiedBenchmarks,
+// so C code can register and run benchmarks. No C++ exception reaches C.
+
+#include "gbench.h"
+
+#include <benchmark/benchmark.h>
+
+#include <cstdio>
+#include <exception>
+#include <unistd.h>
+
+namespace {
+
+benchmark::State &S(gb_state *st) { return *reinterpret_cast<benchmark::State *>(st); }
+const benchmark::State &S(const gb_state *st)
+{
+    return *reinterpret_cast<const benchmark::State *>(st);
+}
+benchmark::internal::Benchmark *B(gb_bench *b)
+{
+    return reinterpret_cast<benchmark::internal::Benchmark *>(b);
+}
+
+// Runs f, turning any exception into a message on stderr; returns false then.
+template <class F> bool guarded(const char *what, F &&f)
+{
+    try {
+        f();
+        return true;
+    } catch (const std::exception &e) {
+        std::fprintf(stderr, "gbench: %s: %s\n", what, e.what());
+    } catch (...) {
+        std::fprintf(stderr, "gbench: %s: unknown C++ exception\n", what);
+    }
+    return false;
+}
+
+// Console output, but calls a C hook first (e.g. to clear a progress line).
+class HookedConsole : public benchmark::ConsoleReporter {
+public:
+    HookedConsole(void (*hook)(void *), void *arg)
+        : ConsoleReporter(isatty(STDOUT_FILENO) ? OO_Color : OO_None), hook_(hook), arg_(arg) {}
+
+    bool ReportContext(const Context &context) override
+    {
+        if (hook_) hook_(arg_);
+        return ConsoleReporter::ReportContext(context);
+    }
+    void ReportRuns(const std::vector<Run> &reports) override
+    {
+        if (hook_) hook_(arg_);
+        ConsoleReporter::ReportRuns(reports);
+    }
+
+private:
+    void (*hook_)(void *);
+    void *arg_;
+};
+
+} // namespace
+
+extern "C" {
+
+int gb_initialize(int *argc, char **argv)
+{
+    if (!argc || *argc < 1 || !argv) {
+        std::fprintf(stderr, "gbench: gb_initialize needs argv[0]\n");
+        return -1;
+    }
+    bool ok = guarded("initialize", [&] { benchmark::Initialize(argc, argv); });
+    // Prints "<prog>: error: unrecognized command-line flag: <flag>" per leftover.
+    if (!ok || benchmark::ReportUnrecognizedArguments(*argc, argv)) return -1;
+    return 0;
+}
+
+void gb_add_context(const char *key, const char *value)
+{
+    guarded("add_context", [&] { benchmark::AddCustomContext(key, value ? value : ""); });
+}
+
+gb_bench *gb_register(const char *name, gb_fn fn, void *ctx)
+{
+    benchmark::internal::Benchmark *b = nullptr;
+    guarded("register", [&] {
+        b = benchmark::RegisterBenchmark(name, [fn, ctx](benchmark::State &st) {
+            fn(reinterpret_cast<gb_state *>(&st), ctx);
+        });
+    });
+    return reinterpret_cast<gb_bench *>(b);
+}
+
+void gb_use_manual_time(gb_bench *b) { B(b)->UseManualTime(); }
+void gb_repetitions(gb_bench *b, int n) { B(b)->Repetitions(n); }
+void gb_min_time(gb_bench *b, double seconds) { B(b)->MinTime(seconds); }
+void gb_iterations(gb_bench *b, int64_t n) { B(b)->Iterations(n); }
+
+void gb_time_unit(gb_bench *b, enum gb_time_unit u)
+{
+    benchmark::TimeUnit unit = benchmark::kNanosecond;
+    switch (u) {
+    case GB_NS: unit = benchmark::kNanosecond; break;
+    case GB_US: unit = benchmark::kMicrosecond; break;
+    case GB_MS: unit = benchmark::kMillisecond; break;
+    case GB_S: unit = benchmark::kSecond; break;
+    }
+    B(b)->Unit(unit);
+}
+
+bool gb_keep_running(gb_state *st) { return S(st).KeepRunning(); }
+bool gb_keep_running_batch(gb_state *st, int64_t n) { return S(st).KeepRunningBatch(n); }
+int64_t gb_max_iterations(const gb_state *st) { return S(st).max_iterations; }
+int64_t gb_iterations_done(const gb_state *st) { return S(st).iterations(); }
+void gb_set_iteration_time(gb_state *st, double seconds) { S(st).SetIterationTime(seconds); }
+
+void gb_set_bytes_processed(gb_state *st, int64_t bytes)
+{
+    guarded("set_bytes_processed", [&] { S(st).SetBytesProcessed(bytes); });
+}
+
+void gb_set_items_processed(gb_state *st, int64_t items)
+{
+    guarded("set_items_processed", [&] { S(st).SetItemsProcessed(items); });
+}
+
+void gb_set_counter(gb_state *st, const char *name, double value, unsigned flags)
+{
+    using C = benchmark::Counter;
+    int f = C::kDefaults;
+    if (flags & GB_COUNTER_IS_RATE) f |= C::kIsRate;
+    if (flags & GB_COUNTER_AVG_ITERATIONS) f |= C::kAvgIterations;
+    if (flags & GB_COUNTER_INVARIANT) f |= C::kIsIterationInvariant;
+    guarded("set_counter", [&] { S(st).counters[name] = C(value, static_cast<C::Flags>(f)); });
+}
+
+void gb_set_label(gb_state *st, const char *label)
+{
+    guarded("set_label", [&] { S(st).SetLabel(label); });
+}
+
+void gb_skip_with_error(gb_state *st, const char *msg)
+{
+    guarded("skip_with_error", [&] { S(st).SkipWithError(msg); });
+}
+
+bool gb_error_occurred(const gb_state *st) { return S(st).error_occurred(); }
+
+size_t gb_run(void (*before_print)(void *), void *arg)
+{
+    size_t n = 0;
+    // With a display reporter only, RunSpecifiedBenchmarks still creates the
+    // file reporter from --benchmark_out / --benchmark_out_format itself.
+    guarded("run", [&] {
+        HookedConsole display(before_print, arg);
+        n = benchmark::RunSpecifiedBenchmarks(&display);
+    });
+    return n;
+}
+
+void gb_shutdown(void) { benchmark::Shutdown(); }
+
+} // extern "C"

@@ -1,0 +1,63 @@
+/* A small C interface to Google Benchmark (implemented in gbench.cc, the only
+ * C++ file): register benchmarks with C callbacks, drive the iteration loop,
+ * report manual time, bytes, items and named counters, and run with flags. */
+#ifndef IPCB_GBENCH_H
+#define IPCB_GBENCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct gb_state gb_state; /* a benchmark::State */
+typedef struct gb_bench gb_bench; /* a benchmark::internal::Benchmark */
+typedef void (*gb_fn)(gb_state *st, void *ctx);
+
+/* Counter flags (mirror benchmark::Counter::Flags). */
+enum {
+    GB_COUNTER_DEFAULT        = 0,
+    GB_COUNTER_IS_RATE        = 1 << 0,
+    GB_COUNTER_AVG_ITERATIONS = 1 << 3,
+    GB_COUNTER_INVARIANT      = 1 << 2,
+};
+enum gb_time_unit { GB_NS, GB_US, GB_MS, GB_S };
+
+/* Parse and remove --benchmark_* flags from argv (benchmark::Initialize).
+ * Returns -1 (with a message on stderr) if an unknown --benchmark_ flag is left. */
+int  gb_initialize(int *argc, char **argv);
+/* Adds a key/value to the "context" object of the JSON output. */
+void gb_add_context(const char *key, const char *value);
+
+gb_bench *gb_register(const char *name, gb_fn fn, void *ctx);
+void gb_use_manual_time(gb_bench *b);
+void gb_repetitions(gb_bench *b, int n);
+void gb_min_time(gb_bench *b, double seconds);  /* not with gb_iterations */
+void gb_iterations(gb_bench *b, int64_t n);     /* fixed count, not with min time */
+void gb_time_unit(gb_bench *b, enum gb_time_unit u);
+
+/* Inside a benchmark function. */
+bool    gb_keep_running(gb_state *st);                 /* State::KeepRunning */
+bool    gb_keep_running_batch(gb_state *st, int64_t n);/* State::KeepRunningBatch */
+int64_t gb_max_iterations(const gb_state *st);
+int64_t gb_iterations_done(const gb_state *st);
+void    gb_set_iteration_time(gb_state *st, double seconds); /* adds manual time */
+void    gb_set_bytes_processed(gb_state *st, int64_t bytes);
+void    gb_set_items_processed(gb_state *st, int64_t items);
+void    gb_set_counter(gb_state *st, const char *name, double value, unsigned flags);
+void    gb_set_label(gb_state *st, const char *label);
+void    gb_skip_with_error(gb_state *st, const char *msg);
+bool    gb_error_occurred(const gb_state *st);
+
+/* Runs every registered benchmark (respecting --benchmark_filter). The console
+ * output goes to stdout; before each result line is printed, before_print (if
+ * not NULL) is called, e.g. to clear a progress line. Returns the number run. */
+size_t gb_run(void (*before_print)(void *), void *arg);
+void   gb_shutdown(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,399 @@
+/* Renders a results directory's plots with the gnuplot scripts: throughput and
+ * latency against frame size from results.csv, and the latency CDF at one size
+ * from the histograms. gnuplot runs via fork/exec with a timeout and a log. */
+#include "report.h"
+#include "resultset.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <math.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+enum { GNUPLOT_TIMEOUT_S = 60 };
+static const char *const formats[] = { "svg", "png" };
+
+/* What every gnuplot run needs. */
+typedef struct plot_ctx {
+    const char *dir;          /* results directory; gnuplot runs in it */
+    const char *gnuplot;      /* absolute path of the executable */
+    const char *scripts_dir;  /* absolute */
+    int         logfd;        /* DIR/plots/gnuplot.log */
+    char       *err;
+    size_t      errlen;
+} plot_ctx;
+
+/* ---- finding things ------------------------------------------------------ */
+
+/* snprintf into a PATH_MAX buffer; -1 if the path did not fit. */
+__attribute__((format(printf, 2, 3)))
+static int make_path(char out[PATH_MAX], const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(out, PATH_MAX, fmt, ap);
+    va_end(ap);
+    return n >= 0 && n < PATH_MAX ? 0 : -1;
+}
+
+static int find_gnuplot(char *out, size_t n)
+{
+    const char *path = getenv("PATH");
+    while (path && *path) {
+        size_t len = strcspn(path, ":");
+        int w = snprintf(out, n, "%.*s/gnuplot", (int)len, path);
+        if (len > 0 && w > 0 && (size_t)w < n && access(out, X_OK) == 0)
+            return 0;
+        path += len + (path[len] == ':');
+    }
+    return -1;
+}
+
+/* Does transport have a successful result in mode with a positive counter c? */
+static int has_value(const ipcb_resultset *rs, const char *transport, const char *mode,
+                     enum ipcb_counter c)
+{
+    for (size_t i = 0; i < rs->nresults; i++) {
+        const ipcb_result *r = &rs->results[i];
+        if (!r->failed && r->summary.counter[c] > 0 && strcmp(r->transport, transport) == 0
+            && strcmp(r->mode, mode) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* The CDF's size: 1080p if latency mode has it, else its largest size. */
+static const char *cdf_size(const ipcb_resultset *rs)
+{
+    const ipcb_result *largest = NULL;
+    for (size_t i = 0; i < rs->nresults; i++) {
+        const ipcb_result *r = &rs->results[i];
+        if (strcmp(r->mode, "latency") != 0)
+            continue;
+        if (strcmp(r->size, "1080p") == 0)
+            return r->size;
+        if (!largest || r->bytes > largest->bytes)
+            largest = r;
+    }
+    return largest ? largest->size : NULL;
+}
+
+/* A histogram file with at least one data line (not only '#' comments). */
+static int histogram_has_data(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 0;
+    char line[256];
+    int data = 0;
+    while (!data && fgets(line, sizeof line, f))
+        data = line[0] != '#' && line[0] != '\n';
+    fclose(f);
+    return data;
+}
+
+/* ---- gnuplot's -e assignments -------------------------------------------- */
+
+/* The plots: a line plot of one counter per mode from results.csv, or the
+ * latency CDF from the histograms. */
+typedef struct plot_spec {
+    const char       *name;     /* script and output base name */
+    const char       *mode;
+    enum ipcb_counter counter;  /* a transport is plotted if it has this > 0 */
+    int               cdf;
+} plot_spec;
+
+static const plot_spec plot_specs[] = {
+    { "throughput", "throughput", IPCB_C_MB_PER_S, 0 },
+    { "latency",    "latency",    IPCB_C_P50_US,   0 },
+    { "cdf",        "latency",    IPCB_C_P50_US,   1 },
+};
+
+/* s with single quotes doubled, as gnuplot reads a '...' string. */
+static void put_escaped(FILE *f, const char *s)
+{
+    for (; *s; s++) {
+        if (*s == '\'')
+            fputc('\'', f);
+        fputc(*s, f);
+    }
+}
+
+static void put_var(FILE *f, const char *name, const char *value)
+{
+    fprintf(f, "%s='", name);
+    put_escaped(f, value);
+    fputs("'; ", f);
+}
+
+/* name='w1 w2 ...', word i = prefix + the i-th selected transport + suffix. */
+static void put_words(FILE *f, const char *name, const char *prefix, const char *suffix,
+                      const char **transports, const size_t *sel, size_t n)
+{
+    fprintf(f, "%s='", name);
+    for (size_t i = 0; i < n; i++) {
+        fputs(i ? " " : "", f);
+        put_escaped(f, prefix);
+        put_escaped(f, transports[sel[i]]);
+        put_escaped(f, suffix);
+    }
+    fputs("'; ", f);
+}
+
+/* colors='k1 k2 ...': a transport's gnuplot colour is its position + 1 in
+ * the list of all transports, so it is the same in every plot. */
+static void put_colors(FILE *f, const size_t *sel, size_t n)
+{
+    fputs("colors='", f);
+    for (size_t i = 0; i < n; i++)
+        fprintf(f, "%s%zu", i ? " " : "", sel[i] + 1);
+    fputs("'; ", f);
+}
+
+/* Select the transports with data for this plot into sel. Returns how many. */
+static size_t select_transports(const plot_spec *ps, const ipcb_resultset *rs,
+                                const char *dir, const char *size,
+                                const char **transports, size_t nt, size_t *sel)
+{
+    size_t n = 0;
+    for (size_t k = 0; k < nt; k++) {
+        int ok;
+        if (ps->cdf) {
+            char hist[PATH_MAX];
+            snprintf(hist, sizeof hist, "%s/histograms/%s_latency_%s.dat", dir,
+                     transports[k], size);
+            ok = histogram_has_data(hist);
+        } else {
+            ok = has_value(rs, transports[k], ps->mode, ps->counter);
+        }
+        if (ok)
+            sel[n++] = k;
+    }
+    return n;
+}
+
+/* The -e assignments (but out and fmt) for one plot, into f. Returns the
+ * number of transports plotted; 0 means nothing to plot. */
+static size_t plot_vars(FILE *f, const plot_spec *ps, const ipcb_resultset *rs,
+                        const char *dir, const char **transports, size_t nt, size_t *sel)
+{
+    const char *size = ps->cdf ? cdf_size(rs) : "";
+    if (!size)
+        return 0;
+    size_t n = select_transports(ps, rs, dir, size, transports, nt, sel);
+    if (ps->cdf) {
+        char suffix[64];
+        snprintf(suffix, sizeof suffix, "_latency_%s.dat", size);
+        put_words(f, "files", "histograms/", suffix, transports, sel, n);
+        put_words(f, "titles", "", "", transports, sel, n);
+        put_var(f, "size", size);
+    } else {
+        put_var(f, "csv", "results.csv");
+        put_words(f, "transports", "", "", transports, sel, n);
+    }
+    put_colors(f, sel, n);
+    return n;
+}
+
+/* ---- running gnuplot ----------------------------------------------------- */
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Wait for pid up to timeout_s, killing it if it runs longer. Returns 0 if it
+ * exited with status 0, else -1 with the reason in why. */
+static int wait_with_timeout(pid_t pid, int timeout_s, char *why, size_t len)
+{
+    const struct timespec tick = { 0, 20 * 1000 * 1000 };
+    double deadline = now_s() + timeout_s;
+    int status = 0;
+    pid_t w;
+    while ((w = waitpid(pid, &status, WNOHANG)) == 0 || (w < 0 && errno == EINTR)) {
+        if (now_s() > deadline) {
+            kill(pid, SIGKILL);
+            while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+                ;
+            snprintf(why, len, "timed out after %d s", timeout_s);
+            return -1;
+        }
+        nanosleep(&tick, NULL);
+    }
+    if (w < 0)
+        snprintf(why, len, "waitpid: %s", strerror(errno));
+    else if (WIFSIGNALED(status))
+        snprintf(why, len, "killed by signal %d", WTERMSIG(status));
+    else if (WEXITSTATUS(status) != 0)
+        snprintf(why, len, "exited with status %d", WEXITSTATUS(status));
+    else
+        return 0;
+    return -1;
+}
+
+/* gnuplot -e VARS SCRIPT, run in the results directory with its output in
+ * the log. Only async-signal-safe calls between fork and exec. */
+static int run_gnuplot(const plot_ctx *pc, const char *vars, const char *script,
+                       char *why, size_t len)
+{
+    char *const argv[] = { "gnuplot", "-e", (char *)vars, (char *)script, NULL };
+    pid_t pid = fork();
+    if (pid < 0) {
+        snprintf(why, len, "fork: %s", strerror(errno));
+        return -1;
+    }
+    if (pid == 0) {
+        int devnull = open("/dev/null", O_RDONLY);
+        if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(pc->logfd, 1) < 0
+            || dup2(pc->logfd, 2) < 0 || chdir(pc->dir) != 0)
+            _exit(126);
+        execv(pc->gnuplot, argv);
+        _exit(127);
+    }
+    return wait_with_timeout(pid, GNUPLOT_TIMEOUT_S, why, len);
+}
+
+/* plots/NAME.FMT from scripts/NAME.gp: gnuplot writes NAME.FMT.tmp, which is
+ * renamed once gnuplot succeeded. */
+static int render_one(const plot_ctx *pc, const char *name, const char *fmt,
+                      const char *vars)
+{
+    char script[PATH_MAX], out[PATH_MAX], out_abs[PATH_MAX], tmp_abs[PATH_MAX], why[128];
+    if (make_path(script, "%s/%s.gp", pc->scripts_dir, name) != 0
+        || make_path(out, "plots/%s.%s", name, fmt) != 0
+        || make_path(out_abs, "%s/%s", pc->dir, out) != 0
+        || make_path(tmp_abs, "%s.tmp", out_abs) != 0) {
+        snprintf(pc->err, pc->errlen, "%s: path too long", pc->dir);
+        return -1;
+    }
+    if (access(script, R_OK) != 0) {
+        snprintf(pc->err, pc->errlen, "%s: %s", script, strerror(errno));
+        return -1;
+    }
+    char *all = NULL;
+    if (asprintf(&all, "%sout='%s.tmp'; fmt='%s'", vars, out, fmt) < 0) {
+        snprintf(pc->err, pc->errlen, "out of memory");
+        return -1;
+    }
+    dprintf(pc->logfd, "== gnuplot -e \"%s\" %s\n", all, script);
+    int rc = run_gnuplot(pc, all, script, why, sizeof why);
+    free(all);
+    if (rc != 0) {
+        snprintf(pc->err, pc->errlen, "gnuplot %s rendering %s (see %s/plots/gnuplot.log)",
+                 why, out_abs, pc->dir);
+        unlink(tmp_abs);
+        return -1;
+    }
+    if (rename(tmp_abs, out_abs) != 0) {
+        snprintf(pc->err, pc->errlen, "%s: %s", out_abs, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+/* One plot in every format, unless no transport has data for it. */
+static int render_plot(const plot_ctx *pc, const plot_spec *ps, const ipcb_resultset *rs,
+                       const char **transports, size_t nt, size_t *sel)
+{
+    char *vars = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&vars, &len);
+    if (!f) {
+        snprintf(pc->err, pc->errlen, "out of memory");
+        return -1;
+    }
+    size_t n = plot_vars(f, ps, rs, pc->dir, transports, nt, sel);
+    int rc = fclose(f) == 0 ? 0 : -1;
+    if (rc != 0)
+        snprintf(pc->err, pc->errlen, "out of memory");
+    for (size_t i = 0; rc == 0 && n > 0 && i < sizeof formats / sizeof formats[0]; i++)
+        rc = render_one(pc, ps->name, formats[i], vars);
+    free(vars);
+    return rc;
+}
+
+static int render_all(const plot_ctx *pc, const ipcb_resultset *rs)
+{
+    const char **transports = calloc(rs->nresults + 1, sizeof *transports);
+    size_t *sel = calloc(rs->nresults + 1, sizeof *sel);
+    int rc = transports && sel ? 0 : -1;
+    if (rc != 0)
+        snprintf(pc->err, pc->errlen, "out of memory");
+    size_t nt = rc == 0 ? ipcb_resultset_transports(rs, NULL, transports) : 0;
+    for (size_t p = 0; rc == 0 && p < sizeof plot_specs / sizeof plot_specs[0]; p++)
+        rc = render_plot(pc, &plot_specs[p], rs, transports, nt, sel);
+    free(transports);
+    free(sel);
+    return rc;
+}
+
+/* ---- setup --------------------------------------------------------------- */
+
+/* DIR/results.csv (written from the resultset if missing) and DIR/plots/. */
+static int prepare_dir(const char *dir, const ipcb_resultset *rs, char *err, size_t errlen)
+{
+    char path[PATH_MAX];
+    if (make_path(path, "%s/results.csv", dir) != 0) {
+        snprintf(err, errlen, "%s: path too long", dir);
+        return -1;
+    }
+    if (access(path, R_OK) != 0 && ipcb_csv_write(rs, path, err, errlen) != 0)
+        return -1;
+    make_path(path, "%s/plots", dir);
+    if (mkdir(path, 0755) != 0 && errno != EEXIST) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+static int open_log(const char *dir, char *err, size_t errlen)
+{
+    char path[PATH_MAX];
+    if (make_path(path, "%s/plots/gnuplot.log", dir) != 0) {
+        snprintf(err, errlen, "%s: path too long", dir);
+        return -1;
+    }
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
+    if (fd < 0)
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+    return fd;
+}
+
+int ipcb_plots_render(const char *dir, const char *scripts_dir, char *err, size_t errlen)
+{
+    char gnuplot[PATH_MAX], scripts[PATH_MAX];
+    if (find_gnuplot(gnuplot, sizeof gnuplot) != 0) {
+        snprintf(err, errlen, "gnuplot not found (install gnuplot-nox)");
+        return -1;
+    }
+    if (!realpath(scripts_dir, scripts)) {
+        snprintf(err, errlen, "%s: %s", scripts_dir, strerror(errno));
+        return -1;
+    }
+    ipcb_resultset rs;
+    if (ipcb_resultset_load(&rs, dir, err, errlen) != 0)
+        return -1;
+    int rc = prepare_dir(dir, &rs, err, errlen);
+    int logfd = rc == 0 ? open_log(dir, err, errlen) : -1;
+    if (logfd >= 0) {
+        plot_ctx pc = { .dir = dir, .gnuplot = gnuplot, .scripts_dir = scripts,
+                        .logfd = logfd, .err = err, .errlen = errlen };
+        rc = render_all(&pc, &rs);
+        close(logfd);
+    } else {
+        rc = -1;
+    }
+    ipcb_resultset_free(&rs);
+    return rc;
+}

@@ -1,0 +1,552 @@
+/* Reads results.json (Google Benchmark's JSON schema plus ipcbench counters
+ * and context) into an ipcb_resultset: one result per benchmark with its
+ * repetitions and a summary. CSV, report and compare all derive from this. */
+#include "resultset.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+const char *const ipcb_counter_names[IPCB_NCOUNTERS] = {
+    "p50_us", "p90_us", "p99_us", "p999_us", "max_us", "mean_us",
+    "rtt_p50_us", "rtt_p99_us", "frames_per_s", "mb_per_s",
+    "cpu_driver_s", "cpu_peer_s", "cpu_infra_s", "cpu_per_gib_s",
+    "cpu_per_frame_us", "copies", "late", "dropped", "frames", "bytes",
+};
+
+/* How good an entry is as a result's summary: a later entry replaces the
+ * summary when it ranks higher, or equal for iterations (the last one wins). */
+enum summary_rank { RANK_NONE, RANK_OTHER_AGGREGATE, RANK_ITERATION, RANK_MEDIAN };
+
+typedef struct loader {
+    ipcb_resultset *rs;
+    size_t          cap;    /* allocated rs->results */
+    unsigned char  *rank;   /* enum summary_rank per result */
+    const char     *path;
+    char           *err;
+    size_t          errlen;
+} loader;
+
+__attribute__((format(printf, 3, 4)))
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+    if (!err || errlen == 0)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+}
+
+/* ---- reading the file ---------------------------------------------------- */
+
+/* PATH itself, or PATH/results.json when PATH is a directory. */
+static int resolve_path(const char *path, char *out, size_t n, char *err, size_t errlen)
+{
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        set_err(err, errlen, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    int len = S_ISDIR(st.st_mode) ? snprintf(out, n, "%s/results.json", path)
+                                  : snprintf(out, n, "%s", path);
+    if (len < 0 || (size_t)len >= n) {
+        set_err(err, errlen, "%s: path too long", path);
+        return -1;
+    }
+    if (S_ISDIR(st.st_mode) && stat(out, &st) != 0) {
+        set_err(err, errlen, "%s: no results.json in this directory", path);
+        return -1;
+    }
+    return 0;
+}
+
+static char *read_whole_file(const char *path, size_t *len, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        set_err(err, errlen, "%s: %s", path, strerror(errno));
+        return NULL;
+    }
+    size_t cap = 65536, n = 0;
+    char *buf = malloc(cap);
+    while (buf) {
+        n += fread(buf + n, 1, cap - n, f);
+        if (n < cap)
+            break;
+        char *bigger = realloc(buf, cap * 2);
+        if (!bigger) {
+            free(buf);
+            buf = NULL;
+            break;
+        }
+        buf = bigger;
+        cap *= 2;
+    }
+    const char *problem = !buf ? "out of memory" : ferror(f) ? "read error" : NULL;
+    fclose(f);
+    if (problem) {
+        free(buf);
+        set_err(err, errlen, "%s: %s", path, problem);
+        return NULL;
+    }
+    *len = n;
+    return buf;
+}
+
+/* Length of the non-finite number token (NaN, -Infinity, ...) at p, or 0. */
+static size_t nonfinite_token(const char *p, size_t left)
+{
+    static const char *const toks[] = { "-Infinity", "Infinity", "-NaN", "NaN" };
+    for (size_t t = 0; t < sizeof toks / sizeof toks[0]; t++) {
+        size_t n = strlen(toks[t]);
+        if (left >= n && memcmp(p, toks[t], n) == 0)
+            return n;
+    }
+    return 0;
+}
+
+/* Google Benchmark writes non-finite numbers as bare NaN / Infinity, which
+ * JSON does not allow. Outside strings, quote them ("NaN") so jansson accepts
+ * the file; the counter reader turns such strings back into numbers. */
+static char *quote_nonfinite(const char *in, size_t len, size_t *outlen)
+{
+    char *out = malloc(2 * len + 1);
+    if (!out)
+        return NULL;
+    size_t o = 0, tok;
+    int in_string = 0, escaped = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (in_string) {
+            in_string = escaped || in[i] != '"';
+            escaped = !escaped && in[i] == '\\';
+        } else if (in[i] == '"') {
+            in_string = 1;
+        } else if ((tok = nonfinite_token(in + i, len - i)) > 0) {
+            out[o++] = '"';
+            memcpy(out + o, in + i, tok);
+            o += tok;
+            out[o++] = '"';
+            i += tok - 1;
+            continue;
+        }
+        out[o++] = in[i];
+    }
+    *outlen = o;
+    return out;
+}
+
+static json_t *parse_json(const char *path, char *err, size_t errlen)
+{
+    size_t len = 0, qlen = 0;
+    char *raw = read_whole_file(path, &len, err, errlen);
+    if (!raw)
+        return NULL;
+    char *text = quote_nonfinite(raw, len, &qlen);
+    free(raw);
+    if (!text) {
+        set_err(err, errlen, "%s: out of memory", path);
+        return NULL;
+    }
+    json_error_t jerr;
+    json_t *root = json_loadb(text, qlen, JSON_DECODE_ANY, &jerr);
+    free(text);
+    if (!root)
+        set_err(err, errlen, "%s: invalid JSON at line %d column %d: %s",
+                path, jerr.line, jerr.column, jerr.text);
+    return root;
+}
+
+/* ---- one benchmark entry ------------------------------------------------- */
+
+static const char *type_name(const json_t *v)
+{
+    switch (json_typeof(v)) {
+    case JSON_OBJECT: return "an object";
+    case JSON_ARRAY:  return "an array";
+    case JSON_STRING: return "a string";
+    case JSON_INTEGER:
+    case JSON_REAL:   return "a number";
+    case JSON_TRUE:
+    case JSON_FALSE:  return "a boolean";
+    default:          return "null";
+    }
+}
+
+static const char *get_string(const json_t *obj, const char *key)
+{
+    return json_string_value(json_object_get(obj, key));
+}
+
+/* A JSON number, or a quoted non-finite number ("NaN", "Infinity"); NaN otherwise. */
+static double get_number(const json_t *obj, const char *key)
+{
+    const json_t *v = json_object_get(obj, key);
+    if (json_is_number(v))
+        return json_number_value(v);
+    if (json_is_string(v)) {
+        const char *s = json_string_value(v);
+        char *end;
+        double d = strtod(s, &end);
+        if (end != s && *end == '\0')
+            return d;
+    }
+    return NAN;
+}
+
+static int is_aggregate(const json_t *e)
+{
+    const char *t = get_string(e, "run_type");
+    return t && strcmp(t, "aggregate") == 0;
+}
+
+/* An entry looks like Google Benchmark's: an object with a string "name" and
+ * a "run_type" (or, in files older than run_type, a "real_time"). */
+static int check_entry(const loader *ld, const json_t *e, size_t i)
+{
+    if (!json_is_object(e)) {
+        set_err(ld->err, ld->errlen, "%s: benchmarks[%zu] is %s, not a benchmark "
+                "object (not Google Benchmark JSON)", ld->path, i, type_name(e));
+        return -1;
+    }
+    const json_t *rt = json_object_get(e, "run_type");
+    int has_run_type = json_is_string(rt);
+    if (!get_string(e, "name") || (!has_run_type && !json_object_get(e, "real_time"))
+        || (rt && !has_run_type)) {
+        set_err(ld->err, ld->errlen, "%s: benchmarks[%zu] has no \"name\" or "
+                "\"run_type\" (not Google Benchmark JSON)", ld->path, i);
+        return -1;
+    }
+    return 0;
+}
+
+static void strip_suffix(char *s, const char *suffix)
+{
+    size_t n = strlen(s), m = strlen(suffix);
+    if (n > m && strcmp(s + n - m, suffix) == 0)
+        s[n - m] = '\0';
+}
+
+/* Is this '/'-separated name component one Google Benchmark appends for a
+ * run option (time type, repetitions, iterations, min time, threads)? */
+static int is_option_component(const char *c)
+{
+    static const char *const words[] = { "manual_time", "real_time", "process_time" };
+    static const char *const keys[] = { "repeats:", "iterations:", "min_time:",
+                                        "min_warmup_time:", "threads:" };
+    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+        if (strcmp(c, words[i]) == 0)
+            return 1;
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+        if (strncmp(c, keys[i], strlen(keys[i])) == 0)
+            return 1;
+    return 0;
+}
+
+/* The benchmark's name without Google Benchmark's suffixes: run_name when
+ * present, else name minus "_<aggregate_name>"; then trailing options. */
+static void base_name(const json_t *e, char *out, size_t n)
+{
+    const char *run_name = get_string(e, "run_name");
+    snprintf(out, n, "%s", run_name ? run_name : get_string(e, "name"));
+    const char *agg = get_string(e, "aggregate_name");
+    if (!run_name && is_aggregate(e) && agg && *agg) {
+        char suffix[64];
+        snprintf(suffix, sizeof suffix, "_%s", agg);
+        strip_suffix(out, suffix);
+    }
+    char *slash;
+    while ((slash = strrchr(out, '/')) && slash != out && is_option_component(slash + 1))
+        *slash = '\0';
+}
+
+static int copy_part(char *dst, size_t n, const char *src, size_t len)
+{
+    if (len == 0 || len >= n)
+        return -1;
+    memcpy(dst, src, len);
+    dst[len] = '\0';
+    return 0;
+}
+
+/* "transport/mode/size" into its parts; any other shape leaves them empty. */
+static void split_name(ipcb_result *r)
+{
+    const char *a = r->name, *b = strchr(a, '/');
+    const char *c = b ? strchr(b + 1, '/') : NULL;
+    if (!c || strchr(c + 1, '/')
+        || copy_part(r->transport, sizeof r->transport, a, (size_t)(b - a))
+        || copy_part(r->mode, sizeof r->mode, b + 1, (size_t)(c - b - 1))
+        || copy_part(r->size, sizeof r->size, c + 1, strlen(c + 1))) {
+        r->transport[0] = r->mode[0] = r->size[0] = '\0';
+    }
+}
+
+/* Google Benchmark time in time_unit (nanoseconds when absent), in microseconds. */
+static double time_to_us(double t, const char *unit)
+{
+    if (!unit || strcmp(unit, "ns") == 0) return t / 1e3;
+    if (strcmp(unit, "us") == 0)          return t;
+    if (strcmp(unit, "ms") == 0)          return t * 1e3;
+    if (strcmp(unit, "s") == 0)           return t * 1e6;
+    return NAN;
+}
+
+static void read_run(const json_t *e, ipcb_run *run)
+{
+    run->real_time_us = time_to_us(get_number(e, "real_time"), get_string(e, "time_unit"));
+    for (int c = 0; c < IPCB_NCOUNTERS; c++)
+        run->counter[c] = get_number(e, ipcb_counter_names[c]);
+}
+
+static enum summary_rank entry_rank(const json_t *e)
+{
+    if (!is_aggregate(e))
+        return RANK_ITERATION;
+    const char *agg = get_string(e, "aggregate_name");
+    return agg && strcmp(agg, "median") == 0 ? RANK_MEDIAN : RANK_OTHER_AGGREGATE;
+}
+
+/* ---- grouping entries into results --------------------------------------- */
+
+static ipcb_result *find_or_add(loader *ld, const char *name)
+{
+    ipcb_resultset *rs = ld->rs;
+    for (size_t i = 0; i < rs->nresults; i++)
+        if (strcmp(rs->results[i].name, name) == 0)
+            return &rs->results[i];
+    if (rs->nresults == ld->cap) {
+        size_t cap = ld->cap ? ld->cap * 2 : 16;
+        ipcb_result *res = realloc(rs->results, cap * sizeof *res);
+        if (!res)
+            return NULL;
+        rs->results = res;
+        unsigned char *rank = realloc(ld->rank, cap);
+        if (!rank)
+            return NULL;
+        ld->rank = rank;
+        ld->cap = cap;
+    }
+    ipcb_result *r = &rs->results[rs->nresults];
+    memset(r, 0, sizeof *r);
+    snprintf(r->name, sizeof r->name, "%s", name);
+    split_name(r);
+    ld->rank[rs->nresults++] = RANK_NONE;
+    return r;
+}
+
+static int append_run(ipcb_result *r, const ipcb_run *run)
+{
+    ipcb_run *runs = realloc(r->runs, (r->nruns + 1) * sizeof *runs);
+    if (!runs)
+        return -1;
+    r->runs = runs;
+    r->runs[r->nruns++] = *run;
+    return 0;
+}
+
+static void note_error(ipcb_result *r, const json_t *e)
+{
+    if (!json_is_true(json_object_get(e, "error_occurred")))
+        return;
+    if (!r->failed) {
+        const char *msg = get_string(e, "error_message");
+        snprintf(r->error, sizeof r->error, "%s", msg && *msg ? msg : "error occurred");
+    }
+    r->failed = 1;
+}
+
+static int add_entry(loader *ld, const json_t *e)
+{
+    char name[128]; /* as ipcb_result.name */
+    base_name(e, name, sizeof name);
+    ipcb_result *r = find_or_add(ld, name);
+    if (!r)
+        return -1;
+    ipcb_run run;
+    read_run(e, &run);
+    if (!is_aggregate(e) && append_run(r, &run) != 0)
+        return -1;
+    unsigned char *rank = &ld->rank[r - ld->rs->results];
+    enum summary_rank er = entry_rank(e);
+    if (er > *rank || (er == RANK_ITERATION && *rank == RANK_ITERATION)) {
+        r->summary = run;
+        *rank = (unsigned char)er;
+    }
+    double bytes = run.counter[IPCB_C_BYTES];
+    if (r->bytes == 0 && isfinite(bytes) && bytes > 0)
+        r->bytes = (uint64_t)bytes;
+    note_error(r, e);
+    return 0;
+}
+
+static int load_benchmarks(loader *ld, const json_t *root)
+{
+    const json_t *arr = json_object_get(root, "benchmarks");
+    if (!json_is_array(arr)) {
+        set_err(ld->err, ld->errlen, "%s: no \"benchmarks\" array (not Google "
+                "Benchmark JSON)", ld->path);
+        return -1;
+    }
+    if (json_array_size(arr) == 0) {
+        set_err(ld->err, ld->errlen, "%s: no benchmarks (the \"benchmarks\" array "
+                "is empty)", ld->path);
+        return -1;
+    }
+    for (size_t i = 0; i < json_array_size(arr); i++)
+        if (check_entry(ld, json_array_get(arr, i), i) != 0)
+            return -1;
+    for (size_t i = 0; i < json_array_size(arr); i++) {
+        if (add_entry(ld, json_array_get(arr, i)) != 0) {
+            set_err(ld->err, ld->errlen, "%s: out of memory", ld->path);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* ---- context ------------------------------------------------------------- */
+
+/* A scalar as text; arrays of scalars (load_avg) joined by spaces. NULL for
+ * objects, null and arrays holding objects, or when out of memory. */
+static char *value_text(const json_t *v)
+{
+    char buf[64];
+    switch (json_typeof(v)) {
+    case JSON_STRING:  return strdup(json_string_value(v));
+    case JSON_INTEGER: snprintf(buf, sizeof buf, "%" JSON_INTEGER_FORMAT, json_integer_value(v)); break;
+    case JSON_REAL:    snprintf(buf, sizeof buf, "%.15g", json_real_value(v)); break;
+    case JSON_TRUE:    return strdup("true");
+    case JSON_FALSE:   return strdup("false");
+    case JSON_ARRAY:   break;
+    default:           return NULL;
+    }
+    if (!json_is_array(v))
+        return strdup(buf);
+    size_t len = 0, i;
+    json_t *item;
+    char *joined = strdup("");
+    json_array_foreach(v, i, item) {
+        char *t = json_is_array(item) ? NULL : value_text(item);
+        char *grown = t && joined ? realloc(joined, len + strlen(t) + 2) : NULL;
+        if (!grown) {
+            free(t);
+            free(joined);
+            return NULL;
+        }
+        joined = grown;
+        len += (size_t)sprintf(joined + len, "%s%s", i ? " " : "", t);
+        free(t);
+    }
+    return joined;
+}
+
+static int load_context(ipcb_resultset *rs, const json_t *root)
+{
+    const json_t *ctx = json_object_get(root, "context");
+    if (!json_is_object(ctx))
+        return 0;
+    rs->context = calloc(json_object_size(ctx) + 1, sizeof *rs->context);
+    if (!rs->context)
+        return -1;
+    const char *key;
+    json_t *v;
+    json_object_foreach((json_t *)ctx, key, v) {
+        char *text = value_text(v);
+        if (!text)
+            continue;
+        ipcb_kv *kv = &rs->context[rs->ncontext];
+        kv->key = strdup(key);
+        kv->value = text;
+        rs->ncontext++;
+        if (!kv->key)
+            return -1;
+    }
+    return 0;
+}
+
+/* ---- public API ---------------------------------------------------------- */
+
+static int check_root(const json_t *root, const char *path, char *err, size_t errlen)
+{
+    if (json_is_object(root))
+        return 0;
+    set_err(err, errlen, "%s: top level is %s, not an object (not Google Benchmark JSON)",
+            path, type_name(root));
+    return -1;
+}
+
+int ipcb_resultset_load(ipcb_resultset *rs, const char *path, char *err, size_t errlen)
+{
+    memset(rs, 0, sizeof *rs);
+    char file[4096];
+    if (resolve_path(path, file, sizeof file, err, errlen) != 0)
+        return -1;
+    json_t *root = parse_json(file, err, errlen);
+    if (!root)
+        return -1;
+    loader ld = { .rs = rs, .path = file, .err = err, .errlen = errlen };
+    int rc = check_root(root, file, err, errlen);
+    if (rc == 0)
+        rc = load_benchmarks(&ld, root);
+    if (rc == 0 && load_context(rs, root) != 0) {
+        set_err(err, errlen, "%s: out of memory", file);
+        rc = -1;
+    }
+    free(ld.rank);
+    json_decref(root);
+    if (rc != 0)
+        ipcb_resultset_free(rs);
+    return rc;
+}
+
+void ipcb_resultset_free(ipcb_resultset *rs)
+{
+    for (size_t i = 0; i < rs->ncontext; i++) {
+        free(rs->context[i].key);
+        free(rs->context[i].value);
+    }
+    free(rs->context);
+    for (size_t i = 0; i < rs->nresults; i++)
+        free(rs->results[i].runs);
+    free(rs->results);
+    memset(rs, 0, sizeof *rs);
+}
+
+const char *ipcb_resultset_context(const ipcb_resultset *rs, const char *key)
+{
+    for (size_t i = 0; i < rs->ncontext; i++)
+        if (strcmp(rs->context[i].key, key) == 0)
+            return rs->context[i].value;
+    return NULL;
+}
+
+const ipcb_result *ipcb_resultset_find(const ipcb_resultset *rs, const char *name)
+{
+    for (size_t i = 0; i < rs->nresults; i++)
+        if (strcmp(rs->results[i].name, name) == 0)
+            return &rs->results[i];
+    return NULL;
+}
+
+size_t ipcb_resultset_transports(const ipcb_resultset *rs, const char *mode,
+                                 const char **out)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < rs->nresults; i++) {
+        const ipcb_result *r = &rs->results[i];
+        if (!r->transport[0] || (mode && strcmp(r->mode, mode) != 0))
+            continue;
+        size_t k = 0;
+        while (k < n && strcmp(out[k], r->transport) != 0)
+            k++;
+        if (k == n)
+            out[n++] = r->transport;
+    }
+    return n;
+}

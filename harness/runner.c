@@ -1,0 +1,357 @@
+/* The timing loops, once: latency (ping-pong), throughput (a window of frames
+ * in flight) and paced (a fixed frame rate, latency from the intended send
+ * time). t0 is taken just before a frame is handed to the transport. */
+#include "runner.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+#include "peer.h"
+#include "session.h"
+
+volatile sig_atomic_t ipcb_interrupted;
+
+static const char *const mode_names[IPCB_NMODES] = { "latency", "throughput", "paced" };
+
+const char *ipcb_mode_name(ipcb_mode m)
+{
+    return m < IPCB_NMODES ? mode_names[m] : "?";
+}
+
+int ipcb_mode_parse(const char *text, ipcb_mode *m)
+{
+    for (int i = 0; i < IPCB_NMODES; i++)
+        if (strcmp(text, mode_names[i]) == 0) {
+            *m = (ipcb_mode)i;
+            return 0;
+        }
+    return -1;
+}
+
+/* State of one Google Benchmark run. */
+typedef struct run {
+    gb_state     *st;
+    ipcb_bench   *b;
+    ipcb_session  s;
+    uint64_t      seq;        /* next sequence number */
+    uint64_t      frames;     /* measured frames */
+    uint64_t      late;
+    uint64_t      loop_ns;    /* wall time of the measured loop */
+    ipcb_samples *lat, *rtt;
+} run;
+
+static ipcb_samples latency_samples, rtt_samples; /* reused across runs */
+static ipcb_bench *previous_bench;
+
+static int send_frame(run *r, uint64_t seq, uint8_t flags, uint64_t t0)
+{
+    const ipcb_pool *pool = r->b->pool;
+    size_t slot = seq % pool->nslots;
+    ipcb_pool_stamp(pool, slot, seq, flags, t0);
+    ipcb_frame f = { .data = pool->slots[slot].msg, .len = IPCB_HEADER_SIZE + pool->size.bytes };
+    uint8_t *victim = f.data + IPCB_HEADER_SIZE + pool->size.bytes / 2;
+    int corrupt = seq == r->b->cfg->fault_corrupt_seq;
+    if (corrupt)
+        *victim ^= 0x40; /* test-only fault: a byte flipped in flight */
+    char err[IPCB_ERR_MAX];
+    int rc = r->b->t->send(r->s.link, &f, err);
+    if (corrupt)
+        *victim ^= 0x40;
+    if (rc != 0) {
+        snprintf(r->s.err, sizeof r->s.err, "sending frame %llu: %s", (unsigned long long)seq, err);
+        return -1;
+    }
+    return ipcb_session_pump(&r->s);
+}
+
+/* Wait for an ack of a frame in [lo, hi]: acks are cumulative, so an ack of
+ * frame k confirms every frame up to k. */
+static int await_ack(run *r, uint64_t lo, uint64_t hi, ipcb_header *ack)
+{
+    if (ipcb_session_recv_ack(&r->s, ack) != 0)
+        return -1;
+    if (ack->seq < lo || ack->seq > hi) {
+        snprintf(r->s.err, sizeof r->s.err, "ack for frame %llu while expecting %llu..%llu",
+                 (unsigned long long)ack->seq, (unsigned long long)lo, (unsigned long long)hi);
+        return -1;
+    }
+    return 0;
+}
+
+static int ping_pong(run *r, uint8_t flags, uint64_t *t0, ipcb_header *ack)
+{
+    *t0 = ipcb_now_ns();
+    if (send_frame(r, r->seq, flags | IPCB_FLAG_ACK_NOW, *t0) != 0 || await_ack(r, r->seq, r->seq, ack) != 0)
+        return -1;
+    r->seq++;
+    return 0;
+}
+
+static int warm_up(run *r)
+{
+    int n = r->b->cfg->warmup;
+    if (n <= 0) { /* automatic: about 64 MiB or 64 frames, at least 2 */
+        uint64_t by_bytes = (64u << 20) / (r->b->pool->size.bytes + 1);
+        n = by_bytes > 64 ? 64 : by_bytes < 2 ? 2 : (int)by_bytes;
+    }
+    uint64_t t0;
+    ipcb_header ack;
+    for (int i = 0; i < n; i++)
+        if (ping_pong(r, IPCB_FLAG_WARMUP, &t0, &ack) != 0)
+            return -1;
+    return 0;
+}
+
+static int loop_latency(run *r)
+{
+    ipcb_header ack;
+    uint64_t t0, start = ipcb_now_ns();
+    while (gb_keep_running(r->st)) {
+        if (ping_pong(r, 0, &t0, &ack) != 0)
+            return -1;
+        uint64_t t2 = ipcb_now_ns();
+        uint64_t one_way = ack.timestamp_ns - t0;
+        gb_set_iteration_time(r->st, (double)one_way * 1e-9);
+        ipcb_samples_add(r->lat, one_way);
+        ipcb_samples_add(r->rtt, t2 - t0);
+        r->frames++;
+    }
+    r->loop_ns = ipcb_now_ns() - start;
+    return 0;
+}
+
+static int loop_throughput(run *r)
+{
+    int64_t n = gb_max_iterations(r->st);
+    uint64_t window = (uint64_t)r->b->cfg->window;
+    uint64_t ack_every = window / 2 ? window / 2 : 1;
+    ipcb_header ack;
+    while (gb_keep_running_batch(r->st, n)) {
+        uint64_t base = r->seq, end = base + (uint64_t)n, acked = base;
+        uint64_t start = ipcb_now_ns();
+        for (; r->seq < end; r->seq++) {
+            while (r->seq - acked >= window) {
+                if (await_ack(r, acked, r->seq - 1, &ack) != 0)
+                    return -1;
+                acked = ack.seq + 1;
+            }
+            int ack_now = (r->seq - base + 1) % ack_every == 0 || r->seq + 1 == end;
+            if (send_frame(r, r->seq, ack_now ? IPCB_FLAG_ACK_NOW : 0, ipcb_now_ns()) != 0)
+                return -1;
+        }
+        while (acked < end) {
+            if (await_ack(r, acked, end - 1, &ack) != 0)
+                return -1;
+            acked = ack.seq + 1;
+        }
+        r->loop_ns = ipcb_now_ns() - start;
+        gb_set_iteration_time(r->st, (double)r->loop_ns * 1e-9);
+        r->frames += (uint64_t)n;
+    }
+    return 0;
+}
+
+static void sleep_until(uint64_t when_ns)
+{
+    struct timespec ts = { (time_t)(when_ns / 1000000000u), (long)(when_ns % 1000000000u) };
+    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR && !ipcb_interrupted)
+        ;
+}
+
+/* Frame i is due at start + i * period; a late sender still sends it, and its
+ * latency counts from when it was due, so queueing is never hidden. */
+static int loop_paced(run *r)
+{
+    uint64_t period = (uint64_t)(1e9 / r->b->cfg->fps);
+    uint64_t start = ipcb_now_ns() + period, t0;
+    ipcb_header ack;
+    for (uint64_t i = 0; gb_keep_running(r->st); i++) {
+        uint64_t due = start + i * period;
+        if (ipcb_now_ns() < due)
+            sleep_until(due);
+        if (ping_pong(r, 0, &t0, &ack) != 0)
+            return -1;
+        uint64_t latency = ack.timestamp_ns - due;
+        gb_set_iteration_time(r->st, (double)latency * 1e-9);
+        ipcb_samples_add(r->lat, latency);
+        r->late += latency > period;
+        r->frames++;
+    }
+    r->loop_ns = ipcb_now_ns() - start;
+    return 0;
+}
+
+static double cpu_seconds(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+           (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1e-6;
+}
+
+static void set_latency_counters(gb_state *st, ipcb_samples *lat, ipcb_samples *rtt)
+{
+    ipcb_summary sum;
+    ipcb_samples_summarize(lat, &sum);
+    gb_set_counter(st, "p50_us", sum.p50_us, GB_COUNTER_DEFAULT);
+    gb_set_counter(st, "p90_us", sum.p90_us, GB_COUNTER_DEFAULT);
+    gb_set_counter(st, "p99_us", sum.p99_us, GB_COUNTER_DEFAULT);
+    gb_set_counter(st, "p999_us", sum.p999_us, GB_COUNTER_DEFAULT);
+    gb_set_counter(st, "max_us", sum.max_us, GB_COUNTER_DEFAULT);
+    gb_set_counter(st, "mean_us", sum.mean_us, GB_COUNTER_DEFAULT);
+    if (rtt->n) {
+        gb_set_counter(st, "rtt_p50_us", ipcb_samples_quantile_us(rtt, 0.50), GB_COUNTER_DEFAULT);
+        gb_set_counter(st, "rtt_p99_us", ipcb_samples_quantile_us(rtt, 0.99), GB_COUNTER_DEFAULT);
+    }
+}
+
+static void set_counters(run *r, const ipcb_ctl_msg *done, double driver_cpu)
+{
+    gb_state *st = r->st;
+    double bytes = (double)r->b->pool->size.bytes;
+    double frames = (double)r->frames;
+    double seconds = (double)r->loop_ns * 1e-9;
+    double peer_cpu = done->cpu_user_s + done->cpu_sys_s;
+    double total_cpu = driver_cpu + peer_cpu;
+    if (r->lat->n)
+        set_latency_counters(st, r->lat, r->rtt);
+    gb_set_counter(st, "frames_per_s", frames / seconds, GB_COUNTER_DEFAULT);
+    gb_set_counter(st, "mb_per_s", frames * bytes / seconds / 1e6, GB_COUNTER_DEFAULT);
+    gb_set_counter(st, "cpu_driver_s", driver_cpu, GB_COUNTER_DEFAULT);
+    gb_set_counter(st, "cpu_peer_s", peer_cpu, GB_COUNTER_DEFAULT);
+    gb_set_counter(st, "cpu_infra_s", 0.0, GB_COUNTER_DEFAULT);
+    gb_set_counter(st, "cpu_per_gib_s", total_cpu / (frames * bytes / (1024.0 * 1024 * 1024)), GB_COUNTER_DEFAULT);
+    gb_set_counter(st, "cpu_per_frame_us", total_cpu / frames * 1e6, GB_COUNTER_DEFAULT);
+    gb_set_counter(st, "copies", (double)r->b->t->copies, GB_COUNTER_DEFAULT);
+    gb_set_counter(st, "frames", frames, GB_COUNTER_DEFAULT);
+    gb_set_counter(st, "bytes", bytes, GB_COUNTER_DEFAULT);
+    if (r->b->mode == IPCB_MODE_PACED) {
+        gb_set_counter(st, "late", (double)r->late, GB_COUNTER_DEFAULT);
+        gb_set_counter(st, "dropped", (double)done->dropped, GB_COUNTER_DEFAULT);
+    }
+    if (r->b->mode == IPCB_MODE_THROUGHPUT) {
+        gb_set_bytes_processed(st, (int64_t)(frames * bytes));
+        gb_set_items_processed(st, (int64_t)frames);
+    }
+}
+
+static void histogram_path(const ipcb_bench *b, char *path, size_t len)
+{
+    snprintf(path, len, "%s/%s_%s_%s.dat", b->cfg->hist_dir, b->t->name,
+             ipcb_mode_name(b->mode), b->pool->size.label);
+}
+
+void ipcb_runner_flush(void)
+{
+    ipcb_bench *b = previous_bench;
+    previous_bench = NULL;
+    if (!b || b->hist.n == 0)
+        return;
+    char path[4096], err[256];
+    histogram_path(b, path, sizeof path);
+    if (ipcb_histogram_write(&b->hist, path, b->name, err, sizeof err) != 0)
+        fprintf(stderr, "ipcbench: histogram for %s: %s\n", b->name, err);
+    ipcb_samples_free(&b->hist);
+}
+
+/* The histogram keeps the samples of the runs with the most iterations: the
+ * repetitions Google Benchmark reports, not its shorter calibration runs. */
+static void keep_for_histogram(ipcb_bench *b, ipcb_samples *lat, int64_t iters)
+{
+    if (lat->n == 0 || iters < b->hist_iters)
+        return;
+    if (iters > b->hist_iters) {
+        ipcb_samples_clear(&b->hist);
+        b->hist_iters = iters;
+    }
+    ipcb_samples_append(&b->hist, lat);
+}
+
+static int start_infra(ipcb_bench *b, const ipcb_opts *o)
+{
+    ipcb_infra_slot *slot = b->infra;
+    if (!slot->started && !slot->failed && b->t->start) {
+        if (b->t->start(&slot->infra, o, slot->err) != 0)
+            slot->failed = 1;
+    }
+    slot->started = !slot->failed;
+    return slot->failed ? -1 : 0;
+}
+
+void ipcb_infra_stop_all(ipcb_infra_slot *slots, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (slots[i].started && slots[i].t->stop)
+            slots[i].t->stop(slots[i].infra);
+}
+
+static int run_measured(run *r, ipcb_ctl_msg *done, double *driver_cpu)
+{
+    int64_t reserve = gb_max_iterations(r->st);
+    if (r->b->mode != IPCB_MODE_THROUGHPUT &&
+        (ipcb_samples_reserve(r->lat, (size_t)reserve) != 0 ||
+         ipcb_samples_reserve(r->rtt, (size_t)reserve) != 0)) {
+        snprintf(r->s.err, sizeof r->s.err, "out of memory for %lld samples", (long long)reserve);
+        return -1;
+    }
+    if (warm_up(r) != 0)
+        return -1;
+    double cpu0 = cpu_seconds();
+    int rc = r->b->mode == IPCB_MODE_LATENCY      ? loop_latency(r)
+             : r->b->mode == IPCB_MODE_THROUGHPUT ? loop_throughput(r)
+                                                  : loop_paced(r);
+    *driver_cpu = cpu_seconds() - cpu0;
+    if (rc != 0 || ipcb_session_close(&r->s, done) != 0)
+        return -1;
+    if (done->frames != r->frames) {
+        snprintf(r->s.err, sizeof r->s.err, "peer confirmed %llu of %llu measured frames",
+                 (unsigned long long)done->frames, (unsigned long long)r->frames);
+        return -1;
+    }
+    return 0;
+}
+
+void ipcb_bench_run(gb_state *st, void *ctx)
+{
+    ipcb_bench *b = ctx;
+    const ipcb_run_cfg *cfg = b->cfg;
+    if (previous_bench != b) {
+        ipcb_runner_flush();
+        previous_bench = b;
+        if (cfg->progress)
+            cfg->progress(b->name, b->index, b->total, cfg->progress_arg);
+    }
+    if (ipcb_interrupted) {
+        gb_skip_with_error(st, "interrupted");
+        return;
+    }
+    ipcb_opts o = { .rundir = cfg->rundir, .timeout_ms = cfg->timeout_ms,
+                    .max_message = IPCB_HEADER_SIZE + cfg->max_payload };
+    if (start_infra(b, &o) != 0) {
+        gb_skip_with_error(st, b->infra->err);
+        return;
+    }
+    ipcb_samples_clear(&latency_samples);
+    ipcb_samples_clear(&rtt_samples);
+    run r = { .st = st, .b = b, .lat = &latency_samples, .rtt = &rtt_samples };
+    ipcb_session_cfg sc = {
+        .t = b->t, .infra = b->infra->infra, .exe = cfg->exe, .rundir = cfg->rundir,
+        .mode = ipcb_mode_name(b->mode), .payload_bytes = b->pool->size.bytes,
+        .verify = cfg->verify, .allow_gaps = b->mode == IPCB_MODE_PACED,
+        .timeout_ms = cfg->timeout_ms, .peer_cpu = cfg->peer_cpu,
+        .fault_exit_seq = cfg->fault_peer_exit_seq, .fault_hang_seq = cfg->fault_peer_hang_seq,
+    };
+    ipcb_ctl_msg done = { 0 };
+    double driver_cpu = 0;
+    if (ipcb_session_open(&r.s, &sc) != 0 || run_measured(&r, &done, &driver_cpu) != 0) {
+        ipcb_session_abort(&r.s);
+        gb_skip_with_error(st, ipcb_interrupted ? "interrupted" : r.s.err);
+        return;
+    }
+    set_counters(&r, &done, driver_cpu);
+    keep_for_histogram(b, r.lat, gb_iterations_done(st));
+}

@@ -1,0 +1,68 @@
+/* The benchmark runner: one Google Benchmark per (transport, mode, size). Each
+ * run opens a session (peer spawned fresh), warms up, runs the mode's timing
+ * loop, verifies, stops the peer and sets the counters. The only timing loop. */
+#ifndef IPCB_RUNNER_H
+#define IPCB_RUNNER_H
+
+#include <signal.h>
+#include <stdint.h>
+
+#include "gbench.h"
+#include "stats.h"
+#include "transport.h"
+#include "workload.h"
+
+typedef enum ipcb_mode { IPCB_MODE_LATENCY, IPCB_MODE_THROUGHPUT, IPCB_MODE_PACED, IPCB_NMODES } ipcb_mode;
+const char *ipcb_mode_name(ipcb_mode m);
+int ipcb_mode_parse(const char *text, ipcb_mode *m);
+
+/* Settings shared by every benchmark of a campaign. */
+typedef struct ipcb_run_cfg {
+    const char *exe;          /* this program, spawned as `EXE peer ...` */
+    const char *rundir;       /* private 0700 directory for sockets and FIFOs */
+    const char *hist_dir;     /* where histograms go */
+    uint64_t max_payload;     /* largest frame payload of the campaign (sizes shared infra) */
+    int      verify;          /* IPCB_VERIFY_* */
+    double   fps;             /* paced mode frame rate */
+    int      window;          /* throughput mode: frames in flight */
+    int      warmup;          /* warm-up frames, 0 = automatic */
+    int      timeout_ms;      /* bound on every wait */
+    int      driver_cpu, peer_cpu;        /* -1 = not pinned */
+    uint64_t fault_corrupt_seq;           /* test-only fault switches, IPCB_NO_SEQ = off */
+    uint64_t fault_peer_exit_seq;
+    uint64_t fault_peer_hang_seq;
+    void   (*progress)(const char *name, int index, int total, void *arg);
+    void    *progress_arg;
+} ipcb_run_cfg;
+
+/* Shared infrastructure of one transport, started on first use. */
+typedef struct ipcb_infra_slot {
+    const ipcb_transport *t;
+    ipcb_infra *infra;
+    int   started, failed;
+    char  err[IPCB_ERR_MAX];
+} ipcb_infra_slot;
+
+typedef struct ipcb_bench {
+    char             name[128];   /* "transport/mode/size" */
+    const ipcb_transport *t;
+    ipcb_mode        mode;
+    const ipcb_pool *pool;
+    const ipcb_run_cfg *cfg;
+    ipcb_infra_slot *infra;
+    int              index, total;
+    ipcb_samples     hist;        /* samples of the longest runs, for the histogram */
+    int64_t          hist_iters;
+} ipcb_bench;
+
+/* The Google Benchmark callback; ctx is an ipcb_bench. */
+void ipcb_bench_run(gb_state *st, void *ctx);
+/* Write the histogram of the benchmark that ran last (called at the end). */
+void ipcb_runner_flush(void);
+/* Stop every started infrastructure. */
+void ipcb_infra_stop_all(ipcb_infra_slot *slots, size_t n);
+
+/* Set by the CLI's SIGINT/SIGTERM handler: remaining benchmarks fail fast. */
+extern volatile sig_atomic_t ipcb_interrupted;
+
+#endif

@@ -1,0 +1,49 @@
+/* One benchmark run's connection: the driver's end of the transport and the
+ * peer on the other side, either a freshly spawned `ipcbench peer` process
+ * (with its control channel) or, for in-process transports, the peer inline. */
+#ifndef IPCB_SESSION_H
+#define IPCB_SESSION_H
+
+#include <sys/types.h>
+
+#include "control.h"
+#include "peer.h"
+#include "transport.h"
+#include "workload.h"
+
+typedef struct ipcb_session_cfg {
+    const ipcb_transport *t;
+    ipcb_infra *infra;
+    const char *exe, *rundir;
+    const char *mode;          /* passed to the peer */
+    uint64_t    payload_bytes;
+    int         verify, allow_gaps, timeout_ms, peer_cpu;
+    uint64_t    fault_exit_seq, fault_hang_seq;
+} ipcb_session_cfg;
+
+typedef struct ipcb_session {
+    const ipcb_transport *t;
+    ipcb_opts   opts;
+    int         timeout_ms;
+    ipcb_link  *link;          /* the driver's end */
+    uint8_t     ack_buf[256];
+    pid_t       pid;           /* spawned peer, 0 for in-process */
+    int         ctl_fd;
+    ipcb_peer   inproc;        /* in-process peer */
+    ipcb_link  *peer_link;
+    int         has_inproc;
+    char        err[1024];
+} ipcb_session;
+
+int  ipcb_session_open(ipcb_session *s, const ipcb_session_cfg *c);
+/* After each send: lets an in-process peer take the message. */
+int  ipcb_session_pump(ipcb_session *s);
+/* Wait for the next ack; checks its kind and status (fetching the peer's reason). */
+int  ipcb_session_recv_ack(ipcb_session *s, ipcb_header *ack);
+/* Send STOP, wait for its ack and the peer's report, reap the peer. */
+int  ipcb_session_close(ipcb_session *s, ipcb_ctl_msg *done);
+/* Tear down after a failure: kill and reap the peer, close everything.
+ * Adds how the peer ended to s->err. */
+void ipcb_session_abort(ipcb_session *s);
+
+#endif

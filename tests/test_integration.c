@@ -1,0 +1,344 @@
+/* Integration tests: real frames over the reference transports through the
+ * real CLI (build/ipcbench run), checked from the files it leaves behind, and
+ * every failure path (corruption, dead or stalled peer, bad input) end to end. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static char ipcbench[512];
+static char workdir[256];
+
+typedef struct outcome {
+    int    status;       /* exit status, or 128 + signal */
+    double seconds;
+    char   err[8192];    /* stderr */
+} outcome;
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static void slurp(const char *path, char *out, size_t len)
+{
+    FILE *f = fopen(path, "r");
+    size_t n = f ? fread(out, 1, len - 1, f) : 0;
+    out[n] = '\0';
+    if (f)
+        fclose(f);
+}
+
+/* Runs ipcbench with the given arguments (NULL-terminated), killing it after
+ * limit_s seconds; a kill fails the test. */
+static void run_ipcbench(outcome *o, double limit_s, ...)
+{
+    const char *argv[64] = { ipcbench };
+    int argc = 1;
+    va_list ap;
+    va_start(ap, limit_s);
+    while (argc < 63 && (argv[argc] = va_arg(ap, const char *)) != NULL)
+        argc++;
+    va_end(ap);
+    argv[argc] = NULL;
+
+    char err_path[300];
+    snprintf(err_path, sizeof err_path, "%s/stderr.txt", workdir);
+    double start = now_s();
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        int fd = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        int null = open("/dev/null", O_WRONLY);
+        dup2(fd, 2);
+        dup2(null, 1);
+        execv(ipcbench, (char *const *)argv);
+        _exit(127);
+    }
+    int status = 0;
+    for (;;) {
+        pid_t r = waitpid(pid, &status, WNOHANG);
+        if (r == pid)
+            break;
+        if (now_s() - start > limit_s) {
+            kill(pid, SIGKILL);
+            waitpid(pid, &status, 0);
+            fail_msg("ipcbench %s did not finish within %.0f s", argv[1], limit_s);
+        }
+        usleep(10000);
+    }
+    o->seconds = now_s() - start;
+    o->status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    slurp(err_path, o->err, sizeof o->err);
+}
+
+static int count_entries(const char *dir)
+{
+    DIR *d = opendir(dir);
+    int n = 0;
+    if (!d)
+        return 0;
+    for (struct dirent *e; (e = readdir(d));)
+        n += strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
+    closedir(d);
+    return n;
+}
+
+static void out_dir(char *out, size_t len, const char *name)
+{
+    snprintf(out, len, "%s/%s", workdir, name);
+}
+
+static json_t *load_json(const char *dir)
+{
+    char path[600];
+    json_error_t e;
+    snprintf(path, sizeof path, "%s/latest/results.json", dir);
+    json_t *root = json_load_file(path, 0, &e);
+    if (!root)
+        fail_msg("%s: %s", path, e.text);
+    return root;
+}
+
+static const char *const counters[] = {
+    "p50_us", "p90_us", "p99_us", "p999_us", "max_us", "mean_us", "frames_per_s", "mb_per_s",
+    "cpu_driver_s", "cpu_peer_s", "cpu_per_gib_s", "cpu_per_frame_us", "copies", "frames", "bytes",
+};
+
+static void assert_file_nonempty(const char *dir, const char *name)
+{
+    char path[700];
+    struct stat st;
+    snprintf(path, sizeof path, "%s/latest/%s", dir, name);
+    if (stat(path, &st) != 0 || st.st_size == 0)
+        fail_msg("missing or empty: %s", path);
+}
+
+static void test_quick_campaign_all_modes(void **state)
+{
+    (void)state;
+    char out[300];
+    outcome o;
+    out_dir(out, sizeof out, "quick");
+    run_ipcbench(&o, 240, "run", "--campaign", "quick", "--transport", "memcpy,unix,pipe",
+                 "--size", "64K,1080p", "--mode", "latency,throughput,paced", "--verify", "all",
+                 "--out", out, NULL);
+    if (o.status != 0)
+        fail_msg("exit %d: %s", o.status, o.err);
+
+    json_t *root = load_json(out);
+    json_t *benchmarks = json_object_get(root, "benchmarks");
+    assert_int_equal(json_array_size(benchmarks), 18); /* 3 transports x 3 modes x 2 sizes, 1 repetition */
+    size_t i;
+    json_t *b;
+    json_array_foreach(benchmarks, i, b) {
+        const char *name = json_string_value(json_object_get(b, "name"));
+        assert_false(json_is_true(json_object_get(b, "error_occurred")));
+        for (size_t c = 0; c < sizeof counters / sizeof counters[0]; c++) {
+            int is_throughput = strstr(name, "/throughput/") != NULL;
+            if (is_throughput && counters[c][0] == 'p')
+                continue; /* no per-frame latency in throughput mode */
+            if (!json_is_number(json_object_get(b, counters[c])))
+                fail_msg("%s lacks %s", name, counters[c]);
+        }
+        if (strstr(name, "/paced/"))
+            assert_true(json_is_number(json_object_get(b, "late")));
+        if (strstr(name, "/latency/"))
+            assert_true(json_is_number(json_object_get(b, "rtt_p50_us")));
+        assert_true(json_number_value(json_object_get(b, "frames")) >= 1);
+    }
+    json_t *ctx = json_object_get(root, "context");
+    const char *facts[] = { "ipcbench_version", "ipcbench_git_commit", "kernel", "cpu_model",
+                            "cpu_governor", "lib_benchmark", "lib_xxhash", "verify", "campaign" };
+    for (size_t f = 0; f < sizeof facts / sizeof facts[0]; f++)
+        if (!json_is_string(json_object_get(ctx, facts[f])))
+            fail_msg("context lacks %s", facts[f]);
+    assert_string_equal(json_string_value(json_object_get(ctx, "verify")), "all");
+    json_decref(root);
+
+    char csv[20000], path[600];
+    snprintf(path, sizeof path, "%s/latest/results.csv", out);
+    slurp(path, csv, sizeof csv);
+    assert_non_null(strstr(csv, "transport,mode,size,bytes,p50_us"));
+    int rows = 0;
+    for (char *p = csv; (p = strchr(p, '\n')); p++)
+        rows++;
+    assert_int_equal(rows, 19);
+    assert_null(strstr(csv, ",failed,"));
+    assert_non_null(strstr(csv, "unix,latency,1080p,8294400,"));
+    assert_file_nonempty(out, "report.md");
+    assert_file_nonempty(out, "plots/throughput.svg");
+    assert_file_nonempty(out, "plots/latency.svg");
+    assert_file_nonempty(out, "plots/cdf.svg");
+    assert_file_nonempty(out, "plots/throughput.png");
+    assert_file_nonempty(out, "histograms/unix_latency_1080p.dat");
+
+    /* Google Benchmark's own compare.py (Debian's libbenchmark-tools) reads it. */
+    char cmd[1400];
+    snprintf(cmd, sizeof cmd,
+             "/usr/bin/python3 /usr/share/benchmark/compare.py benchmarks %s/latest/results.json "
+             "%s/latest/results.json > %s/compare.txt 2>&1", out, out, workdir);
+    assert_int_equal(system(cmd), 0);
+}
+
+static void expect_failed_run(const char *name, const char *fault, const char *timeout_ms,
+                              const char *message, double limit_s)
+{
+    char out[300];
+    outcome o;
+    out_dir(out, sizeof out, name);
+    run_ipcbench(&o, limit_s, "run", "--campaign", "quick", "--transport", "unix,memcpy", "--size",
+                 "64K", "--mode", "latency", "--verify", "all", "--warmup", "2", "--timeout-ms",
+                 timeout_ms, "--fault", fault, "--out", out, NULL);
+    assert_int_equal(o.status, 1);
+    json_t *root = load_json(out);
+    json_t *benchmarks = json_object_get(root, "benchmarks");
+    json_t *unix_run = json_array_get(benchmarks, 0);
+    assert_string_equal(json_string_value(json_object_get(unix_run, "run_name")), "unix/latency/64K/manual_time");
+    assert_true(json_is_true(json_object_get(unix_run, "error_occurred")));
+    const char *msg = json_string_value(json_object_get(unix_run, "error_message"));
+    if (!msg || !strstr(msg, message))
+        fail_msg("error message '%s' lacks '%s'", msg ? msg : "(none)", message);
+    assert_null(json_object_get(unix_run, "p50_us")); /* a failed run yields no figure */
+    json_decref(root);
+}
+
+static void test_corrupted_frame_fails_loudly(void **state)
+{
+    (void)state;
+    expect_failed_run("corrupt", "corrupt@5", "5000", "checksum mismatch", 60);
+}
+
+static void test_killed_peer_is_reported(void **state)
+{
+    (void)state;
+    expect_failed_run("killed", "peer-exit@5", "5000", "signal 9", 60);
+}
+
+static void test_stalled_peer_times_out(void **state)
+{
+    (void)state;
+    expect_failed_run("stalled", "peer-hang@5", "500", "within 500 ms", 30);
+}
+
+/* Bad input: exit 2, one line naming the problem, nothing left in the output root. */
+static void expect_bad_input(const char *needle, const char *out, ...)
+{
+    const char *args[32];
+    int n = 0;
+    va_list ap;
+    va_start(ap, out);
+    while (n < 31 && (args[n] = va_arg(ap, const char *)) != NULL)
+        n++;
+    va_end(ap);
+    for (int i = n; i < 32; i++)
+        args[i] = NULL;
+    outcome o;
+    run_ipcbench(&o, 30, "run", "--campaign", "quick", "--out", out, args[0], args[1], args[2],
+                 args[3], args[4], args[5], NULL);
+    if (o.status != 2 || !strstr(o.err, needle))
+        fail_msg("expected exit 2 and '%s', got exit %d: %s", needle, o.status, o.err);
+    assert_int_equal(strchr(o.err, '\n') - o.err + 1, (long)strlen(o.err)); /* one line */
+    assert_int_equal(count_entries(out), 0);
+}
+
+static void test_bad_input(void **state)
+{
+    (void)state;
+    char out[300], bad_ini[300], not_png[300], ro[300];
+    out_dir(out, sizeof out, "bad");
+    mkdir(out, 0755);
+    expect_bad_input("unknown transport 'carrier-pigeon'", out, "--transport", "carrier-pigeon", NULL);
+    expect_bad_input("unknown mode 'sideways'", out, "--mode", "sideways", NULL);
+    expect_bad_input("huge", out, "--size", "huge", NULL);
+    expect_bad_input("--size", out, "--size", "0", NULL);
+    expect_bad_input("--repetitions", out, "--repetitions", "zero", NULL);
+    expect_bad_input("unknown option '--bogus'", out, "--bogus", NULL);
+
+    snprintf(not_png, sizeof not_png, "%s/not.png", workdir);
+    FILE *f = fopen(not_png, "w");
+    fputs("this is not a picture\n", f);
+    fclose(f);
+    expect_bad_input("not.png", out, "--image", not_png, NULL);
+
+    snprintf(bad_ini, sizeof bad_ini, "%s/bad.ini", workdir);
+    f = fopen(bad_ini, "w");
+    fputs("[campaign]\ntransports = unix\nthis line is not a setting\n", f);
+    fclose(f);
+    outcome o;
+    run_ipcbench(&o, 30, "run", "--campaign", bad_ini, "--out", out, NULL);
+    assert_int_equal(o.status, 2);
+    assert_non_null(strstr(o.err, "bad.ini:3"));
+    assert_int_equal(count_entries(out), 0);
+
+    /* An output root that cannot be written. */
+    snprintf(ro, sizeof ro, "%s/file-not-dir", workdir);
+    f = fopen(ro, "w");
+    fclose(f);
+    char inside[400];
+    snprintf(inside, sizeof inside, "%s/results", ro);
+    run_ipcbench(&o, 30, "run", "--campaign", "quick", "--out", inside, NULL);
+    assert_int_equal(o.status, 2);
+    assert_non_null(strstr(o.err, "file-not-dir"));
+}
+
+static void test_list_shows_reference_transports(void **state)
+{
+    (void)state;
+    char cmd[700], text[8192], path[300];
+    snprintf(path, sizeof path, "%s/list.txt", workdir);
+    snprintf(cmd, sizeof cmd, "%s list > %s", ipcbench, path);
+    assert_int_equal(system(cmd), 0);
+    slurp(path, text, sizeof text);
+    assert_non_null(strstr(text, "memcpy"));
+    assert_non_null(strstr(text, "unix"));
+    assert_non_null(strstr(text, "pipe"));
+    assert_non_null(strstr(text, "AVAILABLE"));
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    const char *build = getenv("IPCB_BUILD");
+    snprintf(ipcbench, sizeof ipcbench, "%s/ipcbench", build ? build : "build");
+    if (access(ipcbench, X_OK) != 0)
+        return -1;
+    snprintf(workdir, sizeof workdir, "/tmp/ipcbench-test-XXXXXX");
+    return mkdtemp(workdir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    char cmd[400];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", workdir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_list_shows_reference_transports),
+        cmocka_unit_test(test_bad_input),
+        cmocka_unit_test(test_quick_campaign_all_modes),
+        cmocka_unit_test(test_corrupted_frame_fails_loudly),
+        cmocka_unit_test(test_killed_peer_is_reported),
+        cmocka_unit_test(test_stalled_peer_times_out),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,673 @@
+/* Tests for reading results back and the outputs derived from them: the
+ * results.json loader (good, odd and bad inputs), results.csv, report.md and
+ * the gnuplot plots, all on synthetic results written to a temporary dir. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <ftw.h>
+#include <jansson.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "report.h"
+#include "resultset.h"
+
+#define GBENCH_INPUTS "/usr/share/benchmark/gbench/Inputs"
+
+static const char csv_header[] =
+    "transport,mode,size,bytes,p50_us,p90_us,p99_us,p999_us,max_us,mean_us,"
+    "rtt_p50_us,mb_per_s,frames_per_s,cpu_per_gib_s,cpu_per_frame_us,copies,"
+    "verify,late,dropped,repetitions,status,error";
+
+/* ---- temporary directories and files ------------------------------------- */
+
+static int setup_dir(void **state)
+{
+    char *dir = strdup("/tmp/test_results_XXXXXX");
+    if (!dir || !mkdtemp(dir)) {
+        free(dir);
+        return -1;
+    }
+    *state = dir;
+    return 0;
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st; (void)flag; (void)ftw;
+    return remove(path);
+}
+
+static int teardown_dir(void **state)
+{
+    nftw(*state, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+    free(*state);
+    return 0;
+}
+
+static void path_in(char *out, const char *dir, const char *name)
+{
+    assert_true(snprintf(out, PATH_MAX, "%s/%s", dir, name) < PATH_MAX);
+}
+
+static void write_text(const char *dir, const char *name, const char *text)
+{
+    char path[PATH_MAX];
+    path_in(path, dir, name);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    assert_int_equal(fclose(f), 0);
+}
+
+/* The whole file as a string (caller frees); NULL if it cannot be read. */
+static char *read_text(const char *dir, const char *name)
+{
+    char path[PATH_MAX];
+    path_in(path, dir, name);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    rewind(f);
+    char *buf = calloc(1, (size_t)n + 1);
+    assert_non_null(buf);
+    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+    fclose(f);
+    return buf;
+}
+
+static long file_size(const char *dir, const char *name)
+{
+    char path[PATH_MAX];
+    struct stat st;
+    path_in(path, dir, name);
+    return stat(path, &st) == 0 ? (long)st.st_size : -1;
+}
+
+/* ---- synthetic Google Benchmark JSON ------------------------------------- */
+
+/* One entry as Google Benchmark writes it; agg NULL for an iteration. The
+ * counters object is consumed. */
+static json_t *gb_entry(const char *base, const char *agg, int rep, double real_time,
+                        const char *unit, json_t *counters)
+{
+    char run_name[256], name[sizeof run_name + 32];
+    snprintf(run_name, sizeof run_name, "%s/repeats:2/manual_time", base);
+    snprintf(name, sizeof name, "%s%s%s", run_name, agg ? "_" : "", agg ? agg : "");
+    json_t *e = json_pack("{s:s, s:s, s:s, s:i, s:i, s:i, s:f, s:f, s:s}",
+                          "name", name, "run_name", run_name,
+                          "run_type", agg ? "aggregate" : "iteration",
+                          "repetitions", 2, "repetition_index", rep,
+                          "iterations", 100, "real_time", real_time,
+                          "cpu_time", real_time / 10, "time_unit", unit);
+    if (agg)
+        json_object_set_new(e, "aggregate_name", json_string(agg));
+    json_object_update(e, counters);
+    json_decref(counters);
+    return e;
+}
+
+static json_t *gb_root(json_t *benchmarks)
+{
+    return json_pack("{s:{s:s, s:s, s:i, s:b, s:[f,f,f], s:s, s:s, s:s, s:s, s:s}, s:o}",
+                     "context", "date", "2024-05-01T12:00:00+00:00", "host_name", "testhost",
+                     "num_cpus", 8, "cpu_scaling_enabled", 0, "load_avg", 0.5, 0.25, 0.125,
+                     "campaign", "unit", "verify", "all", "kernel", "6.1.0-test",
+                     "cpu_model", "Test CPU @ 3.0GHz", "command", "ipcbench run --campaign unit",
+                     "benchmarks", benchmarks);
+}
+
+static void write_json(const char *dir, json_t *root)
+{
+    char path[PATH_MAX];
+    path_in(path, dir, "results.json");
+    assert_int_equal(json_dump_file(root, path, JSON_INDENT(2)), 0);
+    json_decref(root);
+}
+
+/* The campaign used by the CSV, report and plot tests: 2 transports x
+ * 3 modes x 3 sizes, 2 repetitions each plus mean and median aggregates,
+ * shm always best; unix/paced/4k fails. Also writes latency histograms. */
+static const char *const transports[] = { "shm", "unix" };
+static const char *const modes[] = { "latency", "throughput", "paced" };
+static const struct { const char *label; double bytes; } sizes[] = {
+    { "4k", 33177600 }, { "vga", 1228800 }, { "1080p", 8294400 },
+};
+#define FAIL_MSG "peer died, said \"boom\""
+
+static json_t *campaign_counters(int t, const char *mode, double bytes, double scale)
+{
+    double lat = (t == 0 ? 50.0 : 400.0) * bytes / 8294400 * scale;
+    json_t *c = json_pack("{s:f, s:f, s:f}", "bytes", bytes, "copies", t == 0 ? 0.0 : 2.0,
+                          "frames", 1000.0);
+    if (strcmp(mode, "throughput") == 0) {
+        json_object_set_new(c, "mb_per_s", json_real((t == 0 ? 9000.0 : 3000.0) * scale));
+        json_object_set_new(c, "cpu_per_gib_s", json_real(t == 0 ? 0.125 : 0.5));
+        return c;
+    }
+    json_object_set_new(c, "p50_us", json_real(lat));
+    json_object_set_new(c, "p90_us", json_real(lat * 1.5));
+    json_object_set_new(c, "p99_us", json_real(lat * 2));
+    json_object_set_new(c, "max_us", json_real(lat * 4));
+    if (strcmp(mode, "paced") == 0) {
+        json_object_set_new(c, "late", json_real(t == 0 ? 0.0 : 7.0));
+        json_object_set_new(c, "dropped", json_real(0.0));
+    }
+    return c;
+}
+
+static void add_campaign_benchmark(json_t *arr, int t, const char *mode, int s)
+{
+    char base[128];
+    snprintf(base, sizeof base, "%s/%s/%s", transports[t], mode, sizes[s].label);
+    double bytes = sizes[s].bytes;
+    if (t == 1 && strcmp(mode, "paced") == 0 && s == 0) {
+        for (int rep = 0; rep < 2; rep++) {
+            json_t *e = gb_entry(base, NULL, rep, 0, "us", json_pack("{s:f}", "bytes", bytes));
+            json_object_set_new(e, "error_occurred", json_true());
+            json_object_set_new(e, "error_message", json_string(FAIL_MSG));
+            json_array_append_new(arr, e);
+        }
+        return;
+    }
+    json_array_append_new(arr, gb_entry(base, NULL, 0, 900, "us",
+                                        campaign_counters(t, mode, bytes, 0.9)));
+    json_array_append_new(arr, gb_entry(base, NULL, 1, 1100, "us",
+                                        campaign_counters(t, mode, bytes, 1.1)));
+    json_array_append_new(arr, gb_entry(base, "mean", 0, 1000, "us",
+                                        campaign_counters(t, mode, bytes, 1.0)));
+    json_array_append_new(arr, gb_entry(base, "median", 0, 1000, "us",
+                                        campaign_counters(t, mode, bytes, 1.0)));
+}
+
+static void write_histogram(const char *dir, int t, const char *size)
+{
+    char name[128], text[512];
+    double base = t == 0 ? 40 : 300;
+    snprintf(name, sizeof name, "histograms/%s_latency_%s.dat", transports[t], size);
+    snprintf(text, sizeof text, "# %s latency %s\n# samples 100, upper bound in us\n"
+             "%g 10 0.1\n%g 50 0.6\n%g 30 0.9\n%g 10 1\n", transports[t], size,
+             base, base * 1.2, base * 1.5, base * 3);
+    write_text(dir, name, text);
+}
+
+static void write_campaign(const char *dir)
+{
+    json_t *arr = json_array();
+    for (int m = 0; m < 3; m++)
+        for (int t = 0; t < 2; t++)
+            for (int s = 0; s < 3; s++)
+                add_campaign_benchmark(arr, t, modes[m], s);
+    write_json(dir, gb_root(arr));
+    char hist[PATH_MAX];
+    path_in(hist, dir, "histograms");
+    assert_int_equal(mkdir(hist, 0755), 0);
+    for (int t = 0; t < 2; t++)
+        for (int s = 0; s < 3; s++)
+            write_histogram(dir, t, sizes[s].label);
+}
+
+/* ---- loading ------------------------------------------------------------- */
+
+static void test_load_repetitions_and_median(void **state)
+{
+    const char *dir = *state;
+    write_campaign(dir);
+    ipcb_resultset rs;
+    char err[256] = "";
+    assert_int_equal(ipcb_resultset_load(&rs, dir, err, sizeof err), 0);
+    assert_int_equal(rs.nresults, 18);
+
+    const ipcb_result *r = ipcb_resultset_find(&rs, "shm/latency/1080p");
+    assert_non_null(r);
+    assert_string_equal(r->transport, "shm");
+    assert_string_equal(r->mode, "latency");
+    assert_string_equal(r->size, "1080p");
+    assert_int_equal(r->bytes, 8294400);
+    assert_false(r->failed);
+    assert_int_equal(r->nruns, 2);
+    assert_float_equal(r->runs[0].counter[IPCB_C_P50_US], 45.0, 1e-9);
+    assert_float_equal(r->runs[1].counter[IPCB_C_P50_US], 55.0, 1e-9);
+    assert_float_equal(r->summary.counter[IPCB_C_P50_US], 50.0, 1e-9); /* the median */
+    assert_float_equal(r->summary.counter[IPCB_C_MAX_US], 200.0, 1e-9);
+    assert_float_equal(r->summary.real_time_us, 1000.0, 1e-9);
+    assert_float_equal(r->summary.counter[IPCB_C_COPIES], 0.0, 0);
+    assert_true(isnan(r->summary.counter[IPCB_C_MB_PER_S]));
+    assert_true(isnan(r->summary.counter[IPCB_C_LATE]));
+    assert_true(isnan(r->summary.counter[IPCB_C_P999_US]));
+
+    assert_null(ipcb_resultset_find(&rs, "shm/latency/1080p/manual_time"));
+    assert_string_equal(ipcb_resultset_context(&rs, "campaign"), "unit");
+    assert_string_equal(ipcb_resultset_context(&rs, "num_cpus"), "8");
+    assert_string_equal(ipcb_resultset_context(&rs, "cpu_scaling_enabled"), "false");
+    assert_string_equal(ipcb_resultset_context(&rs, "load_avg"), "0.5 0.25 0.125");
+    assert_null(ipcb_resultset_context(&rs, "no_such_key"));
+
+    const char *ts[4];
+    assert_int_equal(ipcb_resultset_transports(&rs, "paced", ts), 2);
+    assert_string_equal(ts[0], "shm");
+    assert_string_equal(ts[1], "unix");
+    ipcb_resultset_free(&rs);
+    assert_int_equal(rs.nresults, 0);
+    assert_null(rs.results);
+}
+
+static void test_load_failed_benchmark(void **state)
+{
+    const char *dir = *state;
+    write_campaign(dir);
+    ipcb_resultset rs;
+    char err[256];
+    assert_int_equal(ipcb_resultset_load(&rs, dir, err, sizeof err), 0);
+    const ipcb_result *r = ipcb_resultset_find(&rs, "unix/paced/4k");
+    assert_non_null(r);
+    assert_true(r->failed);
+    assert_string_equal(r->error, FAIL_MSG);
+    assert_int_equal(r->nruns, 2);
+    assert_int_equal(r->bytes, 33177600);
+    assert_false(ipcb_resultset_find(&rs, "shm/paced/4k")->failed);
+    ipcb_resultset_free(&rs);
+}
+
+/* Entries without run_name (suffixes stripped from name), in ns, us, ms and s. */
+static void test_load_time_units_and_names(void **state)
+{
+    const char *dir = *state;
+    write_text(dir, "results.json",
+        "{\"context\": {\"verify\": \"none\"}, \"benchmarks\": [\n"
+        " {\"name\": \"a/latency/vga/manual_time\", \"run_type\": \"iteration\",\n"
+        "  \"real_time\": 1500, \"time_unit\": \"ns\", \"p50_us\": 1.25},\n"
+        " {\"name\": \"b/latency/vga/repeats:3/real_time\", \"run_type\": \"iteration\",\n"
+        "  \"real_time\": 1500, \"time_unit\": \"us\"},\n"
+        " {\"name\": \"c/latency/vga/manual_time_median\", \"run_type\": \"aggregate\",\n"
+        "  \"aggregate_name\": \"median\", \"real_time\": 1.5, \"time_unit\": \"ms\"},\n"
+        " {\"name\": \"d/latency/vga\", \"run_type\": \"iteration\",\n"
+        "  \"real_time\": 2, \"time_unit\": \"s\"},\n"
+        " {\"name\": \"only/two\", \"run_type\": \"iteration\", \"real_time\": 1},\n"
+        " {\"name\": \"a/b/c/d\", \"run_type\": \"iteration\", \"real_time\": 1},\n"
+        " {\"name\": \"e/latency/vga\", \"run_type\": \"iteration\", \"real_time\": 1,\n"
+        "  \"time_unit\": \"ns\", \"p50_us\": NaN, \"max_us\": Infinity, \"p99_us\": -Infinity}\n"
+        "]}\n");
+    ipcb_resultset rs;
+    char err[256] = "";
+    assert_int_equal(ipcb_resultset_load(&rs, dir, err, sizeof err), 0);
+    assert_int_equal(rs.nresults, 7);
+    assert_float_equal(ipcb_resultset_find(&rs, "a/latency/vga")->summary.real_time_us, 1.5, 1e-12);
+    assert_float_equal(ipcb_resultset_find(&rs, "a/latency/vga")->summary.counter[IPCB_C_P50_US],
+                       1.25, 1e-12);
+    assert_float_equal(ipcb_resultset_find(&rs, "b/latency/vga")->summary.real_time_us, 1500, 1e-9);
+    const ipcb_result *c = ipcb_resultset_find(&rs, "c/latency/vga");
+    assert_non_null(c);
+    assert_int_equal(c->nruns, 0);
+    assert_float_equal(c->summary.real_time_us, 1500, 1e-9);
+    assert_float_equal(ipcb_resultset_find(&rs, "d/latency/vga")->summary.real_time_us, 2e6, 1e-6);
+
+    const ipcb_result *two = ipcb_resultset_find(&rs, "only/two");
+    assert_non_null(two);
+    assert_string_equal(two->transport, "");
+    assert_string_equal(two->mode, "");
+    assert_string_equal(ipcb_resultset_find(&rs, "a/b/c/d")->size, "");
+
+    const ipcb_result *e = ipcb_resultset_find(&rs, "e/latency/vga");
+    assert_true(isnan(e->summary.counter[IPCB_C_P50_US]));
+    assert_true(isinf(e->summary.counter[IPCB_C_MAX_US]) && e->summary.counter[IPCB_C_MAX_US] > 0);
+    assert_true(isinf(e->summary.counter[IPCB_C_P99_US]) && e->summary.counter[IPCB_C_P99_US] < 0);
+    ipcb_resultset_free(&rs);
+}
+
+/* Real Google Benchmark output (no ipcbench names, some without run_type). */
+static void test_load_gbench_inputs(void **state)
+{
+    (void)state;
+    static const char *const files[] = { "test1_run1.json", "test3_run0.json", "test4_run.json" };
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        char path[PATH_MAX];
+        path_in(path, GBENCH_INPUTS, files[i]);
+        if (access(path, R_OK) != 0)
+            skip();
+        ipcb_resultset rs;
+        char err[256] = "";
+        assert_int_equal(ipcb_resultset_load(&rs, path, err, sizeof err), 0);
+        assert_true(rs.nresults > 0);
+        ipcb_resultset_free(&rs);
+    }
+    char path[PATH_MAX];
+    path_in(path, GBENCH_INPUTS, "test1_run1.json");
+    ipcb_resultset rs;
+    char err[256];
+    assert_int_equal(ipcb_resultset_load(&rs, path, err, sizeof err), 0);
+    const ipcb_result *r = ipcb_resultset_find(&rs, "BM_SameTimes");
+    assert_non_null(r);
+    assert_string_equal(r->transport, "");
+    assert_int_equal(r->nruns, 1);
+    assert_float_equal(r->summary.real_time_us, 0.01, 1e-12);
+    assert_string_equal(ipcb_resultset_context(&rs, "num_cpus"), "4");
+    ipcb_resultset_free(&rs);
+}
+
+static void expect_load_error(const char *path, const char *needle)
+{
+    ipcb_resultset rs;
+    char err[256] = "";
+    assert_int_equal(ipcb_resultset_load(&rs, path, err, sizeof err), -1);
+    assert_true(strlen(err) > 0);
+    assert_null(strchr(err, '\n'));
+    if (!strstr(err, needle))
+        fail_msg("error \"%s\" lacks \"%s\"", err, needle);
+    assert_int_equal(rs.nresults, 0);
+    assert_null(rs.results);
+}
+
+static void expect_bad_json(const char *dir, const char *text, const char *needle)
+{
+    write_text(dir, "results.json", text);
+    expect_load_error(dir, needle);
+}
+
+static void test_load_bad_inputs(void **state)
+{
+    const char *dir = *state;
+    char path[PATH_MAX];
+    path_in(path, dir, "missing.json");
+    expect_load_error(path, "No such file");
+    expect_load_error(dir, "no results.json");
+    expect_bad_json(dir, "", "line");
+    expect_bad_json(dir, "{\"context\": {}, \"benchmarks\": [{\"name\": \"x\",", "line 1");
+    expect_bad_json(dir, "{\"benchmarks\": [\n{\"name\": \"x\" \"run_type\": 1}]}", "line 2");
+    expect_bad_json(dir, "[1, 2, 3]", "not an object");
+    expect_bad_json(dir, "\"text\"", "not an object");
+    expect_bad_json(dir, "{\"a\": 1}", "no \"benchmarks\" array");
+    expect_bad_json(dir, "{\"benchmarks\": {}}", "no \"benchmarks\" array");
+    expect_bad_json(dir, "{\"benchmarks\": []}", "no benchmarks");
+    expect_bad_json(dir, "{\"benchmarks\": [1, 2]}", "benchmarks[0]");
+    expect_bad_json(dir, "{\"benchmarks\": [{\"foo\": 1}]}", "no \"name\"");
+    expect_bad_json(dir, "{\"benchmarks\": [{\"name\": \"x\", \"run_type\": \"iteration\"}, "
+                         "{\"name\": \"y\"}]}", "benchmarks[1]");
+}
+
+/* ---- results.csv --------------------------------------------------------- */
+
+/* Field i (0-based) of an unquoted CSV line, into out. */
+static void csv_field(const char *line, int i, char *out, size_t n)
+{
+    for (; i > 0 && line; i--) {
+        line = strchr(line, ',');
+        line = line ? line + 1 : NULL;
+    }
+    assert_non_null(line);
+    size_t len = strcspn(line, ",\n");
+    assert_true(len < n);
+    memcpy(out, line, len);
+    out[len] = '\0';
+}
+
+static void test_csv(void **state)
+{
+    const char *dir = *state;
+    write_campaign(dir);
+    ipcb_resultset rs;
+    char err[256] = "", path[PATH_MAX];
+    assert_int_equal(ipcb_resultset_load(&rs, dir, err, sizeof err), 0);
+    path_in(path, dir, "results.csv");
+    assert_int_equal(ipcb_csv_write(&rs, path, err, sizeof err), 0);
+    ipcb_resultset_free(&rs);
+    assert_int_equal(file_size(dir, "results.csv.tmp"), -1);
+
+    char *csv = read_text(dir, "results.csv");
+    assert_non_null(csv);
+    assert_memory_equal(csv, csv_header, strlen(csv_header));
+    assert_int_equal(csv[strlen(csv_header)], '\n');
+
+    /* Sorted by mode, transport, bytes. */
+    static const char *const order[] = {
+        "shm,latency,vga,", "shm,latency,1080p,", "shm,latency,4k,",
+        "unix,latency,vga,", "unix,latency,1080p,", "unix,latency,4k,",
+        "shm,paced,vga,", "shm,paced,1080p,", "shm,paced,4k,",
+        "unix,paced,vga,", "unix,paced,1080p,", "unix,paced,4k,",
+        "shm,throughput,vga,", "shm,throughput,1080p,", "shm,throughput,4k,",
+        "unix,throughput,vga,", "unix,throughput,1080p,", "unix,throughput,4k,",
+    };
+    const char *line = strchr(csv, '\n') + 1;
+    for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
+        if (strncmp(line, order[i], strlen(order[i])) != 0)
+            fail_msg("row %zu: expected %s, got %.40s", i, order[i], line);
+        line = strchr(line, '\n') + 1;
+    }
+    assert_int_equal(*line, '\0');
+
+    /* A latency row: numbers, empty cells for absent counters, verify, reps. */
+    const char *lat = strstr(csv, "shm,latency,1080p,");
+    char cell[64];
+    csv_field(lat, 3, cell, sizeof cell);   assert_string_equal(cell, "8294400");
+    csv_field(lat, 4, cell, sizeof cell);   assert_string_equal(cell, "50");
+    csv_field(lat, 5, cell, sizeof cell);   assert_string_equal(cell, "75");
+    csv_field(lat, 7, cell, sizeof cell);   assert_string_equal(cell, "");   /* p999 */
+    csv_field(lat, 11, cell, sizeof cell);  assert_string_equal(cell, "");   /* mb_per_s */
+    csv_field(lat, 15, cell, sizeof cell);  assert_string_equal(cell, "0");  /* copies */
+    csv_field(lat, 16, cell, sizeof cell);  assert_string_equal(cell, "all");
+    csv_field(lat, 17, cell, sizeof cell);  assert_string_equal(cell, "");   /* late */
+    csv_field(lat, 19, cell, sizeof cell);  assert_string_equal(cell, "2");
+    csv_field(lat, 20, cell, sizeof cell);  assert_string_equal(cell, "ok");
+    csv_field(lat, 21, cell, sizeof cell);  assert_string_equal(cell, "");
+    const char *tp = strstr(csv, "shm,throughput,vga,");
+    csv_field(tp, 13, cell, sizeof cell);   assert_string_equal(cell, "0.125");
+
+    /* The failed row: RFC 4180 quoting of a message with a comma and quotes. */
+    const char *failed = strstr(csv, "unix,paced,4k,");
+    assert_non_null(failed);
+    assert_non_null(strstr(failed, ",failed,\"peer died, said \"\"boom\"\"\"\n"));
+    free(csv);
+}
+
+static void test_csv_unwritable(void **state)
+{
+    const char *dir = *state;
+    write_campaign(dir);
+    ipcb_resultset rs;
+    char err[256] = "", path[PATH_MAX];
+    assert_int_equal(ipcb_resultset_load(&rs, dir, err, sizeof err), 0);
+    path_in(path, dir, "no/such/dir/results.csv");
+    assert_int_equal(ipcb_csv_write(&rs, path, err, sizeof err), -1);
+    assert_non_null(strstr(err, "results.csv.tmp"));
+    ipcb_resultset_free(&rs);
+}
+
+/* ---- report.md ----------------------------------------------------------- */
+
+/* The table line starting with prefix that follows heading in text. */
+static const char *table_row(const char *text, const char *heading, const char *prefix)
+{
+    const char *h = strstr(text, heading);
+    assert_non_null(h);
+    char needle[64];
+    snprintf(needle, sizeof needle, "\n%s", prefix);
+    const char *row = strstr(h, needle);
+    assert_non_null(row);
+    return row + 1;
+}
+
+static int row_contains(const char *row, const char *what)
+{
+    size_t len = strcspn(row, "\n");
+    const char *p = strstr(row, what);
+    return p && (size_t)(p - row) < len;
+}
+
+static void test_report(void **state)
+{
+    const char *dir = *state;
+    write_campaign(dir);
+    char err[256] = "";
+    assert_int_equal(ipcb_report_write(dir, err, sizeof err), 0);
+    assert_int_equal(file_size(dir, "report.md.tmp"), -1);
+    char *md = read_text(dir, "report.md");
+    assert_non_null(md);
+    static const char *const must[] = {
+        "# ipcbench report: unit, 2024-05-01", "## Environment", "| Host | testhost |",
+        "| Kernel | 6.1.0-test |", "| CPU model | Test CPU @ 3.0GHz |", "| Cores | 8 |",
+        "| Load average (1, 5, 15 min) | 0.5 0.25 0.125 |", "| Verify policy | all |",
+        "| Command | ipcbench run --campaign unit |",
+        "## Method", "CLOCK_MONOTONIC", "t1 - t0", "round trip", "window",
+        "coordinated omission", "late", "dropped", "per GiB", "memcpy",
+        "## Results", "### Latency: one-way p50 (µs)", "### Latency: one-way p99 (µs)",
+        "### Throughput (MB/s)", "### Paced", "## Failures", "## CPU cost", "## Copies",
+        "## Plots", "No plots were rendered", "## Files", "`results.json`",
+        "| size | shm | unix |",
+    };
+    for (size_t i = 0; i < sizeof must / sizeof must[0]; i++)
+        if (!strstr(md, must[i]))
+            fail_msg("report.md lacks \"%s\"", must[i]);
+
+    /* Sizes ordered by bytes; the best transport per row in bold with a star. */
+    const char *p50 = strstr(md, "### Latency: one-way p50");
+    const char *vga = strstr(p50, "| vga ("), *hd = strstr(p50, "| 1080p ("), *k4 = strstr(p50, "| 4k (");
+    assert_true(vga && hd && k4 && vga < hd && hd < k4);
+    assert_true(row_contains(table_row(md, "### Latency: one-way p50", "| 1080p"),
+                "| **50.0 ★** | 400 |"));
+    assert_true(row_contains(table_row(md, "### Throughput", "| 1080p"),
+                "| **9000 ★** | 3000 |"));
+    assert_true(row_contains(table_row(md, "### Paced", "| 1080p"),
+                "| **100 (0 late) ★** | 800 (7 late) |"));
+    assert_true(row_contains(table_row(md, "### Paced", "| 4k"), "| failed |"));
+    assert_true(row_contains(table_row(md, "## CPU cost", "| vga"), "| **0.125 ★** | 0.500 |"));
+    assert_true(row_contains(table_row(md, "## Copies", "| unix"), "| 2 |"));
+
+    /* The failure, listed with its message. */
+    assert_non_null(strstr(strstr(md, "## Failures"), "- `unix/paced/4k`: " FAIL_MSG "\n"));
+    free(md);
+}
+
+static void test_report_no_results(void **state)
+{
+    char err[256] = "";
+    assert_int_equal(ipcb_report_write(*state, err, sizeof err), -1);
+    assert_non_null(strstr(err, "no results.json"));
+}
+
+/* ---- plots --------------------------------------------------------------- */
+
+static void scripts_dir(char *out)
+{
+    const char *env = getenv("IPCB_SCRIPTS_DIR");
+    char cwd[PATH_MAX];
+    if (env)
+        assert_true(snprintf(out, PATH_MAX, "%s", env) < PATH_MAX);
+    else
+        path_in(out, getcwd(cwd, sizeof cwd), "scripts");
+}
+
+static int have_gnuplot(void)
+{
+    return system("command -v gnuplot >/dev/null 2>&1") == 0;
+}
+
+static void test_plots(void **state)
+{
+    const char *dir = *state;
+    if (!have_gnuplot())
+        skip();
+    write_campaign(dir);
+    char scripts[PATH_MAX], err[512] = "";
+    scripts_dir(scripts);
+    if (ipcb_plots_render(dir, scripts, err, sizeof err) != 0)
+        fail_msg("ipcb_plots_render: %s", err);
+    static const char *const names[] = { "throughput", "latency", "cdf" };
+    for (size_t i = 0; i < 3; i++) {
+        char svg[64], png[64];
+        snprintf(svg, sizeof svg, "plots/%s.svg", names[i]);
+        snprintf(png, sizeof png, "plots/%s.png", names[i]);
+        assert_true(file_size(dir, svg) > 0);
+        assert_true(file_size(dir, png) > 0);
+        char *text = read_text(dir, svg);
+        assert_non_null(strstr(text, "<svg"));
+        free(text);
+    }
+    assert_true(file_size(dir, "results.csv") > 0);  /* written for gnuplot */
+    assert_true(file_size(dir, "plots/gnuplot.log") >= 0);
+
+    /* The report embeds the rendered plots. */
+    assert_int_equal(ipcb_report_write(dir, err, sizeof err), 0);
+    char *md = read_text(dir, "report.md");
+    assert_non_null(strstr(md, "](plots/throughput.svg)"));
+    assert_non_null(strstr(md, "](plots/latency.svg)"));
+    assert_non_null(strstr(md, "](plots/cdf.svg)"));
+    assert_null(strstr(md, "No plots were rendered"));
+    free(md);
+}
+
+/* Only latency results: the throughput plot is skipped, not failed. */
+static void test_plots_skip_absent_mode(void **state)
+{
+    const char *dir = *state;
+    if (!have_gnuplot())
+        skip();
+    json_t *arr = json_array();
+    for (int t = 0; t < 2; t++)
+        add_campaign_benchmark(arr, t, "latency", 1);
+    write_json(dir, gb_root(arr));
+    char scripts[PATH_MAX], err[512] = "";
+    scripts_dir(scripts);
+    if (ipcb_plots_render(dir, scripts, err, sizeof err) != 0)
+        fail_msg("ipcb_plots_render: %s", err);
+    assert_true(file_size(dir, "plots/latency.svg") > 0);
+    assert_int_equal(file_size(dir, "plots/throughput.svg"), -1);
+    assert_int_equal(file_size(dir, "plots/cdf.svg"), -1);  /* no histograms */
+}
+
+static void test_plots_without_gnuplot(void **state)
+{
+    const char *dir = *state;
+    write_campaign(dir);
+    char *saved = getenv("PATH") ? strdup(getenv("PATH")) : NULL;
+    setenv("PATH", "/nonexistent", 1);
+    char err[256] = "";
+    int rc = ipcb_plots_render(dir, "scripts", err, sizeof err);
+    if (saved)
+        setenv("PATH", saved, 1);
+    free(saved);
+    assert_int_equal(rc, -1);
+    assert_string_equal(err, "gnuplot not found (install gnuplot-nox)");
+}
+
+static void test_plots_bad_scripts_dir(void **state)
+{
+    const char *dir = *state;
+    if (!have_gnuplot())
+        skip();
+    write_campaign(dir);
+    char err[256] = "";
+    assert_int_equal(ipcb_plots_render(dir, "/nonexistent/scripts", err, sizeof err), -1);
+    assert_non_null(strstr(err, "/nonexistent/scripts"));
+}
+
+#define DIR_TEST(f) cmocka_unit_test_setup_teardown(f, setup_dir, teardown_dir)
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        DIR_TEST(test_load_repetitions_and_median),
+        DIR_TEST(test_load_failed_benchmark),
+        DIR_TEST(test_load_time_units_and_names),
+        cmocka_unit_test(test_load_gbench_inputs),
+        DIR_TEST(test_load_bad_inputs),
+        DIR_TEST(test_csv),
+        DIR_TEST(test_csv_unwritable),
+        DIR_TEST(test_report),
+        DIR_TEST(test_report_no_results),
+        DIR_TEST(test_plots),
+        DIR_TEST(test_plots_skip_absent_mode),
+        DIR_TEST(test_plots_without_gnuplot),
+        DIR_TEST(test_plots_bad_scripts_dir),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

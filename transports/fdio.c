@@ -1,0 +1,141 @@
+/* Length-prefixed message I/O over non-blocking stream fds, shared by the
+ * unix and pipe transports: partial reads and writes, EINTR, and a bound on
+ * every wait. Reads go straight into the caller's buffer (no staging copy). */
+#include "fdio.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+int ipcb_fd_set_nonblocking(int fd, char *err)
+{
+    int flags = fcntl(fd, F_GETFL);
+    if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) {
+        snprintf(err, IPCB_ERR_MAX, "fcntl(O_NONBLOCK): %s", strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+int ipcb_fd_wait(int fd, short events, int timeout_ms, char *err)
+{
+    struct pollfd p = { .fd = fd, .events = events };
+    for (;;) {
+        int n = poll(&p, 1, timeout_ms);
+        if (n > 0) {
+            /* Readable data may still be pending beside a hang-up: let read see it. */
+            if ((p.revents & POLLNVAL) || ((p.revents & POLLERR) && !(p.revents & events))) {
+                snprintf(err, IPCB_ERR_MAX, "connection error (poll revents 0x%x)", p.revents);
+                return -1;
+            }
+            return 1;
+        }
+        if (n == 0)
+            return 0;
+        if (errno != EINTR) {
+            snprintf(err, IPCB_ERR_MAX, "poll: %s", strerror(errno));
+            return -1;
+        }
+        /* EINTR: a signal (e.g. SIGINT) arrived; return to the caller's loop. */
+        snprintf(err, IPCB_ERR_MAX, "interrupted");
+        return -1;
+    }
+}
+
+int ipcb_fd_send_msg(int fd, const ipcb_frame *f, int timeout_ms, char *err)
+{
+    uint64_t prefix = f->len;
+    struct iovec iov[2] = {
+        { .iov_base = &prefix, .iov_len = sizeof prefix },
+        { .iov_base = f->data, .iov_len = f->len },
+    };
+    struct iovec *v = iov;
+    int nv = 2;
+    while (nv > 0) {
+        ssize_t n = writev(fd, v, nv);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            if (errno == EAGAIN) {
+                int w = ipcb_fd_wait(fd, POLLOUT, timeout_ms, err);
+                if (w == 0)
+                    snprintf(err, IPCB_ERR_MAX, "peer did not read for %d ms", timeout_ms);
+                if (w <= 0)
+                    return -1;
+                continue;
+            }
+            snprintf(err, IPCB_ERR_MAX, "write: %s%s", strerror(errno),
+                     errno == EPIPE || errno == ECONNRESET ? " (peer gone)" : "");
+            return -1;
+        }
+        while (nv > 0 && (size_t)n >= v->iov_len) {
+            n -= (ssize_t)v->iov_len;
+            v++;
+            nv--;
+        }
+        if (nv > 0) {
+            v->iov_base = (uint8_t *)v->iov_base + n;
+            v->iov_len -= (size_t)n;
+        }
+    }
+    return 0;
+}
+
+/* Read exactly len bytes. started says whether part of the message has
+ * already arrived (then a timeout is a stall, not "nothing yet"). */
+static int read_exact(int fd, uint8_t *to, size_t len, int timeout_ms, int started, char *err)
+{
+    size_t got = 0;
+    while (got < len) {
+        ssize_t n = read(fd, to + got, len - got);
+        if (n > 0) {
+            got += (size_t)n;
+            started = 1;
+            continue;
+        }
+        if (n == 0) {
+            snprintf(err, IPCB_ERR_MAX, started ? "peer closed the connection mid-message"
+                                                : "peer closed the connection");
+            return -1;
+        }
+        if (errno == EINTR)
+            continue;
+        if (errno != EAGAIN) {
+            snprintf(err, IPCB_ERR_MAX, "read: %s", strerror(errno));
+            return -1;
+        }
+        int w = ipcb_fd_wait(fd, POLLIN, timeout_ms, err);
+        if (w < 0)
+            return -1;
+        if (w == 0) {
+            if (!started)
+                return 1;
+            snprintf(err, IPCB_ERR_MAX, "peer stalled mid-message for %d ms", timeout_ms);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+int ipcb_fd_recv_msg(int fd, ipcb_frame *f, int timeout_ms, char *err)
+{
+    uint64_t prefix;
+    int rc = read_exact(fd, (uint8_t *)&prefix, sizeof prefix, timeout_ms, 0, err);
+    if (rc != 0)
+        return rc;
+    if (prefix > f->cap) {
+        snprintf(err, IPCB_ERR_MAX, "incoming message of %llu bytes exceeds the %zu-byte buffer",
+                 (unsigned long long)prefix, f->cap);
+        return -1;
+    }
+    if (read_exact(fd, f->buf, (size_t)prefix, timeout_ms, 1, err) != 0)
+        return -1;
+    f->data = f->buf;
+    f->len = (size_t)prefix;
+    f->loan = NULL;
+    return 0;
+}

@@ -1,0 +1,31 @@
+/* The list of transports, in the order `ipcbench list` shows them. Adding a
+ * transport: write transports/NAME.c exporting one ipcb_transport, add it here. */
+#include "transport.h"
+
+#include <string.h>
+
+extern const ipcb_transport ipcb_transport_memcpy;
+extern const ipcb_transport ipcb_transport_unix;
+extern const ipcb_transport ipcb_transport_pipe;
+
+static const ipcb_transport *const all_transports[] = {
+    &ipcb_transport_memcpy,
+    &ipcb_transport_unix,
+    &ipcb_transport_pipe,
+};
+
+const ipcb_transport *const *ipcb_transport_all(size_t *count)
+{
+    *count = sizeof all_transports / sizeof all_transports[0];
+    return all_transports;
+}
+
+const ipcb_transport *ipcb_transport_find(const char *name)
+{
+    size_t n;
+    const ipcb_transport *const *all = ipcb_transport_all(&n);
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(all[i]->name, name) == 0)
+            return all[i];
+    return NULL;
+}

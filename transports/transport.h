@@ -1,0 +1,79 @@
+/* The transport contract: one ops table per IPC mechanism, modelled on Redis's
+ * ae_*.c backends and curl's lib/vtls. A transport moves opaque messages (the
+ * harness's encoded frames) and knows nothing about timing, statistics or output. */
+#ifndef IPCB_TRANSPORT_H
+#define IPCB_TRANSPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Capability bits shown by `ipcbench list`. */
+enum {
+    IPCB_CAP_IN_PROCESS = 1u << 0, /* both ends live in the driver's process: no peer is spawned */
+    IPCB_CAP_ZERO_COPY  = 1u << 1, /* recv may lend a view instead of copying */
+    IPCB_CAP_FANOUT     = 1u << 2, /* one sender, many receivers */
+};
+
+/* Options every transport may read. The harness fills them; transports never
+ * write them. Strings are owned by the harness. */
+typedef struct ipcb_opts {
+    const char *rundir;     /* private 0700 directory for sockets, FIFOs, key files */
+    size_t      max_message;/* largest message either side will send (header + payload) */
+    int         timeout_ms; /* bound on every blocking wait inside send/recv/accept */
+} ipcb_opts;
+
+/* One message. On send: data/len describe the bytes to move. On recv: the
+ * caller sets buf/cap to a buffer of its own; the transport either copies the
+ * message into buf (data = buf, loan = NULL) or lends a view of its own memory
+ * (data = view, loan != NULL), which stays valid until release(). */
+typedef struct ipcb_frame {
+    uint8_t *data;
+    size_t   len;
+    uint8_t *buf;
+    size_t   cap;
+    void    *loan;
+} ipcb_frame;
+
+typedef struct ipcb_infra ipcb_infra; /* shared per-campaign state (daemon, broker, in-process buffers) */
+typedef struct ipcb_link  ipcb_link;  /* one end of a connection */
+
+enum { IPCB_ADDR_MAX = 256 };
+
+/* Every function returns 0 on success or -1 with a one-line reason in err
+ * (at most IPCB_ERR_MAX bytes), except recv, which returns 1 on timeout. */
+enum { IPCB_ERR_MAX = 256 };
+
+typedef struct ipcb_transport {
+    const char *name;      /* CLI and result name: "unix", "pipe", ... */
+    const char *summary;   /* one line for `ipcbench list` */
+    unsigned    caps;      /* IPCB_CAP_* */
+    size_t      max_frame; /* largest message, 0 = unlimited */
+    unsigned    copies;    /* payload copies end to end (sender's buffer to usable in receiver) */
+
+    /* Optional (NULL = always available). Fills why when not. */
+    int  (*available)(char *why, size_t len);
+    /* Optional shared infrastructure, started once per campaign (NULL = none). */
+    int  (*start)(ipcb_infra **infra, const ipcb_opts *o, char *err);
+    void (*stop)(ipcb_infra *infra);
+
+    /* Receiving side (the peer): listen binds and writes the address the
+     * driver needs into addr; accept waits (bounded) for the driver. */
+    int  (*listen)(ipcb_link **l, ipcb_infra *infra, const ipcb_opts *o,
+                   char addr[IPCB_ADDR_MAX], char *err);
+    int  (*accept)(ipcb_link *l, char *err);
+    /* Sending side (the driver). */
+    int  (*connect)(ipcb_link **l, ipcb_infra *infra, const ipcb_opts *o,
+                    const char *addr, char *err);
+
+    /* Links carry messages both ways: frames one way, small acks back. */
+    int  (*send)(ipcb_link *l, const ipcb_frame *f, char *err);
+    int  (*recv)(ipcb_link *l, ipcb_frame *f, int timeout_ms, char *err);
+    void (*release)(ipcb_link *l, ipcb_frame *f); /* optional: return a lent view */
+    void (*close)(ipcb_link *l);
+} ipcb_transport;
+
+/* registry.c */
+const ipcb_transport *ipcb_transport_find(const char *name);
+const ipcb_transport *const *ipcb_transport_all(size_t *count);
+
+#endif
