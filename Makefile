@@ -11,7 +11,7 @@ GIT_COMMIT := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 VERSION   = 0.1.0
 
 CPPFLAGS  = -D_GNU_SOURCE -Iharness -Itransports -Ibench \
-            -DIPCB_VERSION_STRING='"$(VERSION)"' -DIPCB_GIT_COMMIT='"$(GIT_COMMIT)"' \
+            -DIPCB_VERSION_STRING='"$(VERSION)"' \
             -DIPCB_BENCHMARK_VERSION='"$(shell pkg-config --modversion benchmark 2>/dev/null)"' \
             $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -MMD -MP
 # Error messages are truncated to their buffers on purpose.
@@ -42,6 +42,14 @@ $(BUILD)/obj/%.o: %.c
 $(BUILD)/obj/%.o: %.cc
 	@mkdir -p $(dir $@)
 	$(CXX) $(CPPFLAGS) $(CXXFLAGS) -c $< -o $@
+
+# Only envinfo.o carries the commit; it is rebuilt when the commit changes.
+$(BUILD)/commit.txt: FORCE
+	@mkdir -p $(BUILD)
+	@echo '$(GIT_COMMIT)' | cmp -s - $@ || echo '$(GIT_COMMIT)' > $@
+$(BUILD)/obj/harness/envinfo.o: CPPFLAGS += -DIPCB_GIT_COMMIT='"$(GIT_COMMIT)"'
+$(BUILD)/obj/harness/envinfo.o: $(BUILD)/commit.txt
+.PHONY: FORCE
 
 $(LIB): $(LIB_OBJS)
 	@rm -f $@

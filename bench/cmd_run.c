@@ -278,11 +278,8 @@ static int register_benchmarks(campaign_state *cs, const ipcb_campaign *c)
                 gb_bench *g = gb_register(b->name, ipcb_bench_run, b);
                 gb_use_manual_time(g);
                 gb_time_unit(g, GB_US);
-                gb_repetitions(g, c->repetitions);
                 if (b->mode == IPCB_MODE_PACED)
                     gb_iterations(g, c->paced_frames);
-                else
-                    gb_min_time(g, c->min_time);
             }
     return 0;
 }
@@ -356,8 +353,13 @@ static int run_campaign(run_opts *o, campaign_state *cs, ipcb_outdir *out, int a
         return cli_usage_error("--pin %s: cannot pin to CPU %d: %s", c->pin, cs->cfg.driver_cpu, strerror(errno));
 
     snprintf(json_flag, sizeof json_flag, "--benchmark_out=%s/results.json", out->tmp);
-    char *gb_args[70] = { o->gb_argv[0], json_flag, "--benchmark_out_format=json" };
-    int gb_argc = 3;
+    /* Repetitions and min time go in as flags, not per benchmark, so the
+     * names stay "transport/mode/size/manual_time"; user flags come later and win. */
+    char reps_flag[64], min_time_flag[64];
+    snprintf(reps_flag, sizeof reps_flag, "--benchmark_repetitions=%d", c->repetitions);
+    snprintf(min_time_flag, sizeof min_time_flag, "--benchmark_min_time=%g", c->min_time);
+    char *gb_args[70] = { o->gb_argv[0], json_flag, "--benchmark_out_format=json", reps_flag, min_time_flag };
+    int gb_argc = 5;
     for (int i = 1; i < o->gb_argc; i++)
         gb_args[gb_argc++] = o->gb_argv[i];
     gb_args[gb_argc] = NULL;

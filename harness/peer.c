@@ -251,7 +251,8 @@ int ipcb_peer_main(const ipcb_peer_args *a)
         ipcb_peer_report(&p, &done);
         status = ipcb_ctl_send(a->control_fd, &done, err, sizeof err) == 0 ? 0 : 1;
     } else {
-        status = peer_fail(a->control_fd, "peer", p.err);
+        ipcb_ctl_send_text(a->control_fd, IPCB_CTL_ERROR, p.err);
+        status = 1;
     }
     ipcb_peer_free(&p);
     a->t->close(link);

@@ -44,14 +44,16 @@ static int make_path(char out[PATH_MAX], const char *fmt, ...)
     return n >= 0 && n < PATH_MAX ? 0 : -1;
 }
 
-static int find_gnuplot(char *out, size_t n)
+/* The absolute path of gnuplot along $PATH, into out. */
+static int find_gnuplot(char out[PATH_MAX])
 {
     const char *path = getenv("PATH");
     while (path && *path) {
         size_t len = strcspn(path, ":");
-        int w = snprintf(out, n, "%.*s/gnuplot", (int)len, path);
-        if (len > 0 && w > 0 && (size_t)w < n && access(out, X_OK) == 0)
-            return 0;
+        char candidate[PATH_MAX];
+        if (len > 0 && make_path(candidate, "%.*s/gnuplot", (int)len, path) == 0
+            && access(candidate, X_OK) == 0)
+            return realpath(candidate, out) ? 0 : -1;
         path += len + (path[len] == ':');
     }
     return -1;
@@ -373,7 +375,7 @@ static int open_log(const char *dir, char *err, size_t errlen)
 int ipcb_plots_render(const char *dir, const char *scripts_dir, char *err, size_t errlen)
 {
     char gnuplot[PATH_MAX], scripts[PATH_MAX];
-    if (find_gnuplot(gnuplot, sizeof gnuplot) != 0) {
+    if (find_gnuplot(gnuplot) != 0) {
         snprintf(err, errlen, "gnuplot not found (install gnuplot-nox)");
         return -1;
     }

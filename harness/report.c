@@ -43,9 +43,8 @@ static const table_spec mode_tables[] = {
 };
 
 static const table_spec cpu_table = {
-    "throughput", "CPU cost",
-    "CPU seconds (user + system, driver + peer + any daemon or broker) per GiB "
-    "moved in throughput mode; lower is better.",
+    "throughput", "CPU seconds per GiB moved (throughput mode)",
+    "User + system CPU time of driver, peer and any daemon or broker together.",
     IPCB_C_CPU_PER_GIB_S, 0, 0,
 };
 
@@ -201,7 +200,7 @@ static void write_title(FILE *f, const ipcb_resultset *rs)
 
 static void write_environment(FILE *f, const ipcb_resultset *rs)
 {
-    fputs("## Environment\n\n| | |\n|---|---|\n", f);
+    fputs("## Environment\n\n| fact | value |\n|---|---|\n", f);
     for (size_t i = 0; i < sizeof env_rows / sizeof env_rows[0]; i++) {
         const char *v = ipcb_resultset_context(rs, env_rows[i].key);
         if (!v)

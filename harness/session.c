@@ -179,10 +179,7 @@ int ipcb_session_pump(ipcb_session *s)
     int rc = ipcb_peer_step(&s->inproc, 0);
     if (rc == IPCB_PEER_FRAME || rc == IPCB_PEER_STOPPED)
         return 0;
-    /* A verification failure is reported through the ack's status. */
-    if (rc == IPCB_PEER_FAILED && s->inproc.status != IPCB_STATUS_OK)
-        return 0;
-    snprintf(s->err, sizeof s->err, "in-process peer: %s",
+    snprintf(s->err, sizeof s->err, "peer: %s",
              rc == IPCB_PEER_TIMEOUT ? "no message in the mailbox" : s->inproc.err);
     return -1;
 }

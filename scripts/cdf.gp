@@ -28,7 +28,7 @@ color_of(i) = i <= words(colors) ? word(colors, i) + 0 : i
 set title 'Latency CDF'.(size eq '' ? '' : ', '.size.' frames').' (latency mode, all samples)' noenhanced
 set xlabel 'one-way latency (µs)'
 set ylabel 'fraction of frames delivered within'
-set grid xtics ytics mxtics lc rgb '#dddddd'
+set grid xtics ytics mxtics lc rgb '#cccccc'
 set key outside right top
 set logscale x
 set format x '%g'

@@ -34,14 +34,14 @@ has(name) = sum [i=1:STATS_columns] (STATS_column_header[i] eq name ? 1 : 0) > 0
 ok = has('transport') && has('mode') && has('bytes') && has('p50_us') && has('p99_us')
 if (ok) {
     undefine STATS_records
-    stats csv using (positive(column('bytes'))):(pick('', 'p50_us')) nooutput
+    stats csv using (column('bytes') > 0 ? pick('', 'p50_us') : NaN) nooutput
     ok = exists("STATS_records")
 }
 
 set title 'One-way latency by frame size (ping-pong; solid p50, dashed p99)'
 set xlabel 'frame payload (bytes)'
 set ylabel 'one-way latency (µs)'
-set grid xtics ytics mxtics mytics lc rgb '#dddddd'
+set grid xtics ytics mxtics mytics lc rgb '#cccccc'
 set key outside right top
 if (!ok) {
     set label 1 'no latency results in '.csv at graph 0.5, 0.5 center noenhanced

@@ -34,14 +34,14 @@ has(name) = sum [i=1:STATS_columns] (STATS_column_header[i] eq name ? 1 : 0) > 0
 ok = has('transport') && has('mode') && has('bytes') && has('mb_per_s')
 if (ok) {
     undefine STATS_records
-    stats csv using (positive(column('bytes'))):(pick('', 'mb_per_s')) nooutput
+    stats csv using (column('bytes') > 0 ? pick('', 'mb_per_s') : NaN) nooutput
     ok = exists("STATS_records")
 }
 
 set title 'Throughput by frame size (stream with a window of frames in flight)'
 set xlabel 'frame payload (bytes)'
 set ylabel 'throughput (MB/s)'
-set grid xtics ytics mxtics mytics lc rgb '#dddddd'
+set grid xtics ytics mxtics mytics lc rgb '#cccccc'
 set key outside right top
 if (!ok) {
     set label 1 'no throughput results in '.csv at graph 0.5, 0.5 center noenhanced

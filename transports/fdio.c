@@ -29,7 +29,7 @@ int ipcb_fd_wait(int fd, short events, int timeout_ms, char *err)
         if (n > 0) {
             /* Readable data may still be pending beside a hang-up: let read see it. */
             if ((p.revents & POLLNVAL) || ((p.revents & POLLERR) && !(p.revents & events))) {
-                snprintf(err, IPCB_ERR_MAX, "connection error (poll revents 0x%x)", p.revents);
+                snprintf(err, IPCB_ERR_MAX, "peer closed the connection (poll revents 0x%x)", p.revents);
                 return -1;
             }
             return 1;
