@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -220,7 +221,7 @@ static void add_campaign_facts(const ipcb_campaign *c, int argc, char **argv)
     size_t used = 0;
     buf[0] = '\0';
     for (int i = 0; i < argc && used < sizeof buf; i++)
-        used += (size_t)snprintf(buf + used, sizeof buf - used, "%s%s", i ? " " : "ipcbench ", argv[i]);
+        used += (size_t)snprintf(buf + used, sizeof buf - used, "%s%s", i ? " " : "ipcbench run ", argv[i]);
     gb_add_context("command", buf);
     ipcb_envinfo_collect(add_fact, NULL);
 }
@@ -373,6 +374,7 @@ static int run_campaign(run_opts *o, campaign_state *cs, ipcb_outdir *out, int a
             cs->cfg.max_payload = cs->pools[i].size.bytes;
 
     install_signals();
+    prctl(PR_SET_TIMERSLACK, 1UL); /* paced mode: wake at the due time, not up to 50 us later */
     clock_gettime(CLOCK_MONOTONIC, &campaign_start);
     gb_run(isatty(2) ? clear_progress : NULL, NULL);
     ipcb_runner_flush();

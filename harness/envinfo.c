@@ -73,7 +73,8 @@ void ipcb_envinfo_collect(ipcb_fact_fn fact, void *arg)
     read_line("/sys/devices/system/clocksource/clocksource0/current_clocksource", buf, sizeof buf);
     fact("clocksource", buf, arg);
     fact("lib_benchmark", IPCB_BENCHMARK_VERSION, arg);
-    snprintf(buf, sizeof buf, "%u", XXH_versionNumber());
+    unsigned xxh = XXH_versionNumber(); /* major * 10000 + minor * 100 + release */
+    snprintf(buf, sizeof buf, "%u.%u.%u", xxh / 10000, xxh / 100 % 100, xxh % 100);
     fact("lib_xxhash", buf, arg);
     fact("lib_jansson", jansson_version_str(), arg);
     fact("lib_spng", spng_version_string(), arg);

@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <jansson.h>
 #include <signal.h>
+#include <spng.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -299,6 +300,86 @@ static void test_bad_input(void **state)
     assert_non_null(strstr(o.err, "file-not-dir"));
 }
 
+/* A real picture: a small PNG written with libspng, sent with --image. */
+static void write_png(const char *path, uint32_t w, uint32_t h)
+{
+    uint8_t *pixels = malloc((size_t)w * h * 4);
+    assert_non_null(pixels);
+    for (size_t i = 0; i < (size_t)w * h * 4; i++)
+        pixels[i] = (uint8_t)(i * 7 + i / 13);
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    spng_ctx *ctx = spng_ctx_new(SPNG_CTX_ENCODER);
+    struct spng_ihdr ihdr = { .width = w, .height = h, .bit_depth = 8,
+                              .color_type = SPNG_COLOR_TYPE_TRUECOLOR_ALPHA };
+    spng_set_png_file(ctx, f);
+    spng_set_ihdr(ctx, &ihdr);
+    assert_int_equal(spng_encode_image(ctx, pixels, (size_t)w * h * 4, SPNG_FMT_PNG,
+                                       SPNG_ENCODE_FINALIZE), 0);
+    spng_ctx_free(ctx);
+    fclose(f);
+    free(pixels);
+}
+
+static void test_real_picture(void **state)
+{
+    (void)state;
+    char out[300], png[300], csv[4096], path[600];
+    outcome o;
+    out_dir(out, sizeof out, "image");
+    snprintf(png, sizeof png, "%s/picture.png", workdir);
+    write_png(png, 320, 200);
+    run_ipcbench(&o, 60, "run", "--campaign", "quick", "--transport", "unix", "--size", "thumb",
+                 "--image", png, "--mode", "latency", "--verify", "all", "--out", out, NULL);
+    if (o.status != 0)
+        fail_msg("exit %d: %s", o.status, o.err);
+    snprintf(path, sizeof path, "%s/latest/results.csv", out);
+    slurp(path, csv, sizeof csv);
+    assert_non_null(strstr(csv, "unix,latency,img:320x200,256000,"));
+    assert_non_null(strstr(csv, "unix,latency,thumb,65536,"));
+}
+
+/* Ctrl-C: the campaign stops early, reports the rest as interrupted, saves. */
+static void test_interrupt_saves_results(void **state)
+{
+    (void)state;
+    char out[300], err_path[300];
+    out_dir(out, sizeof out, "interrupted");
+    snprintf(err_path, sizeof err_path, "%s/int-stderr.txt", workdir);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        int fd = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        dup2(fd, 2);
+        dup2(fd, 1);
+        execl(ipcbench, ipcbench, "run", "--campaign", "quick", "--transport", "unix,pipe",
+              "--size", "thumb", "--mode", "paced", "--paced-frames", "400", "--fps", "100",
+              "--out", out, (char *)NULL);
+        _exit(127);
+    }
+    usleep(1500 * 1000);
+    kill(pid, SIGINT);
+    double start = now_s();
+    int status = 0;
+    while (waitpid(pid, &status, WNOHANG) == 0) {
+        if (now_s() - start > 20) {
+            kill(pid, SIGKILL);
+            waitpid(pid, &status, 0);
+            fail_msg("ipcbench did not stop within 20 s of SIGINT");
+        }
+        usleep(10000);
+    }
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 1);
+    json_t *root = load_json(out);
+    json_t *benchmarks = json_object_get(root, "benchmarks");
+    json_t *last = json_array_get(benchmarks, json_array_size(benchmarks) - 1);
+    assert_string_equal(json_string_value(json_object_get(last, "error_message")), "interrupted");
+    json_decref(root);
+    assert_file_nonempty(out, "results.csv");
+    assert_file_nonempty(out, "report.md");
+}
+
 static void test_list_shows_reference_transports(void **state)
 {
     (void)state;
@@ -341,6 +422,8 @@ int main(void)
         cmocka_unit_test(test_corrupted_frame_fails_loudly),
         cmocka_unit_test(test_killed_peer_is_reported),
         cmocka_unit_test(test_stalled_peer_times_out),
+        cmocka_unit_test(test_real_picture),
+        cmocka_unit_test(test_interrupt_saves_results),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

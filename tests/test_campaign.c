@@ -1,0 +1,190 @@
+/* Unit tests for campaign settings: INI loading through inih, the setter the
+ * CLI shares, validation, pin parsing, and every error naming its cause. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "campaign.h"
+#include "peer.h"
+
+static char ini_path[64];
+
+static void write_ini(const char *text)
+{
+    FILE *f = fopen(ini_path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static void test_defaults(void **state)
+{
+    (void)state;
+    ipcb_campaign c;
+    ipcb_campaign_defaults(&c);
+    assert_int_equal(c.repetitions, 3);
+    assert_int_equal(c.verify, IPCB_VERIFY_SAMPLE);
+    assert_int_equal(c.window, 8);
+    assert_true(c.min_time > 0);
+    assert_int_equal(c.ntransports, 0);
+}
+
+static void test_load_every_key(void **state)
+{
+    (void)state;
+    write_ini("; comment\n[campaign]\nname = nightly-2\ntransports = unix, pipe ,memcpy\n"
+              "modes = throughput,latency\nsizes = 64, 4K,1080p,8k\nrepetitions = 5\n"
+              "min_time = 0.25\npaced_frames = 12\nfps = 30\nwindow = 4\nwarmup = 7\n"
+              "verify = none\ntimeout_ms = 1500\npin = 0,1\n");
+    ipcb_campaign c;
+    char err[512] = "";
+    ipcb_campaign_defaults(&c);
+    assert_int_equal(ipcb_campaign_load(&c, ini_path, err, sizeof err), 0);
+    assert_string_equal(c.name, "nightly-2");
+    assert_int_equal(c.ntransports, 3);
+    assert_string_equal(c.transports[0], "unix");
+    assert_string_equal(c.transports[1], "pipe");
+    assert_string_equal(c.transports[2], "memcpy");
+    assert_int_equal(c.nmodes, 2);
+    assert_int_equal(c.modes[0], IPCB_MODE_THROUGHPUT);
+    assert_int_equal(c.modes[1], IPCB_MODE_LATENCY);
+    assert_int_equal(c.nsizes, 4);
+    assert_int_equal(c.sizes[0].bytes, 64);
+    assert_int_equal(c.sizes[1].bytes, 4096);
+    assert_int_equal(c.sizes[2].bytes, 1920u * 1080 * 4);
+    assert_int_equal(c.sizes[3].bytes, 7680u * 4320 * 4);
+    assert_int_equal(c.repetitions, 5);
+    assert_true(c.min_time > 0.249 && c.min_time < 0.251);
+    assert_int_equal(c.paced_frames, 12);
+    assert_true(c.fps == 30);
+    assert_int_equal(c.window, 4);
+    assert_int_equal(c.warmup, 7);
+    assert_int_equal(c.verify, IPCB_VERIFY_NONE);
+    assert_int_equal(c.timeout_ms, 1500);
+    int d, p;
+    assert_int_equal(ipcb_campaign_pins(&c, &d, &p, err, sizeof err), 0);
+    assert_int_equal(d, 0);
+    assert_int_equal(p, 1);
+    assert_int_equal(ipcb_campaign_validate(&c, err, sizeof err), 0);
+}
+
+static void expect_load_error(const char *text, const char *needle)
+{
+    ipcb_campaign c;
+    char err[512] = "";
+    write_ini(text);
+    ipcb_campaign_defaults(&c);
+    assert_int_equal(ipcb_campaign_load(&c, ini_path, err, sizeof err), -1);
+    if (!strstr(err, needle))
+        fail_msg("error '%s' lacks '%s'", err, needle);
+}
+
+static void test_load_errors_name_file_and_line(void **state)
+{
+    (void)state;
+    expect_load_error("[campaign]\ntransports = unix\nnot a setting\n", ":3");
+    expect_load_error("[campaign]\ntransports = carrier-pigeon\n", "unknown transport 'carrier-pigeon'");
+    expect_load_error("[campaign]\nmodes = latency,sideways\n", "unknown mode 'sideways'");
+    expect_load_error("[campaign]\nsizes = 1080p,0\n", ":2");
+    expect_load_error("[campaign]\nrepetitions = -3\n", "repetitions must be");
+    expect_load_error("[campaign]\nmin_time = soon\n", "min_time must be");
+    expect_load_error("[campaign]\nverify = maybe\n", "verify must be all, sample or none");
+    expect_load_error("[campaign]\ncolour = blue\n", "unknown setting 'colour'");
+    expect_load_error("[elsewhere]\nname = x\n", "unknown section [elsewhere]");
+    expect_load_error("[campaign]\nname = ../escape\n", "campaign name");
+    expect_load_error("[campaign]\ntransports = ,\n", "empty list");
+    expect_load_error("[campaign]\npin = 0,1,2\n", "pin must be");
+
+    ipcb_campaign c;
+    char err[512];
+    ipcb_campaign_defaults(&c);
+    assert_int_equal(ipcb_campaign_load(&c, "/nonexistent/x.ini", err, sizeof err), -1);
+    assert_non_null(strstr(err, "/nonexistent/x.ini"));
+}
+
+static void test_setter_replaces_lists(void **state)
+{
+    (void)state;
+    ipcb_campaign c;
+    char err[256];
+    ipcb_campaign_defaults(&c);
+    assert_int_equal(ipcb_campaign_set(&c, "transports", "unix,pipe", err, sizeof err), 0);
+    assert_int_equal(ipcb_campaign_set(&c, "transports", "memcpy", err, sizeof err), 0);
+    assert_int_equal(c.ntransports, 1);
+    assert_int_equal(ipcb_campaign_set(&c, "modes", "paced,paced,latency", err, sizeof err), 0);
+    assert_int_equal(c.nmodes, 2); /* duplicates collapse */
+    assert_int_equal(ipcb_campaign_set(&c, "fps", "0", err, sizeof err), -1);
+    assert_int_equal(ipcb_campaign_set(&c, "window", "4097", err, sizeof err), -1);
+}
+
+static void test_validate(void **state)
+{
+    (void)state;
+    ipcb_campaign c;
+    char err[512];
+    ipcb_campaign_defaults(&c);
+    assert_int_equal(ipcb_campaign_validate(&c, err, sizeof err), -1);
+    assert_non_null(strstr(err, "at least one transport"));
+    assert_int_equal(ipcb_campaign_set(&c, "transports", "unix", err, sizeof err), 0);
+    assert_int_equal(ipcb_campaign_set(&c, "modes", "latency", err, sizeof err), 0);
+    assert_int_equal(ipcb_campaign_set(&c, "sizes", "thumb", err, sizeof err), 0);
+    assert_int_equal(ipcb_campaign_validate(&c, err, sizeof err), 0);
+    assert_int_equal(ipcb_campaign_set(&c, "image", "/nonexistent.png", err, sizeof err), 0);
+    assert_int_equal(ipcb_campaign_validate(&c, err, sizeof err), -1);
+    assert_non_null(strstr(err, "/nonexistent.png"));
+}
+
+static void test_pins(void **state)
+{
+    (void)state;
+    ipcb_campaign c;
+    char err[256];
+    int d, p;
+    ipcb_campaign_defaults(&c);
+    assert_int_equal(ipcb_campaign_pins(&c, &d, &p, err, sizeof err), 0);
+    assert_int_equal(d, -1);
+    assert_int_equal(p, -1);
+    assert_int_equal(ipcb_campaign_set(&c, "pin", "1", err, sizeof err), 0);
+    assert_int_equal(ipcb_campaign_pins(&c, &d, &p, err, sizeof err), 0);
+    assert_int_equal(d, 1);
+    assert_int_equal(p, 1);
+    assert_int_equal(ipcb_campaign_set(&c, "pin", "x", err, sizeof err), -1);
+    assert_int_equal(ipcb_campaign_set(&c, "pin", "-1", err, sizeof err), -1);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    snprintf(ini_path, sizeof ini_path, "/tmp/ipcb-campaign-XXXXXX");
+    int fd = mkstemp(ini_path);
+    if (fd < 0)
+        return -1;
+    close(fd);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    return unlink(ini_path);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_defaults),
+        cmocka_unit_test(test_load_every_key),
+        cmocka_unit_test(test_load_errors_name_file_and_line),
+        cmocka_unit_test(test_setter_replaces_lists),
+        cmocka_unit_test(test_validate),
+        cmocka_unit_test(test_pins),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
