@@ -2,6 +2,7 @@
  * and bytes so gnuplot can draw each transport's rows of one mode as a line.
  * RFC 4180 quoting; absent values are empty cells. */
 #include "resultset.h"
+#include "textfile.h"
 
 #include <errno.h>
 #include <math.h>
@@ -84,8 +85,9 @@ static void put_row(FILE *f, const ipcb_result *r, const char *verify)
     fputc('\n', f);
 }
 
-static int write_rows(FILE *f, const ipcb_resultset *rs)
+static int write_rows(FILE *f, void *arg)
 {
+    const ipcb_resultset *rs = arg;
     const ipcb_result **order = malloc((rs->nresults + 1) * sizeof *order);
     if (!order)
         return -1;
@@ -102,27 +104,5 @@ static int write_rows(FILE *f, const ipcb_resultset *rs)
 
 int ipcb_csv_write(const ipcb_resultset *rs, const char *path, char *err, size_t errlen)
 {
-    char tmp[4096];
-    if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp", path) >= sizeof tmp) {
-        snprintf(err, errlen, "%s: path too long", path);
-        return -1;
-    }
-    FILE *f = fopen(tmp, "w");
-    if (!f) {
-        snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
-        return -1;
-    }
-    int rc = write_rows(f, rs);
-    int werr = ferror(f);
-    if (fclose(f) != 0 || werr || rc != 0) {
-        snprintf(err, errlen, "%s: %s", tmp, rc ? "out of memory" : "write error");
-        unlink(tmp);
-        return -1;
-    }
-    if (rename(tmp, path) != 0) {
-        snprintf(err, errlen, "rename %s to %s: %s", tmp, path, strerror(errno));
-        unlink(tmp);
-        return -1;
-    }
-    return 0;
+    return ipcb_write_atomically(path, write_rows, (void *)rs, err, errlen);
 }

@@ -3,6 +3,7 @@
  * per size marked, failures, CPU cost, copies, the plots and the files. */
 #include "report.h"
 #include "resultset.h"
+#include "textfile.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -385,6 +386,11 @@ static void write_files(FILE *f, const char *dir)
 
 /* ---- the report ---------------------------------------------------------- */
 
+typedef struct report_job {
+    const ipcb_resultset *rs;
+    const char *dir;
+} report_job;
+
 static int write_report(FILE *f, const ipcb_resultset *rs, const char *dir)
 {
     const char **transports = calloc(rs->nresults + 1, sizeof *transports);
@@ -408,35 +414,24 @@ static int write_report(FILE *f, const ipcb_resultset *rs, const char *dir)
     return 0;
 }
 
+static int write_report_job(FILE *f, void *arg)
+{
+    const report_job *job = arg;
+    return write_report(f, job->rs, job->dir);
+}
+
 int ipcb_report_write(const char *dir, char *err, size_t errlen)
 {
-    char path[PATH_MAX], tmp[PATH_MAX];
-    int len = snprintf(path, sizeof path, "%s/report.md", dir);
-    if (len < 0 || (size_t)len + 4 >= sizeof path) {
-        snprintf(err, errlen, "%s: path too long", dir);
+    char path[PATH_MAX];
+    if ((size_t)snprintf(path, sizeof path, "%s/report.md", dir) >= sizeof path) {
+        ipcb_set_err(err, errlen, "%s: path too long", dir);
         return -1;
     }
-    snprintf(tmp, sizeof tmp, "%.*s.tmp", len, path);
     ipcb_resultset rs;
     if (ipcb_resultset_load(&rs, dir, err, errlen) != 0)
         return -1;
-    FILE *f = fopen(tmp, "w");
-    int rc = f ? write_report(f, &rs, dir) : -1;
+    report_job job = { &rs, dir };
+    int rc = ipcb_write_atomically(path, write_report_job, &job, err, errlen);
     ipcb_resultset_free(&rs);
-    if (!f) {
-        snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
-        return -1;
-    }
-    int werr = ferror(f);
-    if (fclose(f) != 0 || werr || rc != 0) {
-        snprintf(err, errlen, "%s: %s", tmp, rc ? "out of memory" : "write error");
-        unlink(tmp);
-        return -1;
-    }
-    if (rename(tmp, path) != 0) {
-        snprintf(err, errlen, "rename %s to %s: %s", tmp, path, strerror(errno));
-        unlink(tmp);
-        return -1;
-    }
-    return 0;
+    return rc;
 }

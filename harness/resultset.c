@@ -2,6 +2,7 @@
  * and context) into an ipcb_resultset: one result per benchmark with its
  * repetitions and a summary. CSV, report and compare all derive from this. */
 #include "resultset.h"
+#include "textfile.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -32,16 +33,6 @@ typedef struct loader {
     size_t          errlen;
 } loader;
 
-__attribute__((format(printf, 3, 4)))
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || errlen == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 /* ---- reading the file ---------------------------------------------------- */
 
@@ -50,17 +41,17 @@ static int resolve_path(const char *path, char *out, size_t n, char *err, size_t
 {
     struct stat st;
     if (stat(path, &st) != 0) {
-        set_err(err, errlen, "%s: %s", path, strerror(errno));
+        ipcb_set_err(err, errlen, "%s: %s", path, strerror(errno));
         return -1;
     }
     int len = S_ISDIR(st.st_mode) ? snprintf(out, n, "%s/results.json", path)
                                   : snprintf(out, n, "%s", path);
     if (len < 0 || (size_t)len >= n) {
-        set_err(err, errlen, "%s: path too long", path);
+        ipcb_set_err(err, errlen, "%s: path too long", path);
         return -1;
     }
     if (S_ISDIR(st.st_mode) && stat(out, &st) != 0) {
-        set_err(err, errlen, "%s: no results.json in this directory", path);
+        ipcb_set_err(err, errlen, "%s: no results.json in this directory", path);
         return -1;
     }
     return 0;
@@ -70,7 +61,7 @@ static char *read_whole_file(const char *path, size_t *len, char *err, size_t er
 {
     FILE *f = fopen(path, "rb");
     if (!f) {
-        set_err(err, errlen, "%s: %s", path, strerror(errno));
+        ipcb_set_err(err, errlen, "%s: %s", path, strerror(errno));
         return NULL;
     }
     size_t cap = 65536, n = 0;
@@ -92,7 +83,7 @@ static char *read_whole_file(const char *path, size_t *len, char *err, size_t er
     fclose(f);
     if (problem) {
         free(buf);
-        set_err(err, errlen, "%s: %s", path, problem);
+        ipcb_set_err(err, errlen, "%s: %s", path, problem);
         return NULL;
     }
     *len = n;
@@ -150,14 +141,14 @@ static json_t *parse_json(const char *path, char *err, size_t errlen)
     char *text = quote_nonfinite(raw, len, &qlen);
     free(raw);
     if (!text) {
-        set_err(err, errlen, "%s: out of memory", path);
+        ipcb_set_err(err, errlen, "%s: out of memory", path);
         return NULL;
     }
     json_error_t jerr;
     json_t *root = json_loadb(text, qlen, JSON_DECODE_ANY, &jerr);
     free(text);
     if (!root)
-        set_err(err, errlen, "%s: invalid JSON at line %d column %d: %s",
+        ipcb_set_err(err, errlen, "%s: invalid JSON at line %d column %d: %s",
                 path, jerr.line, jerr.column, jerr.text);
     return root;
 }
@@ -210,7 +201,7 @@ static int is_aggregate(const json_t *e)
 static int check_entry(const loader *ld, const json_t *e, size_t i)
 {
     if (!json_is_object(e)) {
-        set_err(ld->err, ld->errlen, "%s: benchmarks[%zu] is %s, not a benchmark "
+        ipcb_set_err(ld->err, ld->errlen, "%s: benchmarks[%zu] is %s, not a benchmark "
                 "object (not Google Benchmark JSON)", ld->path, i, type_name(e));
         return -1;
     }
@@ -218,7 +209,7 @@ static int check_entry(const loader *ld, const json_t *e, size_t i)
     int has_run_type = json_is_string(rt);
     if (!get_string(e, "name") || (!has_run_type && !json_object_get(e, "real_time"))
         || (rt && !has_run_type)) {
-        set_err(ld->err, ld->errlen, "%s: benchmarks[%zu] has no \"name\" or "
+        ipcb_set_err(ld->err, ld->errlen, "%s: benchmarks[%zu] has no \"name\" or "
                 "\"run_type\" (not Google Benchmark JSON)", ld->path, i);
         return -1;
     }
@@ -389,12 +380,12 @@ static int load_benchmarks(loader *ld, const json_t *root)
 {
     const json_t *arr = json_object_get(root, "benchmarks");
     if (!json_is_array(arr)) {
-        set_err(ld->err, ld->errlen, "%s: no \"benchmarks\" array (not Google "
+        ipcb_set_err(ld->err, ld->errlen, "%s: no \"benchmarks\" array (not Google "
                 "Benchmark JSON)", ld->path);
         return -1;
     }
     if (json_array_size(arr) == 0) {
-        set_err(ld->err, ld->errlen, "%s: no benchmarks (the \"benchmarks\" array "
+        ipcb_set_err(ld->err, ld->errlen, "%s: no benchmarks (the \"benchmarks\" array "
                 "is empty)", ld->path);
         return -1;
     }
@@ -403,7 +394,7 @@ static int load_benchmarks(loader *ld, const json_t *root)
             return -1;
     for (size_t i = 0; i < json_array_size(arr); i++) {
         if (add_entry(ld, json_array_get(arr, i)) != 0) {
-            set_err(ld->err, ld->errlen, "%s: out of memory", ld->path);
+            ipcb_set_err(ld->err, ld->errlen, "%s: out of memory", ld->path);
             return -1;
         }
     }
@@ -476,7 +467,7 @@ static int check_root(const json_t *root, const char *path, char *err, size_t er
 {
     if (json_is_object(root))
         return 0;
-    set_err(err, errlen, "%s: top level is %s, not an object (not Google Benchmark JSON)",
+    ipcb_set_err(err, errlen, "%s: top level is %s, not an object (not Google Benchmark JSON)",
             path, type_name(root));
     return -1;
 }
@@ -495,7 +486,7 @@ int ipcb_resultset_load(ipcb_resultset *rs, const char *path, char *err, size_t 
     if (rc == 0)
         rc = load_benchmarks(&ld, root);
     if (rc == 0 && load_context(rs, root) != 0) {
-        set_err(err, errlen, "%s: out of memory", file);
+        ipcb_set_err(err, errlen, "%s: out of memory", file);
         rc = -1;
     }
     free(ld.rank);

@@ -2,6 +2,7 @@
  * default linear interpolation) over radix-sorted samples, a microsecond
  * summary and a geometric-bucket histogram file for CDF plots. */
 #include "stats.h"
+#include "textfile.h"
 
 #include <errno.h>
 #include <math.h>
@@ -21,18 +22,6 @@ enum { MIN_GROW = 1024 };
 static const double HIST_FIRST_US = 0.01; /* upper bound of the first bucket */
 static const double HIST_GROWTH = 1.02;   /* each bucket 2% wider than the last */
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || errlen == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 /* ---- the sample buffer ----------------------------------------------- */
 
@@ -280,6 +269,11 @@ static void write_buckets(FILE *f, const uint64_t *x, size_t n)
     }
 }
 
+typedef struct histogram_job {
+    ipcb_samples *s;
+    const char   *title;
+} histogram_job;
+
 static int write_file(FILE *f, ipcb_samples *s, const char *title)
 {
     sort_samples(s);
@@ -290,48 +284,15 @@ static int write_file(FILE *f, ipcb_samples *s, const char *title)
     return 0;
 }
 
+static int write_histogram_job(FILE *f, void *arg)
+{
+    histogram_job *job = arg;
+    return write_file(f, job->s, job->title);
+}
+
 int ipcb_histogram_write(ipcb_samples *s, const char *path, const char *title,
                          char *err, size_t errlen)
 {
-    size_t len = strlen(path);
-    char *tmp = malloc(len + sizeof ".tmp");
-    FILE *f;
-    int saved;
-
-    if (!tmp) {
-        set_err(err, errlen, "cannot write %s: %s", path, strerror(ENOMEM));
-        return -1;
-    }
-    memcpy(tmp, path, len);
-    memcpy(tmp + len, ".tmp", sizeof ".tmp");
-    f = fopen(tmp, "w");
-    if (!f) {
-        set_err(err, errlen, "cannot create %s: %s", tmp, strerror(errno));
-        free(tmp);
-        return -1;
-    }
-    errno = 0;
-    int wrote = write_file(f, s, title);
-    saved = errno;
-    if (fclose(f) != 0 && wrote == 0) {
-        wrote = -1;
-        saved = errno;
-    }
-    if (wrote != 0) {
-        if (saved == 0)
-            saved = EIO;
-        set_err(err, errlen, "cannot write %s: %s", tmp, strerror(saved));
-        unlink(tmp);
-        free(tmp);
-        return -1;
-    }
-    if (rename(tmp, path) != 0) {
-        saved = errno;
-        set_err(err, errlen, "cannot rename %s to %s: %s", tmp, path, strerror(saved));
-        unlink(tmp);
-        free(tmp);
-        return -1;
-    }
-    free(tmp);
-    return 0;
+    histogram_job job = { s, title };
+    return ipcb_write_atomically(path, write_histogram_job, &job, err, errlen);
 }

@@ -2,6 +2,7 @@
  * encode/decode and checks), frame size parsing, and the pool of deterministic
  * frames (synthetic or from a PNG) whose checksums are computed once, untimed. */
 #include "workload.h"
+#include "textfile.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -32,18 +33,6 @@ static const uint64_t SIZE_LIMIT = (uint64_t)IPCB_SIZE_MAX_GIB << 30;
 enum { POOL_TARGET_SLOTS = 16, POOL_MIN_SLOTS = 2, SLOT_ALIGN = 64 };
 static const uint64_t POOL_MAX_BYTES = (uint64_t)256 << 20;
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || errlen == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 /* ---- little-endian helpers ------------------------------------------- */
 /* Written out byte by byte: portable, and GCC merges each into one move,
@@ -130,27 +119,27 @@ int ipcb_header_decode(ipcb_header *h, const uint8_t *in, size_t len,
 {
     if (len < IPCB_HEADER_SIZE) {
         memset(h, 0, sizeof *h);
-        set_err(err, errlen, "message of %zu bytes is shorter than the %d-byte header",
+        ipcb_set_err(err, errlen, "message of %zu bytes is shorter than the %d-byte header",
                 len, IPCB_HEADER_SIZE);
         return -1;
     }
     header_read(h, in);
     if (h->magic != IPCB_MAGIC) {
-        set_err(err, errlen, "bad magic 0x%08" PRIx32 " (expected 0x%08x)",
+        ipcb_set_err(err, errlen, "bad magic 0x%08" PRIx32 " (expected 0x%08x)",
                 h->magic, IPCB_MAGIC);
         return -1;
     }
     if (h->version != IPCB_VERSION) {
-        set_err(err, errlen, "unsupported version %u (expected %u)",
+        ipcb_set_err(err, errlen, "unsupported version %u (expected %u)",
                 (unsigned)h->version, IPCB_VERSION);
         return -1;
     }
     if (h->kind < IPCB_KIND_DATA || h->kind > IPCB_KIND_STOP) {
-        set_err(err, errlen, "unknown kind %u", (unsigned)h->kind);
+        ipcb_set_err(err, errlen, "unknown kind %u", (unsigned)h->kind);
         return -1;
     }
     if (h->reserved != 0) {
-        set_err(err, errlen, "reserved field not zero (0x%08" PRIx32 ")", h->reserved);
+        ipcb_set_err(err, errlen, "reserved field not zero (0x%08" PRIx32 ")", h->reserved);
         return -1;
     }
     return 0;
@@ -161,26 +150,26 @@ int ipcb_header_check_data(const ipcb_header *h, size_t msg_len,
                            int allow_gaps, char *err, size_t errlen)
 {
     if (h->kind != IPCB_KIND_DATA) {
-        set_err(err, errlen, "expected a DATA message (kind %d), got kind %u",
+        ipcb_set_err(err, errlen, "expected a DATA message (kind %d), got kind %u",
                 IPCB_KIND_DATA, (unsigned)h->kind);
         return IPCB_STATUS_BAD_HEADER;
     }
     if (h->payload_len != expected_payload) {
-        set_err(err, errlen, "payload length %" PRIu64 ", expected %" PRIu64,
+        ipcb_set_err(err, errlen, "payload length %" PRIu64 ", expected %" PRIu64,
                 h->payload_len, expected_payload);
         return IPCB_STATUS_BAD_LENGTH;
     }
     if (msg_len < IPCB_HEADER_SIZE || msg_len - IPCB_HEADER_SIZE != h->payload_len) {
-        set_err(err, errlen, "message length mismatch: %zu bytes received, header says "
+        ipcb_set_err(err, errlen, "message length mismatch: %zu bytes received, header says "
                 "%d + %" PRIu64, msg_len, IPCB_HEADER_SIZE, h->payload_len);
         return IPCB_STATUS_BAD_LENGTH;
     }
     if (allow_gaps ? h->seq < expected_seq : h->seq != expected_seq) {
-        set_err(err, errlen, "expected sequence %s%" PRIu64 ", got %" PRIu64,
+        ipcb_set_err(err, errlen, "expected sequence %s%" PRIu64 ", got %" PRIu64,
                 allow_gaps ? ">= " : "", expected_seq, h->seq);
         return IPCB_STATUS_BAD_SEQUENCE;
     }
-    set_err(err, errlen, "%s", "");
+    ipcb_set_err(err, errlen, "%s", "");
     return IPCB_STATUS_OK;
 }
 
@@ -284,32 +273,32 @@ static int parse_bytes(const char *text, ipcb_size *s, char *why, size_t whylen)
     char suffix[4];
 
     if (*p == '-') {
-        set_err(why, whylen, "sizes cannot be negative");
+        ipcb_set_err(why, whylen, "sizes cannot be negative");
         return -1;
     }
     if (!isdigit((unsigned char)*p)) {
-        set_err(why, whylen, "not a preset (" PRESET_LIST ") or a byte count "
+        ipcb_set_err(why, whylen, "not a preset (" PRESET_LIST ") or a byte count "
                 "such as 64, 4K, 1M, 1GiB");
         return -1;
     }
     for (; isdigit((unsigned char)*p); p++) {
         value = value * 10 + (uint64_t)(*p - '0');
         if (value > SIZE_LIMIT) {
-            set_err(why, whylen, "larger than the %d GiB limit", IPCB_SIZE_MAX_GIB);
+            ipcb_set_err(why, whylen, "larger than the %d GiB limit", IPCB_SIZE_MAX_GIB);
             return -1;
         }
     }
     if (parse_suffix(p, &mult, suffix) != 0) {
-        set_err(why, whylen, "unknown suffix \"%s\" (use K, M or G, optionally "
+        ipcb_set_err(why, whylen, "unknown suffix \"%s\" (use K, M or G, optionally "
                 "followed by B or iB; multiples of 1024)", p);
         return -1;
     }
     if (value == 0) {
-        set_err(why, whylen, "the size must not be zero");
+        ipcb_set_err(why, whylen, "the size must not be zero");
         return -1;
     }
     if (value > SIZE_LIMIT / mult) {
-        set_err(why, whylen, "larger than the %d GiB limit", IPCB_SIZE_MAX_GIB);
+        ipcb_set_err(why, whylen, "larger than the %d GiB limit", IPCB_SIZE_MAX_GIB);
         return -1;
     }
     size_set_bytes(s, value * mult);
@@ -326,7 +315,7 @@ int ipcb_size_parse(ipcb_size *s, const char *text, char *err, size_t errlen)
 
     memset(s, 0, sizeof *s);
     if (!text || text[0] == '\0') {
-        set_err(err, errlen, "empty size: expected a preset (" PRESET_LIST
+        ipcb_set_err(err, errlen, "empty size: expected a preset (" PRESET_LIST
                 ") or a byte count such as 64K");
         return -1;
     }
@@ -337,7 +326,7 @@ int ipcb_size_parse(ipcb_size *s, const char *text, char *err, size_t errlen)
         pr = find_preset(text, 1);
     if (!pr) {
         memset(s, 0, sizeof *s);
-        set_err(err, errlen, "bad size \"%s\": %s", text, why);
+        ipcb_set_err(err, errlen, "bad size \"%s\": %s", text, why);
         return -1;
     }
     size_set_image(s, pr->width, pr->height);
@@ -417,7 +406,7 @@ static int pool_alloc(ipcb_pool *p, const ipcb_size *s, char *err, size_t errlen
 
     memset(p, 0, sizeof *p);
     if (s->bytes == 0 || s->bytes > SIZE_LIMIT || each > SIZE_MAX) {
-        set_err(err, errlen, "frame size %" PRIu64 " bytes is out of range "
+        ipcb_set_err(err, errlen, "frame size %" PRIu64 " bytes is out of range "
                 "(1 byte to %d GiB)", s->bytes, IPCB_SIZE_MAX_GIB);
         return -1;
     }
@@ -437,7 +426,7 @@ static int pool_alloc(ipcb_pool *p, const ipcb_size *s, char *err, size_t errlen
     }
     return 0;
 oom:
-    set_err(err, errlen, "cannot allocate the frame pool: %zu slots of %" PRIu64
+    ipcb_set_err(err, errlen, "cannot allocate the frame pool: %zu slots of %" PRIu64
             " bytes (%s)", n, each, strerror(ENOMEM));
     ipcb_pool_destroy(p);
     return -1;
@@ -507,15 +496,15 @@ static void png_error(const char *path, int ret, int saved_errno,
                       char *err, size_t errlen)
 {
     if (ret == SPNG_ESIGNATURE)
-        set_err(err, errlen, "\"%s\" is not a PNG file (bad signature)", path);
+        ipcb_set_err(err, errlen, "\"%s\" is not a PNG file (bad signature)", path);
     else if (ret == SPNG_IO_EOF || ret == SPNG_EOF)
-        set_err(err, errlen, "\"%s\" is truncated or not a PNG file "
+        ipcb_set_err(err, errlen, "\"%s\" is truncated or not a PNG file "
                 "(unexpected end of file)", path);
     else if (ret == SPNG_IO_ERROR)
-        set_err(err, errlen, "cannot read \"%s\": %s", path,
+        ipcb_set_err(err, errlen, "cannot read \"%s\": %s", path,
                 saved_errno ? strerror(saved_errno) : "I/O error");
     else
-        set_err(err, errlen, "\"%s\" is a corrupt or unsupported PNG: %s",
+        ipcb_set_err(err, errlen, "\"%s\" is a corrupt or unsupported PNG: %s",
                 path, spng_strerror(ret));
 }
 
@@ -528,17 +517,17 @@ static int png_open(struct png_src *src, const char *path, char *err, size_t err
     memset(src, 0, sizeof *src);
     src->file = fopen(path, "rb");
     if (!src->file) {
-        set_err(err, errlen, "cannot open PNG \"%s\": %s", path, strerror(errno));
+        ipcb_set_err(err, errlen, "cannot open PNG \"%s\": %s", path, strerror(errno));
         return -1;
     }
     if (fstat(fileno(src->file), &st) == 0 && S_ISDIR(st.st_mode)) {
-        set_err(err, errlen, "cannot read PNG \"%s\": %s", path, strerror(EISDIR));
+        ipcb_set_err(err, errlen, "cannot read PNG \"%s\": %s", path, strerror(EISDIR));
         png_close(src);
         return -1;
     }
     src->ctx = spng_ctx_new(0);
     if (!src->ctx) {
-        set_err(err, errlen, "cannot decode \"%s\": %s", path, strerror(ENOMEM));
+        ipcb_set_err(err, errlen, "cannot decode \"%s\": %s", path, strerror(ENOMEM));
         png_close(src);
         return -1;
     }
@@ -562,7 +551,7 @@ static int png_size(const struct spng_ihdr *ihdr, const char *path, ipcb_size *s
 
     memset(s, 0, sizeof *s);
     if (bytes == 0 || bytes > SIZE_LIMIT || (uint64_t)ihdr->width * 4 > UINT32_MAX) {
-        set_err(err, errlen, "\"%s\" is %" PRIu32 "x%" PRIu32 ", %" PRIu64
+        ipcb_set_err(err, errlen, "\"%s\" is %" PRIu32 "x%" PRIu32 ", %" PRIu64
                 " bytes as RGBA, above the %d GiB limit", path, ihdr->width,
                 ihdr->height, bytes, IPCB_SIZE_MAX_GIB);
         return -1;
@@ -596,7 +585,7 @@ static int png_decode(struct png_src *src, const char *path, uint8_t *dst,
     int ret = spng_decoded_image_size(src->ctx, SPNG_FMT_RGBA8, &need);
 
     if (ret == 0 && need != len) {
-        set_err(err, errlen, "\"%s\": decoded size %zu differs from %" PRIu64
+        ipcb_set_err(err, errlen, "\"%s\": decoded size %zu differs from %" PRIu64
                 " (width x height x 4)", path, need, len);
         return -1;
     }
