@@ -359,7 +359,7 @@ static int run_campaign(run_opts *o, campaign_state *cs, ipcb_outdir *out, int a
     char reps_flag[64], min_time_flag[64];
     snprintf(reps_flag, sizeof reps_flag, "--benchmark_repetitions=%d", c->repetitions);
     snprintf(min_time_flag, sizeof min_time_flag, "--benchmark_min_time=%g", c->min_time);
-    char *gb_args[70] = { o->gb_argv[0], json_flag, "--benchmark_out_format=json", reps_flag, min_time_flag };
+    char *gb_args[70] = { cs->exe, json_flag, "--benchmark_out_format=json", reps_flag, min_time_flag };
     int gb_argc = 5;
     for (int i = 1; i < o->gb_argc; i++)
         gb_args[gb_argc++] = o->gb_argv[i];

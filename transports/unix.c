@@ -32,14 +32,16 @@ static int make_addr(struct sockaddr_un *sa, const char *path, char *err)
     return 0;
 }
 
-static ipcb_link *link_new(const ipcb_opts *o)
+static ipcb_link *link_new(const ipcb_opts *o, char *err)
 {
     ipcb_link *l = calloc(1, sizeof *l);
-    if (l) {
-        l->fd = -1;
-        l->listen_fd = -1;
-        l->timeout_ms = o->timeout_ms;
+    if (!l) {
+        snprintf(err, IPCB_ERR_MAX, "out of memory");
+        return NULL;
     }
+    l->fd = -1;
+    l->listen_fd = -1;
+    l->timeout_ms = o->timeout_ms;
     return l;
 }
 
@@ -61,11 +63,9 @@ static int unix_listen(ipcb_link **out, ipcb_infra *infra, const ipcb_opts *o,
 {
     (void)infra;
     struct sockaddr_un sa;
-    ipcb_link *l = link_new(o);
-    if (!l) {
-        snprintf(err, IPCB_ERR_MAX, "out of memory");
+    ipcb_link *l = link_new(o, err);
+    if (!l)
         return -1;
-    }
     snprintf(l->path, sizeof l->path, "%s/unix-%ld.sock", o->rundir, (long)getpid());
     if (make_addr(&sa, l->path, err) != 0)
         goto fail;
@@ -116,11 +116,9 @@ static int unix_connect(ipcb_link **out, ipcb_infra *infra, const ipcb_opts *o,
 {
     (void)infra;
     struct sockaddr_un sa;
-    ipcb_link *l = link_new(o);
-    if (!l) {
-        snprintf(err, IPCB_ERR_MAX, "out of memory");
+    ipcb_link *l = link_new(o, err);
+    if (!l)
         return -1;
-    }
     if (make_addr(&sa, addr, err) != 0)
         goto fail;
     l->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
