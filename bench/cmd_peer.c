@@ -39,8 +39,10 @@ int cmd_peer(int argc, char **argv)
             a.rundir = v;
         else if (cli_option(argc, argv, &i, "--payload-bytes", &v) == 1)
             ok = parse_u64(v, &a.cfg.payload_bytes) == 0;
-        else if (cli_option(argc, argv, &i, "--mode", &v) == 1)
-            ok = ipcb_mode_parse(v, &mode) == 0 && ((a.cfg.allow_gaps = mode == IPCB_MODE_PACED), 1);
+        else if (cli_option(argc, argv, &i, "--mode", &v) == 1) {
+            ok = ipcb_mode_parse(v, &mode) == 0;
+            a.cfg.allow_gaps = ok && mode == IPCB_MODE_PACED;
+        }
         else if (cli_option(argc, argv, &i, "--verify", &v) == 1)
             ok = ipcb_verify_parse(v, &a.cfg.verify) == 0;
         else if (cli_option(argc, argv, &i, "--timeout-ms", &v) == 1)
