@@ -10,7 +10,7 @@ PKGS      = benchmark libxxhash jansson inih spng
 GIT_COMMIT := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 VERSION   = 0.1.0
 
-CPPFLAGS  = -D_GNU_SOURCE -Iharness -Itransports -Ibench \
+CPPFLAGS  = -D_GNU_SOURCE -Iharness -Itransports -Ibench -Itests/support \
             -DIPCB_VERSION_STRING='"$(VERSION)"' \
             -DIPCB_BENCHMARK_VERSION='"$(shell pkg-config --modversion benchmark 2>/dev/null)"' \
             $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -MMD -MP
@@ -27,6 +27,7 @@ LIB_OBJS   = $(HARNESS_C:%.c=$(BUILD)/obj/%.o) $(TRANSPORTS:%.c=$(BUILD)/obj/%.o
 LIB        = $(BUILD)/libipcbench.a
 TEST_SRCS  = $(wildcard tests/test_*.c)
 TEST_BINS  = $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
+TEST_SUPPORT = $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tests/support/*.c))
 TOOLS      = $(BUILD)/ipcbench $(BUILD)/ref-socketpair
 
 .PHONY: all deps test unit asan bench clean
@@ -62,7 +63,7 @@ $(BUILD)/ipcbench: $(CLI_OBJS) $(LIB)
 $(BUILD)/ref-socketpair: $(BUILD)/obj/bench/ref_socketpair.o
 	$(CC) $(LDFLAGS) $^ -o $@
 
-$(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(LIB)
+$(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(TEST_SUPPORT) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CXX) $(LDFLAGS) $^ $(LDLIBS) -lcmocka -o $@
 

@@ -37,6 +37,10 @@ int cmd_peer(int argc, char **argv)
             ok = parse_u64(v, &n) == 0 && (a.control_fd = (int)n) >= 0;
         else if (cli_option(argc, argv, &i, "--rundir", &v) == 1)
             a.rundir = v;
+        else if (cli_option(argc, argv, &i, "--run-id", &v) == 1)
+            a.run_id = v;
+        else if (cli_option(argc, argv, &i, "--params", &v) == 1)
+            a.params = v;
         else if (cli_option(argc, argv, &i, "--payload-bytes", &v) == 1)
             ok = parse_u64(v, &a.cfg.payload_bytes) == 0;
         else if (cli_option(argc, argv, &i, "--mode", &v) == 1) {
@@ -59,8 +63,8 @@ int cmd_peer(int argc, char **argv)
         if (!ok)
             return cli_usage_error("peer: bad value for %s", argv[i]);
     }
-    if (!a.t || a.control_fd < 0 || !a.rundir || a.cfg.payload_bytes == 0)
-        return cli_usage_error("peer: needs --transport, --control-fd, --rundir and --payload-bytes "
+    if (!a.t || a.control_fd < 0 || !a.rundir || !a.run_id || !a.params || a.cfg.payload_bytes == 0)
+        return cli_usage_error("peer: needs --transport, --control-fd, --rundir, --run-id, --params and --payload-bytes "
                                "(this command is started by 'ipcbench run')");
     return ipcb_peer_main(&a);
 }

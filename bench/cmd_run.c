@@ -38,6 +38,9 @@ static const char run_usage[] =
     "  --verify all|sample|none  payload checksums: every frame, 1 in 16, none\n"
     "  --timeout-ms N         bound on every wait (default 10000)\n"
     "  --pin D[,P]            pin the driver to CPU D and the peer to CPU P\n"
+    "  --shm-backend sysv|posix  shm: System V or POSIX segment (default sysv)\n"
+    "  --wait spin|futex|hybrid  shm-ring: how a waiting side waits (default hybrid)\n"
+    "  --param NAME=VALUE     any transport parameter (see 'ipcbench list')\n"
     "  --out DIR              results root (default: results)\n"
     "  --name NAME            campaign name used in the results directory\n"
     "  --fault KIND@SEQ       test only: corrupt@N flips a payload byte of frame N in flight,\n"
@@ -71,6 +74,7 @@ static const struct { const char *flag, *key; } run_flags[] = {
     { "--min-time", "min_time" },    { "--verify", "verify" },   { "--pin", "pin" },
     { "--image", "image" },          { "--window", "window" },   { "--warmup", "warmup" },
     { "--timeout-ms", "timeout_ms" }, { "--paced-frames", "paced_frames" }, { "--name", "name" },
+    { "--shm-backend", "shm_backend" }, { "--wait", "wait" }, { "--param", "param" },
 };
 
 static int load_campaign(int argc, char **argv, ipcb_campaign *c)
@@ -210,6 +214,7 @@ static void add_campaign_facts(const ipcb_campaign *c, int argc, char **argv)
     snprintf(buf, sizeof buf, "%d", c->window);
     gb_add_context("window", buf);
     gb_add_context("pin", c->pin[0] ? c->pin : "none");
+    gb_add_context("params", c->params[0] ? c->params : "defaults");
     snprintf(buf, sizeof buf, "%d", c->repetitions);
     gb_add_context("repetitions", buf);
     snprintf(buf, sizeof buf, "%g", c->min_time);
@@ -236,6 +241,7 @@ typedef struct campaign_state {
     size_t          nbenches;
     ipcb_run_cfg    cfg;
     char            rundir[IPCB_PATH_MAX];
+    char            run_id[32];
     char            hist_dir[IPCB_PATH_MAX + 16];
     char            exe[IPCB_PATH_MAX];
 } campaign_state;
@@ -340,11 +346,12 @@ static int run_campaign(run_opts *o, campaign_state *cs, ipcb_outdir *out, int a
     char err[600], json_flag[IPCB_PATH_MAX + 32];
     const ipcb_campaign *c = &o->c;
     cli_self(cs->exe, sizeof cs->exe);
-    if (ipcb_rundir_create(cs->rundir, sizeof cs->rundir, err, sizeof err) != 0)
+    if (ipcb_rundir_create(cs->rundir, sizeof cs->rundir, cs->run_id, sizeof cs->run_id, err, sizeof err) != 0)
         return cli_usage_error("%s", err);
     snprintf(cs->hist_dir, sizeof cs->hist_dir, "%s/histograms", out->tmp);
     cs->cfg = (ipcb_run_cfg){
-        .exe = cs->exe, .rundir = cs->rundir, .hist_dir = cs->hist_dir, .verify = c->verify,
+        .exe = cs->exe, .rundir = cs->rundir, .run_id = cs->run_id, .params = c->params,
+        .hist_dir = cs->hist_dir, .verify = c->verify,
         .fps = c->fps, .window = c->window, .warmup = c->warmup, .timeout_ms = c->timeout_ms,
         .progress = isatty(2) ? show_progress : NULL,
     };
@@ -382,13 +389,27 @@ static int run_campaign(run_opts *o, campaign_state *cs, ipcb_outdir *out, int a
     return 0;
 }
 
+/* Every transport removes the system-wide objects it made for one run. */
+static void reap_run(const char *dir, const char *run_id, void *arg)
+{
+    (void)arg;
+    size_t n;
+    const ipcb_transport *const *all = ipcb_transport_all(&n);
+    for (size_t i = 0; i < n; i++)
+        if (all[i]->reap)
+            all[i]->reap(dir, run_id);
+}
+
 static void release(campaign_state *cs, size_t ntransports)
 {
     ipcb_infra_stop_all(cs->infra, ntransports);
     for (size_t i = 0; i < cs->npools; i++)
         ipcb_pool_destroy(&cs->pools[i]);
     free(cs->benches);
-    ipcb_remove_tree(cs->rundir);
+    if (cs->rundir[0]) {
+        reap_run(cs->rundir, cs->run_id, NULL);
+        ipcb_remove_tree(cs->rundir);
+    }
 }
 
 int cmd_run(int argc, char **argv)
@@ -408,6 +429,9 @@ int cmd_run(int argc, char **argv)
         return cli_usage_error("--fault must be corrupt@N, peer-exit@N or peer-hang@N, not '%s'", o.fault);
     if (ipcb_outdir_begin(&out, o.out, o.c.name, err, sizeof err) != 0)
         return cli_usage_error("%s", err);
+    int stale = ipcb_rundir_reap_stale(reap_run, NULL);
+    if (stale > 0)
+        fprintf(stderr, "ipcbench: cleaned up after %d crashed run%s\n", stale, stale > 1 ? "s" : "");
 
     rc = run_campaign(&o, &cs, &out, argc - 1, argv + 1);
     release(&cs, o.c.ntransports);

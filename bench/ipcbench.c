@@ -99,6 +99,10 @@ static int cmd_list(int argc, char **argv)
         printf("%-10s %-28s %-10s %-6u %-22s %s\n", t->name, why, max, t->copies, caps, t->summary);
     }
     printf("\nmodes: latency, throughput, paced (every transport)\n");
+    for (size_t i = 0; i < n; i++)
+        for (const ipcb_param_spec *p = all[i]->params; p && p->name; p++)
+            printf("parameter of %s: --param %s=%s (default %s): %s\n", all[i]->name, p->name,
+                   p->values ? p->values : "TEXT", p->def, p->help);
     return 0;
 }
 

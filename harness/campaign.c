@@ -116,8 +116,57 @@ static int parse_double(const char *key, const char *v, double lo, double hi, do
     return 0;
 }
 
+/* Removes "name=..." from the list, keeping the others in order. */
+static void drop_param(char *params, const char *name)
+{
+    char out[sizeof ((ipcb_campaign *)0)->params] = "";
+    size_t n = strlen(name), used = 0;
+    for (char *p = params; p && *p;) {
+        char *end = strchr(p, ',');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        if (!(len > n && strncmp(p, name, n) == 0 && p[n] == '='))
+            used += (size_t)snprintf(out + used, sizeof out - used, "%s%.*s", used ? "," : "", (int)len, p);
+        p = end ? end + 1 : NULL;
+    }
+    strcpy(params, out);
+}
+
+int ipcb_campaign_set_param(ipcb_campaign *c, const char *name, const char *value, char *err, size_t errlen)
+{
+    if (!*name || strpbrk(name, ",= ") || strchr(value, ',') || !*value) {
+        snprintf(err, errlen, "bad parameter %s=%s (name=value, no commas)", name, value);
+        return -1;
+    }
+    drop_param(c->params, name);
+    size_t used = strlen(c->params);
+    int n = snprintf(c->params + used, sizeof c->params - used, "%s%s=%s", used ? "," : "", name, value);
+    if (n < 0 || (size_t)n >= sizeof c->params - used) {
+        snprintf(err, errlen, "too many transport parameters");
+        return -1;
+    }
+    return 0;
+}
+
+/* "name=value" as given to --param or the INI key "param". */
+static int set_param_pair(ipcb_campaign *c, const char *pair, char *err, size_t errlen)
+{
+    const char *eq = strchr(pair, '=');
+    char name[64];
+    if (!eq || (size_t)(eq - pair) >= sizeof name) {
+        snprintf(err, errlen, "parameter '%s' is not name=value", pair);
+        return -1;
+    }
+    snprintf(name, sizeof name, "%.*s", (int)(eq - pair), pair);
+    return ipcb_campaign_set_param(c, name, eq + 1, err, errlen);
+}
+
 int ipcb_campaign_set(ipcb_campaign *c, const char *key, const char *v, char *err, size_t errlen)
 {
+    /* Transport parameters with their own flags and INI keys. */
+    if (strcmp(key, "shm_backend") == 0 || strcmp(key, "wait") == 0)
+        return ipcb_campaign_set_param(c, key, v, err, errlen);
+    if (strcmp(key, "param") == 0)
+        return set_param_pair(c, v, err, errlen);
     if (strcmp(key, "name") == 0) {
         for (const char *p = v; *p; p++)
             if (!(*p == '-' || *p == '_' || (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
@@ -237,6 +286,11 @@ int ipcb_campaign_validate(const ipcb_campaign *c, char *err, size_t errlen)
     }
     ipcb_size image = { 0 };
     if (c->image[0] && ipcb_png_probe(c->image, &image, err, errlen) != 0)
+        return -1;
+    const ipcb_transport *ts[IPCB_MAX_LIST];
+    for (size_t i = 0; i < c->ntransports; i++)
+        ts[i] = ipcb_transport_find(c->transports[i]);
+    if (ipcb_params_check(ts, c->ntransports, c->params, err, errlen) != 0)
         return -1;
     for (size_t i = 0; i < c->ntransports; i++) {
         const ipcb_transport *t = ipcb_transport_find(c->transports[i]);

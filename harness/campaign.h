@@ -30,6 +30,7 @@ typedef struct ipcb_campaign {
     int    verify;            /* IPCB_VERIFY_* */
     int    timeout_ms;
     char   pin[64];           /* "" or "D[,P]": driver and peer CPUs */
+    char   params[512];       /* transport parameters "name=value,..." (e.g. wait=spin) */
 } ipcb_campaign;
 
 void ipcb_campaign_defaults(ipcb_campaign *c);
@@ -38,6 +39,8 @@ int  ipcb_campaign_load(ipcb_campaign *c, const char *path, char *err, size_t er
 /* Set one key ("transports", "modes", "sizes", "repetitions", ...) from text,
  * as both the INI reader and the CLI do. Returns 0 or -1 with err. */
 int  ipcb_campaign_set(ipcb_campaign *c, const char *key, const char *value, char *err, size_t errlen);
+/* Set one transport parameter (replacing an earlier value of the same name). */
+int  ipcb_campaign_set_param(ipcb_campaign *c, const char *name, const char *value, char *err, size_t errlen);
 /* Check everything that can be checked before running: known transports,
  * sizes within each transport's maximum frame, a readable image. */
 int  ipcb_campaign_validate(const ipcb_campaign *c, char *err, size_t errlen);

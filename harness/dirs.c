@@ -3,7 +3,9 @@
  * overwrites another and a crash leaves no half-written results in place. */
 #include "dirs.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <stdio.h>
@@ -13,18 +15,74 @@
 #include <time.h>
 #include <unistd.h>
 
-int ipcb_rundir_create(char *out, size_t len, char *err, size_t errlen)
+static const char RUNDIR_PREFIX[] = "ipcbench-";
+static const char OWNER_FILE[] = "owner.pid";
+
+static const char *runtime_base(void)
 {
     const char *base = getenv("XDG_RUNTIME_DIR");
     struct stat st;
     if (!base || stat(base, &st) != 0 || !S_ISDIR(st.st_mode) || access(base, W_OK) != 0)
         base = "/tmp";
-    snprintf(out, len, "%s/ipcbench-XXXXXX", base);
+    return base;
+}
+
+int ipcb_rundir_create(char *out, size_t len, char *run_id, size_t idlen, char *err, size_t errlen)
+{
+    const char *base = runtime_base();
+    char owner[IPCB_PATH_MAX + 16];
+    snprintf(out, len, "%s/%sXXXXXX", base, RUNDIR_PREFIX);
     if (!mkdtemp(out)) { /* mkdtemp creates the directory 0700 */
         snprintf(err, errlen, "cannot create a runtime directory in %s: %s", base, strerror(errno));
         return -1;
     }
+    snprintf(run_id, idlen, "%s", strrchr(out, '-') + 1);
+    snprintf(owner, sizeof owner, "%s/%s", out, OWNER_FILE);
+    FILE *f = fopen(owner, "w");
+    if (!f || fprintf(f, "%ld\n", (long)getpid()) < 0 || fclose(f) != 0) {
+        snprintf(err, errlen, "cannot write %s: %s", owner, strerror(errno));
+        ipcb_remove_tree(out);
+        return -1;
+    }
     return 0;
+}
+
+/* The directory's owner pid, or 0 when it has no readable owner.pid (not ours). */
+static long owner_of(const char *dir)
+{
+    char path[IPCB_PATH_MAX + 16];
+    long pid = 0;
+    snprintf(path, sizeof path, "%s/%s", dir, OWNER_FILE);
+    FILE *f = fopen(path, "r");
+    if (f) {
+        if (fscanf(f, "%ld", &pid) != 1)
+            pid = 0;
+        fclose(f);
+    }
+    return pid;
+}
+
+int ipcb_rundir_reap_stale(ipcb_reap_fn reap, void *arg)
+{
+    const char *base = runtime_base();
+    DIR *d = opendir(base);
+    int reaped = 0;
+    if (!d)
+        return 0;
+    for (struct dirent *e; (e = readdir(d));) {
+        if (strncmp(e->d_name, RUNDIR_PREFIX, sizeof RUNDIR_PREFIX - 1) != 0)
+            continue;
+        char dir[IPCB_PATH_MAX];
+        snprintf(dir, sizeof dir, "%s/%s", base, e->d_name);
+        long pid = owner_of(dir);
+        if (pid <= 0 || kill((pid_t)pid, 0) == 0 || errno == EPERM)
+            continue; /* not a run directory, or its run is still going */
+        reap(dir, e->d_name + sizeof RUNDIR_PREFIX - 1, arg);
+        ipcb_remove_tree(dir);
+        reaped++;
+    }
+    closedir(d);
+    return reaped;
 }
 
 static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)

@@ -15,8 +15,15 @@ typedef struct ipcb_outdir {
     char final[IPCB_PATH_MAX];  /* where they end up */
 } ipcb_outdir;
 
-/* Make a private runtime directory (mode 0700) under $XDG_RUNTIME_DIR or /tmp. */
-int  ipcb_rundir_create(char *out, size_t len, char *err, size_t errlen);
+/* Make a private runtime directory "ipcbench-XXXXXX" (mode 0700) under
+ * $XDG_RUNTIME_DIR or /tmp, holding owner.pid (this process). run_id gets the
+ * XXXXXX part, which transports put in the names of system-wide objects. */
+int  ipcb_rundir_create(char *out, size_t len, char *run_id, size_t idlen, char *err, size_t errlen);
+/* For every runtime directory left by a run whose owner process is gone:
+ * call reap(dir, run_id, arg) (transports remove their objects), then remove
+ * the directory. Returns how many were reaped. */
+typedef void (*ipcb_reap_fn)(const char *dir, const char *run_id, void *arg);
+int  ipcb_rundir_reap_stale(ipcb_reap_fn reap, void *arg);
 /* Remove a directory and everything in it. */
 void ipcb_remove_tree(const char *path);
 

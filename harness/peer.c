@@ -221,6 +221,8 @@ int ipcb_peer_main(const ipcb_peer_args *a)
     char addr[IPCB_ADDR_MAX];
     ipcb_opts o = {
         .rundir = a->rundir,
+        .run_id = a->run_id,
+        .params = a->params,
         .max_message = IPCB_HEADER_SIZE + a->cfg.payload_bytes,
         .timeout_ms = a->timeout_ms,
     };

@@ -56,6 +56,8 @@ typedef struct ipcb_peer_args {
     ipcb_peer_cfg cfg;
     int         control_fd;
     const char *rundir;
+    const char *run_id;
+    const char *params;       /* transport parameters "name=value,..." */
     int         timeout_ms;
     int         cpu;          /* pin to this CPU, -1 = no pinning */
 } ipcb_peer_args;

@@ -329,8 +329,8 @@ void ipcb_bench_run(gb_state *st, void *ctx)
         gb_skip_with_error(st, "interrupted");
         return;
     }
-    ipcb_opts o = { .rundir = cfg->rundir, .timeout_ms = cfg->timeout_ms,
-                    .max_message = IPCB_HEADER_SIZE + cfg->max_payload };
+    ipcb_opts o = { .rundir = cfg->rundir, .run_id = cfg->run_id, .params = cfg->params,
+                    .timeout_ms = cfg->timeout_ms, .max_message = IPCB_HEADER_SIZE + cfg->max_payload };
     if (start_infra(b, &o) != 0) {
         gb_skip_with_error(st, b->infra->err);
         return;
@@ -340,6 +340,7 @@ void ipcb_bench_run(gb_state *st, void *ctx)
     run r = { .st = st, .b = b, .lat = &latency_samples, .rtt = &rtt_samples };
     ipcb_session_cfg sc = {
         .t = b->t, .infra = b->infra->infra, .exe = cfg->exe, .rundir = cfg->rundir,
+        .run_id = cfg->run_id, .params = cfg->params,
         .mode = ipcb_mode_name(b->mode), .payload_bytes = b->pool->size.bytes,
         .verify = cfg->verify, .allow_gaps = b->mode == IPCB_MODE_PACED,
         .timeout_ms = cfg->timeout_ms, .peer_cpu = cfg->peer_cpu,

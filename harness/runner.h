@@ -20,6 +20,8 @@ int ipcb_mode_parse(const char *text, ipcb_mode *m);
 typedef struct ipcb_run_cfg {
     const char *exe;          /* this program, spawned as `EXE peer ...` */
     const char *rundir;       /* private 0700 directory for sockets and FIFOs */
+    const char *run_id;       /* unique suffix of rundir, for system-wide object names */
+    const char *params;       /* transport parameters "name=value,..." */
     const char *hist_dir;     /* where histograms go */
     uint64_t max_payload;     /* largest frame payload of the campaign (sizes shared infra) */
     int      verify;          /* IPCB_VERIFY_* */

@@ -14,7 +14,8 @@
 typedef struct ipcb_session_cfg {
     const ipcb_transport *t;
     ipcb_infra *infra;
-    const char *exe, *rundir;
+    const char *exe, *rundir, *run_id;
+    const char *params;        /* transport parameters, passed to both ends */
     const char *mode;          /* passed to the peer */
     uint64_t    payload_bytes;
     int         verify, allow_gaps, timeout_ms, peer_cpu;

@@ -1,13 +1,15 @@
 #!/bin/sh
-# Runs every test binary (unit tests first, integration last) from the repo
-# root and ends with one summary line "N passed, N failed".
-# usage: tests/run-tests.sh BUILD_DIR
+# Runs every test program from the repo root: unit tests first, then the
+# integration tests (test_integration*), and ends with "N passed, N failed"
+# counting test programs. usage: tests/run-tests.sh BUILD_DIR
 set -u
 build=${1:-build}
 passed=0
 failed=0
 failed_names=""
-for t in $(ls "$build"/tests/test_* 2>/dev/null | grep -v integration) "$build"/tests/test_integration; do
+units=$(ls "$build"/tests/test_* 2>/dev/null | grep -v '/test_integration')
+integration=$(ls "$build"/tests/test_integration* 2>/dev/null)
+for t in $units $integration; do
     [ -x "$t" ] || continue
     name=$(basename "$t")
     echo "=== $name"

@@ -20,115 +20,12 @@
 #include <time.h>
 #include <unistd.h>
 
-static char ipcbench[512];
-static char workdir[256];
-
-typedef struct outcome {
-    int    status;       /* exit status, or 128 + signal */
-    double seconds;
-    char   err[8192];    /* stderr */
-} outcome;
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static void slurp(const char *path, char *out, size_t len)
-{
-    FILE *f = fopen(path, "r");
-    size_t n = f ? fread(out, 1, len - 1, f) : 0;
-    out[n] = '\0';
-    if (f)
-        fclose(f);
-}
-
-/* Runs ipcbench with the given arguments (NULL-terminated), killing it after
- * limit_s seconds; a kill fails the test. */
-static void run_ipcbench(outcome *o, double limit_s, ...)
-{
-    const char *argv[64] = { ipcbench };
-    int argc = 1;
-    va_list ap;
-    va_start(ap, limit_s);
-    while (argc < 63 && (argv[argc] = va_arg(ap, const char *)) != NULL)
-        argc++;
-    va_end(ap);
-    argv[argc] = NULL;
-
-    char err_path[300];
-    snprintf(err_path, sizeof err_path, "%s/stderr.txt", workdir);
-    double start = now_s();
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        int fd = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-        int null = open("/dev/null", O_WRONLY);
-        dup2(fd, 2);
-        dup2(null, 1);
-        execv(ipcbench, (char *const *)argv);
-        _exit(127);
-    }
-    int status = 0;
-    for (;;) {
-        pid_t r = waitpid(pid, &status, WNOHANG);
-        if (r == pid)
-            break;
-        if (now_s() - start > limit_s) {
-            kill(pid, SIGKILL);
-            waitpid(pid, &status, 0);
-            fail_msg("ipcbench %s did not finish within %.0f s", argv[1], limit_s);
-        }
-        usleep(10000);
-    }
-    o->seconds = now_s() - start;
-    o->status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    slurp(err_path, o->err, sizeof o->err);
-}
-
-static int count_entries(const char *dir)
-{
-    DIR *d = opendir(dir);
-    int n = 0;
-    if (!d)
-        return 0;
-    for (struct dirent *e; (e = readdir(d));)
-        n += strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
-    closedir(d);
-    return n;
-}
-
-static void out_dir(char *out, size_t len, const char *name)
-{
-    snprintf(out, len, "%s/%s", workdir, name);
-}
-
-static json_t *load_json(const char *dir)
-{
-    char path[600];
-    json_error_t e;
-    snprintf(path, sizeof path, "%s/latest/results.json", dir);
-    json_t *root = json_load_file(path, 0, &e);
-    if (!root)
-        fail_msg("%s: %s", path, e.text);
-    return root;
-}
+#include "runcli.h"
 
 static const char *const counters[] = {
     "p50_us", "p90_us", "p99_us", "p999_us", "max_us", "mean_us", "frames_per_s", "mb_per_s",
     "cpu_driver_s", "cpu_peer_s", "cpu_per_gib_s", "cpu_per_frame_us", "copies", "frames", "bytes",
 };
-
-static void assert_file_nonempty(const char *dir, const char *name)
-{
-    char path[700];
-    struct stat st;
-    snprintf(path, sizeof path, "%s/latest/%s", dir, name);
-    if (stat(path, &st) != 0 || st.st_size == 0)
-        fail_msg("missing or empty: %s", path);
-}
 
 static void test_quick_campaign_all_modes(void **state)
 {
@@ -394,25 +291,6 @@ static void test_list_shows_reference_transports(void **state)
     assert_non_null(strstr(text, "AVAILABLE"));
 }
 
-static int setup(void **state)
-{
-    (void)state;
-    const char *build = getenv("IPCB_BUILD");
-    snprintf(ipcbench, sizeof ipcbench, "%s/ipcbench", build ? build : "build");
-    if (access(ipcbench, X_OK) != 0)
-        return -1;
-    snprintf(workdir, sizeof workdir, "/tmp/ipcbench-test-XXXXXX");
-    return mkdtemp(workdir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    char cmd[400];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", workdir);
-    return system(cmd) == 0 ? 0 : -1;
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -425,5 +303,5 @@ int main(void)
         cmocka_unit_test(test_real_picture),
         cmocka_unit_test(test_interrupt_saves_results),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, runcli_setup, runcli_teardown);
 }

@@ -18,9 +18,21 @@ enum {
  * write them. Strings are owned by the harness. */
 typedef struct ipcb_opts {
     const char *rundir;     /* private 0700 directory for sockets, FIFOs, key files */
+    const char *run_id;     /* unique per run (the rundir's suffix): put it in the names of
+                             * system-wide objects (POSIX shm names, ...) so reap() finds them */
     size_t      max_message;/* largest message either side will send (header + payload) */
     int         timeout_ms; /* bound on every blocking wait inside send/recv/accept */
+    const char *params;     /* "name=value,..." transport parameters; read with ipcb_param() */
 } ipcb_opts;
+
+/* A transport parameter (e.g. --wait spin|futex|hybrid), declared by the
+ * transport so the CLI can check values up front and `list` can show them. */
+typedef struct ipcb_param_spec {
+    const char *name;       /* "wait" */
+    const char *values;     /* allowed values separated by '|', NULL = any text */
+    const char *def;        /* default */
+    const char *help;       /* one line */
+} ipcb_param_spec;
 
 /* One message. On send: data/len describe the bytes to move. On recv: the
  * caller sets buf/cap to a buffer of its own; the transport either copies the
@@ -50,6 +62,9 @@ typedef struct ipcb_transport {
     size_t      max_frame; /* largest message, 0 = unlimited */
     unsigned    copies;    /* payload copies end to end (sender's buffer to usable in receiver) */
 
+    /* Parameters it reads with ipcb_param(), ending with { NULL }; may be NULL. */
+    const ipcb_param_spec *params;
+
     /* Optional (NULL = always available). Fills why when not. */
     int  (*available)(char *why, size_t len);
     /* Optional shared infrastructure, started once per campaign (NULL = none). */
@@ -70,7 +85,22 @@ typedef struct ipcb_transport {
     int  (*recv)(ipcb_link *l, ipcb_frame *f, int timeout_ms, char *err);
     void (*release)(ipcb_link *l, ipcb_frame *f); /* optional: return a lent view */
     void (*close)(ipcb_link *l);
+
+    /* Optional: remove every system-wide object (System V segments and
+     * semaphores, POSIX shm names, ...) this transport made for the run whose
+     * private directory is rundir. Called when a run ends, and at the start of
+     * a later run for the directories of runs that crashed. Must not block. */
+    void (*reap)(const char *rundir, const char *run_id);
 } ipcb_transport;
+
+/* params.c: the value of parameter name for transport t: from o->params if
+ * given there, else the declared default. Returns out (never NULL). */
+const char *ipcb_param(const ipcb_transport *t, const ipcb_opts *o, const char *name,
+                       char *out, size_t len);
+/* Check "name=value,..." against the declarations of the given transports:
+ * every name declared by at least one of them, every value allowed. */
+int ipcb_params_check(const ipcb_transport *const *ts, size_t n, const char *params,
+                      char *err, size_t errlen);
 
 /* registry.c */
 const ipcb_transport *ipcb_transport_find(const char *name);
