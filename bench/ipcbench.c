@@ -83,7 +83,7 @@ static int cmd_list(int argc, char **argv)
                                               : cli_usage_error("list takes no arguments");
     size_t n;
     const ipcb_transport *const *all = ipcb_transport_all(&n);
-    printf("%-10s %-28s %-10s %-6s %-22s %s\n", "TRANSPORT", "AVAILABLE", "MAX FRAME", "COPIES",
+    printf("%-12s %-28s %-10s %-6s %-22s %s\n", "TRANSPORT", "AVAILABLE", "MAX FRAME", "COPIES",
            "CAPS", "SUMMARY");
     for (size_t i = 0; i < n; i++) {
         const ipcb_transport *t = all[i];
@@ -96,7 +96,7 @@ static int cmd_list(int argc, char **argv)
         if (t->max_frame)
             snprintf(max, sizeof max, "%zu", t->max_frame);
         caps_text(t->caps, caps, sizeof caps);
-        printf("%-10s %-28s %-10s %-6u %-22s %s\n", t->name, why, max, t->copies, caps, t->summary);
+        printf("%-12s %-28s %-10s %-6u %-22s %s\n", t->name, why, max, t->copies, caps, t->summary);
     }
     printf("\nmodes: latency, throughput, paced (every transport)\n");
     for (size_t i = 0; i < n; i++)

@@ -6,7 +6,7 @@ set -eu
 
 PACKAGES="gcc g++ make pkg-config libbenchmark-dev libbenchmark-tools \
 libxxhash-dev libjansson-dev libinih-dev libspng-dev libcmocka-dev \
-gnuplot-nox python3 python3-scipy"
+gnuplot-nox python3 python3-scipy iperf3 sockperf"
 
 missing=""
 for p in $PACKAGES; do

@@ -7,11 +7,19 @@
 extern const ipcb_transport ipcb_transport_memcpy;
 extern const ipcb_transport ipcb_transport_unix;
 extern const ipcb_transport ipcb_transport_pipe;
+extern const ipcb_transport ipcb_transport_shm;
+extern const ipcb_transport ipcb_transport_shm_ring;
+extern const ipcb_transport ipcb_transport_shm_ring_zc;
+extern const ipcb_transport ipcb_transport_tcp;
 
 static const ipcb_transport *const all_transports[] = {
     &ipcb_transport_memcpy,
     &ipcb_transport_unix,
     &ipcb_transport_pipe,
+    &ipcb_transport_shm,
+    &ipcb_transport_shm_ring,
+    &ipcb_transport_shm_ring_zc,
+    &ipcb_transport_tcp,
 };
 
 const ipcb_transport *const *ipcb_transport_all(size_t *count)
