@@ -19,31 +19,9 @@ pins=${PINS:-0,1}
 driver_cpu=${pins%,*}
 peer_cpu=${pins#*,}
 cd "$(dirname "$0")/.."
-for tool in sockperf python3 ss timeout taskset; do
-    command -v "$tool" >/dev/null || { echo "$0: $tool not found (scripts/install-deps.sh)" >&2; exit 1; }
-done
-[ -x build/ipcbench ] || { echo "$0: build/ipcbench missing, run make" >&2; exit 1; }
+. scripts/ref-common.sh
+ref_require sockperf python3 ss timeout taskset
 
-out=$(mktemp -d /tmp/ipcbench-ref-XXXXXX)
-server=""
-cleanup() {
-    if [ -n "$server" ]; then kill "$server" 2>/dev/null || true; fi
-    rm -rf "$out"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-wait_listen() { # PORT: until something listens there (at most 5 s)
-    n=0
-    until ss -ltnH "sport = :$1" | grep -q .; do
-        n=$((n + 1))
-        [ "$n" -le 50 ] || { echo "$0: server did not listen on port $1" >&2; return 1; }
-        sleep 0.1
-    done
-}
-
-: > "$out/pairs"
 i=0
 while [ "$i" -lt "$rounds" ]; do
     port=$(free_port)
@@ -57,18 +35,9 @@ while [ "$i" -lt "$rounds" ]; do
     server=""
     ref=$(awk '/percentile 50\.000 =/ { print $NF }' "$out/sockperf.log")
     [ -n "$ref" ] || { echo "$0: no median in sockperf's output:" >&2; tail -5 "$out/sockperf.log" >&2; exit 1; }
-    if ! timeout --foreground 120 build/ipcbench run --campaign quick --transport tcp --size 64 --mode latency \
-        --verify none --repetitions 1 --min-time 1 --pin "$pins" --out "$out" > "$out/run.log" 2>&1; then
-        echo "$0: ipcbench run failed:" >&2
-        tail -5 "$out/run.log" >&2
-        exit 1
-    fi
-    tcp=$(awk -F, '$1 == "tcp" { print $5 }' "$out/latest/results.csv")
+    tcp=$(ipcbench_figure tcp 5 --size 64 --mode latency --pin "$pins")
     echo "round $((i + 1)): sockperf $ref us, tcp $tcp us"
-    echo "$ref $tcp" >> "$out/pairs"
+    record_pair "$ref" "$tcp"
     i=$((i + 1))
 done
-median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-ref=$(cut -d' ' -f1 "$out/pairs" | median)
-tcp=$(cut -d' ' -f2 "$out/pairs" | median)
-awk -v r="$ref" -v t="$tcp" 'BEGIN { printf "median: sockperf %.1f us, tcp %.1f us, ipcbench/sockperf = %.2f\n", r, t, t / r }'
+print_medians sockperf tcp us

@@ -1,6 +1,7 @@
 /* Transport "shm": shared memory the QSharedMemory way (transports/qshm.c), as
  * in the Qt image example: the writer locks the segment, memcpy's the frame in
  * and unlocks; the reader locks, copies it out and unlocks. Two copies per frame. */
+#include "liveness.h"
 #include "transport.h"
 #include "qshm.h"
 
@@ -140,27 +141,9 @@ static void shm_close(ipcb_link *l)
 
 /* ---- waiting ------------------------------------------------------------ */
 
-/* kill(pid, 0) says a zombie is alive; the state in /proc/PID/stat does not. */
-static int process_alive(pid_t pid)
-{
-    if (pid <= 0)
-        return 1;
-    if (kill(pid, 0) != 0 && errno != EPERM)
-        return 0;
-    char path[64], line[512];
-    snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
-    FILE *f = fopen(path, "re");
-    if (!f)
-        return 1;
-    char *got = fgets(line, sizeof line, f);
-    fclose(f);
-    char *paren = got ? strrchr(line, ')') : NULL;
-    return !(paren && paren[1] == ' ' && (paren[2] == 'Z' || paren[2] == 'X'));
-}
-
 static int other_gone(ipcb_link *l, char *err)
 {
-    if (process_alive(l->other))
+    if (ipcb_process_alive(l->other))
         return 0;
     snprintf(err, IPCB_ERR_MAX, "%s process %ld exited", l->is_peer ? "driver" : "peer",
              (long)l->other);

@@ -2,6 +2,7 @@
  * made by the peer, holding two single-producer/single-consumer rings (frames
  * driver->peer, acks peer->driver). "shm-ring" copies each frame out of its
  * slot (2 copies); "shm-ring-zc" lends the slot until release() (1 copy). */
+#include "liveness.h"
 #include "transport.h"
 
 #include <dirent.h>
@@ -161,34 +162,10 @@ static void run_id_of(const char *run_id, const char *rundir, char *out, size_t 
     snprintf(out, len, "%s", base && *base ? base : "norun");
 }
 
-/* Alive unless it no longer exists or is a zombie (the driver is the peer's
- * parent, so a dead peer stays a zombie until the harness reaps it). */
-static int process_alive(pid_t pid)
-{
-    if (pid <= 0)
-        return 1;
-    if (kill(pid, 0) != 0 && errno != EPERM)
-        return 0;
-    char path[64], buf[512];
-    snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return errno != ENOENT;
-    ssize_t n = read(fd, buf, sizeof buf - 1);
-    close(fd);
-    if (n <= 0)
-        return 1;
-    buf[n] = '\0';
-    const char *paren = strrchr(buf, ')'); /* "pid (comm) S ..." */
-    if (!paren || paren[1] != ' ')
-        return 1;
-    return paren[2] != 'Z' && paren[2] != 'X';
-}
-
 static int partner_alive(const ipcb_link *l, char *err)
 {
     pid_t pid = l->is_peer ? atomic_load(&l->seg->driver_pid) : atomic_load(&l->seg->peer_pid);
-    if (process_alive(pid))
+    if (ipcb_process_alive(pid))
         return 1;
     snprintf(err, IPCB_ERR_MAX, "%s process %ld exited", l->is_peer ? "driver" : "peer", (long)pid);
     return 0;
