@@ -1,6 +1,7 @@
-/* Length-prefixed message I/O over non-blocking stream fds, shared by the
- * unix and pipe transports: partial reads and writes, EINTR, and a bound on
- * every wait. Reads go straight into the caller's buffer (no staging copy). */
+/* Length-prefixed message I/O over stream fds, shared by the unix, tcp and
+ * pipe transports: partial reads and writes, EINTR, and a bound on every wait
+ * (poll, or the kernel's socket timeouts). Reads go straight into the
+ * caller's buffer (no staging copy). */
 #include "fdio.h"
 
 #include <errno.h>
@@ -8,6 +9,8 @@
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -46,8 +49,41 @@ int ipcb_fd_wait(int fd, short events, int timeout_ms, char *err)
     }
 }
 
-int ipcb_fd_send_msg(int fd, const ipcb_frame *f, int timeout_ms, char *err)
+int ipcb_sock_use_kernel_timeouts(ipcb_fd *c, char *err)
 {
+    struct timeval tv = { c->timeout_ms / 1000, (c->timeout_ms % 1000) * 1000 };
+    int flags = fcntl(c->fd, F_GETFL);
+    if (flags < 0 || fcntl(c->fd, F_SETFL, flags & ~O_NONBLOCK) < 0 ||
+        setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) != 0 ||
+        setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv) != 0) {
+        snprintf(err, IPCB_ERR_MAX, "socket timeouts: %s", strerror(errno));
+        return -1;
+    }
+    c->kernel_timeouts = 1;
+    return 0;
+}
+
+/* After EAGAIN: wait for events (poll mode) or report the kernel's timeout.
+ * Returns 1 to retry, 0 on timeout, -1 on error. EINTR in a blocking call is
+ * a signal such as SIGINT: the caller gives up ("interrupted"). */
+static int wait_again(const ipcb_fd *c, short events, char *err)
+{
+    if (c->kernel_timeouts)
+        return 0;
+    return ipcb_fd_wait(c->fd, events, c->timeout_ms, err);
+}
+
+static int interrupted(const ipcb_fd *c, char *err)
+{
+    if (!c->kernel_timeouts)
+        return 0; /* non-blocking calls are not left waiting by a signal: retry */
+    snprintf(err, IPCB_ERR_MAX, "interrupted");
+    return 1;
+}
+
+int ipcb_fd_send_msg(const ipcb_fd *c, const ipcb_frame *f, char *err)
+{
+    int fd = c->fd, timeout_ms = c->timeout_ms;
     uint64_t prefix = f->len;
     struct iovec iov[2] = {
         { .iov_base = &prefix, .iov_len = sizeof prefix },
@@ -58,10 +94,10 @@ int ipcb_fd_send_msg(int fd, const ipcb_frame *f, int timeout_ms, char *err)
     while (nv > 0) {
         ssize_t n = writev(fd, v, nv);
         if (n < 0) {
-            if (errno == EINTR)
+            if (errno == EINTR && !interrupted(c, err))
                 continue;
             if (errno == EAGAIN) {
-                int w = ipcb_fd_wait(fd, POLLOUT, timeout_ms, err);
+                int w = wait_again(c, POLLOUT, err);
                 if (w == 0)
                     snprintf(err, IPCB_ERR_MAX, "peer did not read for %d ms", timeout_ms);
                 if (w <= 0)
@@ -87,8 +123,9 @@ int ipcb_fd_send_msg(int fd, const ipcb_frame *f, int timeout_ms, char *err)
 
 /* Read exactly len bytes. started says whether part of the message has
  * already arrived (then a timeout is a stall, not "nothing yet"). */
-static int read_exact(int fd, uint8_t *to, size_t len, int timeout_ms, int started, char *err)
+static int read_exact(const ipcb_fd *c, uint8_t *to, size_t len, int started, char *err)
 {
+    int fd = c->fd;
     size_t got = 0;
     while (got < len) {
         ssize_t n = read(fd, to + got, len - got);
@@ -102,29 +139,39 @@ static int read_exact(int fd, uint8_t *to, size_t len, int timeout_ms, int start
                                                 : "peer closed the connection");
             return -1;
         }
-        if (errno == EINTR)
+        if (errno == EINTR && !interrupted(c, err))
             continue;
+        if (errno == EINTR)
+            return -1;
         if (errno != EAGAIN) {
             snprintf(err, IPCB_ERR_MAX, "read: %s", strerror(errno));
             return -1;
         }
-        int w = ipcb_fd_wait(fd, POLLIN, timeout_ms, err);
+        int w = wait_again(c, POLLIN, err);
         if (w < 0)
             return -1;
         if (w == 0) {
             if (!started)
                 return 1;
-            snprintf(err, IPCB_ERR_MAX, "peer stalled mid-message for %d ms", timeout_ms);
+            snprintf(err, IPCB_ERR_MAX, "peer stalled mid-message for %d ms", c->timeout_ms);
             return -1;
         }
     }
     return 0;
 }
 
-int ipcb_fd_recv_msg(int fd, ipcb_frame *f, int timeout_ms, char *err)
+int ipcb_fd_recv_msg(const ipcb_fd *c, ipcb_frame *f, int timeout_ms, char *err)
 {
     uint64_t prefix;
-    int rc = read_exact(fd, (uint8_t *)&prefix, sizeof prefix, timeout_ms, 0, err);
+    /* The first wait is the caller's; with kernel timeouts a shorter one is a poll first. */
+    ipcb_fd first = *c;
+    first.timeout_ms = timeout_ms;
+    if (c->kernel_timeouts && timeout_ms != c->timeout_ms) {
+        int w = ipcb_fd_wait(c->fd, POLLIN, timeout_ms, err);
+        if (w <= 0)
+            return w == 0 ? 1 : -1;
+    }
+    int rc = read_exact(&first, (uint8_t *)&prefix, sizeof prefix, 0, err);
     if (rc != 0)
         return rc;
     if (prefix > f->cap) {
@@ -132,7 +179,7 @@ int ipcb_fd_recv_msg(int fd, ipcb_frame *f, int timeout_ms, char *err)
                  (unsigned long long)prefix, f->cap);
         return -1;
     }
-    if (read_exact(fd, f->buf, (size_t)prefix, timeout_ms, 1, err) != 0)
+    if (read_exact(c, f->buf, (size_t)prefix, 1, err) != 0)
         return -1;
     f->data = f->buf;
     f->len = (size_t)prefix;

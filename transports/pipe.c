@@ -158,12 +158,14 @@ static int pipe_connect(ipcb_link **out, ipcb_infra *infra, const ipcb_opts *o,
 
 static int pipe_send(ipcb_link *l, const ipcb_frame *f, char *err)
 {
-    return ipcb_fd_send_msg(l->out_fd, f, l->timeout_ms, err);
+    ipcb_fd out = { .fd = l->out_fd, .timeout_ms = l->timeout_ms };
+    return ipcb_fd_send_msg(&out, f, err);
 }
 
 static int pipe_recv(ipcb_link *l, ipcb_frame *f, int timeout_ms, char *err)
 {
-    return ipcb_fd_recv_msg(l->in_fd, f, timeout_ms, err);
+    ipcb_fd in = { .fd = l->in_fd, .timeout_ms = l->timeout_ms };
+    return ipcb_fd_recv_msg(&in, f, timeout_ms, err);
 }
 
 const ipcb_transport ipcb_transport_pipe = {

@@ -18,9 +18,8 @@
 enum { SOCKBUF_BYTES = 4 << 20 };
 
 struct ipcb_link {
-    int fd;         /* connected socket */
+    ipcb_fd conn;   /* connected socket and the bound of every wait */
     int listen_fd;  /* peer side until accept */
-    int timeout_ms;
 };
 
 static ipcb_link *link_new(const ipcb_opts *o, char *err)
@@ -30,9 +29,9 @@ static ipcb_link *link_new(const ipcb_opts *o, char *err)
         snprintf(err, IPCB_ERR_MAX, "out of memory");
         return NULL;
     }
-    l->fd = -1;
+    l->conn.fd = -1;
     l->listen_fd = -1;
-    l->timeout_ms = o->timeout_ms;
+    l->conn.timeout_ms = o->timeout_ms;
     return l;
 }
 
@@ -40,8 +39,8 @@ static void tcp_close(ipcb_link *l)
 {
     if (!l)
         return;
-    if (l->fd >= 0)
-        close(l->fd);
+    if (l->conn.fd >= 0)
+        close(l->conn.fd);
     if (l->listen_fd >= 0)
         close(l->listen_fd);
     free(l);
@@ -125,12 +124,12 @@ static long long now_ms(void)
  * and the wait goes on until the deadline. */
 static int tcp_accept(ipcb_link *l, char *err)
 {
-    long long deadline = now_ms() + l->timeout_ms;
+    long long deadline = now_ms() + l->conn.timeout_ms;
     for (;;) {
         long long left = deadline - now_ms();
         int w = left > 0 ? ipcb_fd_wait(l->listen_fd, POLLIN, (int)left, err) : 0;
         if (w == 0)
-            snprintf(err, IPCB_ERR_MAX, "no driver connected within %d ms", l->timeout_ms);
+            snprintf(err, IPCB_ERR_MAX, "no driver connected within %d ms", l->conn.timeout_ms);
         if (w <= 0)
             return -1;
         struct sockaddr_in from;
@@ -151,7 +150,9 @@ static int tcp_accept(ipcb_link *l, char *err)
             close(fd);
             return -1;
         }
-        l->fd = fd;
+        l->conn.fd = fd;
+        if (ipcb_sock_use_kernel_timeouts(&l->conn, err) != 0)
+            return -1;
         close(l->listen_fd);
         l->listen_fd = -1;
         return 0;
@@ -196,18 +197,18 @@ static int tcp_connect(ipcb_link **out, ipcb_infra *infra, const ipcb_opts *o,
     ipcb_link *l = link_new(o, err);
     if (!l)
         return -1;
-    l->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (l->fd < 0) {
+    l->conn.fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (l->conn.fd < 0) {
         snprintf(err, IPCB_ERR_MAX, "socket: %s", strerror(errno));
         goto fail;
     }
-    if (set_bufs(l->fd, err) != 0)
+    if (set_bufs(l->conn.fd, err) != 0)
         goto fail;
-    if (connect(l->fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
+    if (connect(l->conn.fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
         snprintf(err, IPCB_ERR_MAX, "connect %s: %s", addr, strerror(errno));
         goto fail;
     }
-    if (set_nodelay(l->fd, err) != 0 || ipcb_fd_set_nonblocking(l->fd, err) != 0)
+    if (set_nodelay(l->conn.fd, err) != 0 || ipcb_sock_use_kernel_timeouts(&l->conn, err) != 0)
         goto fail;
     *out = l;
     return 0;
@@ -218,12 +219,12 @@ fail:
 
 static int tcp_send(ipcb_link *l, const ipcb_frame *f, char *err)
 {
-    return ipcb_fd_send_msg(l->fd, f, l->timeout_ms, err);
+    return ipcb_fd_send_msg(&l->conn, f, err);
 }
 
 static int tcp_recv(ipcb_link *l, ipcb_frame *f, int timeout_ms, char *err)
 {
-    return ipcb_fd_recv_msg(l->fd, f, timeout_ms, err);
+    return ipcb_fd_recv_msg(&l->conn, f, timeout_ms, err);
 }
 
 const ipcb_transport ipcb_transport_tcp = {

@@ -14,9 +14,8 @@
 #include <unistd.h>
 
 struct ipcb_link {
-    int  fd;          /* connected socket */
-    int  listen_fd;   /* peer side until accept */
-    int  timeout_ms;
+    ipcb_fd conn;      /* connected socket and the bound of every wait */
+    int  listen_fd;    /* peer side until accept */
     char path[IPCB_ADDR_MAX];
 };
 
@@ -39,9 +38,9 @@ static ipcb_link *link_new(const ipcb_opts *o, char *err)
         snprintf(err, IPCB_ERR_MAX, "out of memory");
         return NULL;
     }
-    l->fd = -1;
+    l->conn.fd = -1;
     l->listen_fd = -1;
-    l->timeout_ms = o->timeout_ms;
+    l->conn.timeout_ms = o->timeout_ms;
     return l;
 }
 
@@ -49,8 +48,8 @@ static void unix_close(ipcb_link *l)
 {
     if (!l)
         return;
-    if (l->fd >= 0)
-        close(l->fd);
+    if (l->conn.fd >= 0)
+        close(l->conn.fd);
     if (l->listen_fd >= 0) {
         close(l->listen_fd);
         unlink(l->path);
@@ -95,16 +94,18 @@ fail:
 
 static int unix_accept(ipcb_link *l, char *err)
 {
-    int w = ipcb_fd_wait(l->listen_fd, POLLIN, l->timeout_ms, err);
+    int w = ipcb_fd_wait(l->listen_fd, POLLIN, l->conn.timeout_ms, err);
     if (w == 0)
-        snprintf(err, IPCB_ERR_MAX, "no driver connected within %d ms", l->timeout_ms);
+        snprintf(err, IPCB_ERR_MAX, "no driver connected within %d ms", l->conn.timeout_ms);
     if (w <= 0)
         return -1;
-    l->fd = accept4(l->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
-    if (l->fd < 0) {
+    l->conn.fd = accept4(l->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+    if (l->conn.fd < 0) {
         snprintf(err, IPCB_ERR_MAX, "accept: %s", strerror(errno));
         return -1;
     }
+    if (ipcb_sock_use_kernel_timeouts(&l->conn, err) != 0)
+        return -1;
     close(l->listen_fd);
     l->listen_fd = -1;
     unlink(l->path);
@@ -121,12 +122,12 @@ static int unix_connect(ipcb_link **out, ipcb_infra *infra, const ipcb_opts *o,
         return -1;
     if (make_addr(&sa, addr, err) != 0)
         goto fail;
-    l->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (l->fd < 0 || connect(l->fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
+    l->conn.fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (l->conn.fd < 0 || connect(l->conn.fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
         snprintf(err, IPCB_ERR_MAX, "connect %s: %s", addr, strerror(errno));
         goto fail;
     }
-    if (ipcb_fd_set_nonblocking(l->fd, err) != 0)
+    if (ipcb_sock_use_kernel_timeouts(&l->conn, err) != 0)
         goto fail;
     *out = l;
     return 0;
@@ -137,12 +138,12 @@ fail:
 
 static int unix_send(ipcb_link *l, const ipcb_frame *f, char *err)
 {
-    return ipcb_fd_send_msg(l->fd, f, l->timeout_ms, err);
+    return ipcb_fd_send_msg(&l->conn, f, err);
 }
 
 static int unix_recv(ipcb_link *l, ipcb_frame *f, int timeout_ms, char *err)
 {
-    return ipcb_fd_recv_msg(l->fd, f, timeout_ms, err);
+    return ipcb_fd_recv_msg(&l->conn, f, timeout_ms, err);
 }
 
 const ipcb_transport ipcb_transport_unix = {
