@@ -240,34 +240,9 @@ static void test_real_picture(void **state)
 static void test_interrupt_saves_results(void **state)
 {
     (void)state;
-    char out[300], err_path[300];
+    char out[300];
     out_dir(out, sizeof out, "interrupted");
-    snprintf(err_path, sizeof err_path, "%s/int-stderr.txt", workdir);
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        int fd = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-        dup2(fd, 2);
-        dup2(fd, 1);
-        execl(ipcbench, ipcbench, "run", "--campaign", "quick", "--transport", "unix,pipe",
-              "--size", "thumb", "--mode", "paced", "--paced-frames", "400", "--fps", "100",
-              "--out", out, (char *)NULL);
-        _exit(127);
-    }
-    usleep(1500 * 1000);
-    kill(pid, SIGINT);
-    double start = now_s();
-    int status = 0;
-    while (waitpid(pid, &status, WNOHANG) == 0) {
-        if (now_s() - start > 20) {
-            kill(pid, SIGKILL);
-            waitpid(pid, &status, 0);
-            fail_msg("ipcbench did not stop within 20 s of SIGINT");
-        }
-        usleep(10000);
-    }
-    assert_true(WIFEXITED(status));
-    assert_int_equal(WEXITSTATUS(status), 1);
+    assert_int_equal(run_and_interrupt("unix,pipe", out), 1);
     json_t *root = load_json(out);
     json_t *benchmarks = json_object_get(root, "benchmarks");
     json_t *last = json_array_get(benchmarks, json_array_size(benchmarks) - 1);

@@ -167,31 +167,7 @@ static void test_interrupt_leaves_nothing(void **state)
     char out[300];
     ipc_counts before = count_ipc();
     out_dir(out, sizeof out, "interrupt");
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        setpgid(0, 0); /* its own group, so SIGINT reaches the peers too, as Ctrl-C does */
-        int null = open("/dev/null", O_WRONLY);
-        dup2(null, 1);
-        dup2(null, 2);
-        execl(ipcbench, ipcbench, "run", "--campaign", "quick", "--transport", "shm,shm-ring",
-              "--size", "thumb", "--mode", "paced", "--paced-frames", "400", "--fps", "100",
-              "--out", out, (char *)NULL);
-        _exit(127);
-    }
-    usleep(1500 * 1000);
-    kill(-pid, SIGINT);
-    int status;
-    double start = now_s();
-    while (waitpid(pid, &status, WNOHANG) == 0) {
-        if (now_s() - start > 20) {
-            kill(pid, SIGKILL);
-            waitpid(pid, &status, 0);
-            fail_msg("no exit within 20 s of SIGINT");
-        }
-        usleep(10000);
-    }
-    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 1);
+    assert_int_equal(run_and_interrupt("shm,shm-ring", out), 1);
     assert_nothing_left(&before, "Ctrl-C");
 }
 

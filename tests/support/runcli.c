@@ -138,3 +138,35 @@ int runcli_teardown(void **state)
     return system(cmd) == 0 ? 0 : -1;
 }
 
+
+int run_and_interrupt(const char *transports, const char *out)
+{
+    char log[300];
+    snprintf(log, sizeof log, "%s/interrupted.txt", workdir);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        setpgid(0, 0);
+        int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        dup2(fd, 1);
+        dup2(fd, 2);
+        execl(ipcbench, ipcbench, "run", "--campaign", "quick", "--transport", transports,
+              "--size", "thumb", "--mode", "paced", "--paced-frames", "400", "--fps", "100",
+              "--out", out, (char *)NULL);
+        _exit(127);
+    }
+    setpgid(pid, pid); /* also here, so the group exists before the signal */
+    usleep(1500 * 1000);
+    kill(-pid, SIGINT);
+    double start = now_s();
+    int status = 0;
+    while (waitpid(pid, &status, WNOHANG) == 0) {
+        if (now_s() - start > 20) {
+            kill(-pid, SIGKILL);
+            waitpid(pid, &status, 0);
+            fail_msg("ipcbench did not stop within 20 s of SIGINT");
+        }
+        usleep(10000);
+    }
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}

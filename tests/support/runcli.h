@@ -22,6 +22,10 @@ void   slurp(const char *path, char *out, size_t len);
  * limit_s seconds; a kill fails the test. */
 void   run_ipcbench(outcome *o, double limit_s, ...);
 int    count_entries(const char *dir);
+/* Starts a long paced run of transports (in its own process group, output to
+ * workdir/interrupted.txt), sends SIGINT to the whole group after 1.5 s, as
+ * Ctrl-C does, and returns the exit status; more than 20 s fails the test. */
+int    run_and_interrupt(const char *transports, const char *out);
 void   out_dir(char *out, size_t len, const char *name);
 /* DIR/latest/results.json, parsed (fails the test if it cannot be). */
 json_t *load_json(const char *dir);
