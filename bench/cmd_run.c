@@ -40,11 +40,14 @@ static const char run_usage[] =
     "  --pin D[,P]            pin the driver to CPU D and the peer to CPU P\n"
     "  --shm-backend sysv|posix  shm: System V or POSIX segment (default sysv)\n"
     "  --wait spin|futex|hybrid  shm-ring: how a waiting side waits (default hybrid)\n"
+    "  --http-pull            http: the peer pulls frames (GET /frames/latest)\n"
+    "  --bus-daemon NAME      dbus: dbus-daemon or dbus-broker\n"
     "  --param NAME=VALUE     any transport parameter (see 'ipcbench list')\n"
     "  --out DIR              results root (default: results)\n"
     "  --name NAME            campaign name used in the results directory\n"
     "  --fault KIND@SEQ       test only: corrupt@N flips a payload byte of frame N in flight,\n"
-    "                         peer-exit@N kills the peer on frame N, peer-hang@N stalls it\n"
+    "                         peer-exit@N kills the peer on frame N, peer-hang@N stalls it,\n"
+    "                         slow[:TRANSPORT]@F makes TRANSPORT (or all) F times slower\n"
     "  --benchmark_*          passed to Google Benchmark (e.g. --benchmark_filter=unix)\n";
 
 typedef struct run_opts {
@@ -75,6 +78,7 @@ static const struct { const char *flag, *key; } run_flags[] = {
     { "--image", "image" },          { "--window", "window" },   { "--warmup", "warmup" },
     { "--timeout-ms", "timeout_ms" }, { "--paced-frames", "paced_frames" }, { "--name", "name" },
     { "--shm-backend", "shm_backend" }, { "--wait", "wait" }, { "--param", "param" },
+    { "--bus-daemon", "bus_daemon" },
 };
 
 static int load_campaign(int argc, char **argv, ipcb_campaign *c)
@@ -134,6 +138,11 @@ static int parse_run_args(int argc, char **argv, run_opts *o)
             continue;
         if (cli_option(argc, argv, &i, "--campaign", &v) == 1)
             continue;
+        if (strcmp(argv[i], "--http-pull") == 0) {
+            if (ipcb_campaign_set_param(&o->c, "pull", "1", err, sizeof err) != 0)
+                return cli_usage_error("--http-pull: %s", err);
+            continue;
+        }
         if (cli_option(argc, argv, &i, "--out", &v) == 1) {
             o->out = v;
             continue;
@@ -147,11 +156,31 @@ static int parse_run_args(int argc, char **argv, run_opts *o)
     return 0;
 }
 
+/* slow[:TRANSPORT]@FACTOR */
+static int parse_slow(const char *text, ipcb_run_cfg *cfg)
+{
+    const char *at = strchr(text, '@');
+    char *end;
+    double factor = at ? strtod(at + 1, &end) : 0;
+    if (!at || end == at + 1 || *end || !(factor > 1 && factor <= 100))
+        return -1;
+    const char *colon = strchr(text, ':');
+    if (colon && colon < at)
+        snprintf(cfg->fault_slow_transport, sizeof cfg->fault_slow_transport, "%.*s",
+                 (int)(at - colon - 1), colon + 1);
+    cfg->fault_slow_factor = factor;
+    return 0;
+}
+
 static int parse_fault(const char *text, ipcb_run_cfg *cfg)
 {
     cfg->fault_corrupt_seq = cfg->fault_peer_exit_seq = cfg->fault_peer_hang_seq = IPCB_NO_SEQ;
+    cfg->fault_slow_factor = 0;
+    cfg->fault_slow_transport[0] = '\0';
     if (!text[0])
         return 0;
+    if (strncmp(text, "slow@", 5) == 0 || strncmp(text, "slow:", 5) == 0)
+        return parse_slow(text, cfg);
     const char *at = strchr(text, '@');
     char *end;
     unsigned long long seq = at ? strtoull(at + 1, &end, 10) : 0;
@@ -327,7 +356,7 @@ static int finish_outputs(const char *dir, int *failed)
         return -1;
     }
     for (size_t i = 0; i < rs.nresults; i++)
-        *failed |= rs.results[i].failed;
+        *failed |= rs.results[i].failed && !rs.results[i].skipped;
     snprintf(path, sizeof path, "%s/results.csv", dir);
     if (ipcb_csv_write(&rs, path, err, sizeof err) != 0)
         fprintf(stderr, "ipcbench: %s\n", err);
@@ -426,7 +455,7 @@ int cmd_run(int argc, char **argv)
     if (ipcb_campaign_validate(&o.c, err, sizeof err) != 0)
         return cli_usage_error("%s", err);
     if (parse_fault(o.fault, &probe) != 0)
-        return cli_usage_error("--fault must be corrupt@N, peer-exit@N or peer-hang@N, not '%s'", o.fault);
+        return cli_usage_error("--fault must be corrupt@N, peer-exit@N, peer-hang@N or slow[:TRANSPORT]@FACTOR, not '%s'", o.fault);
     if (ipcb_outdir_begin(&out, o.out, o.c.name, err, sizeof err) != 0)
         return cli_usage_error("%s", err);
     int stale = ipcb_rundir_reap_stale(reap_run, NULL);

@@ -163,8 +163,10 @@ static int set_param_pair(ipcb_campaign *c, const char *pair, char *err, size_t 
 int ipcb_campaign_set(ipcb_campaign *c, const char *key, const char *v, char *err, size_t errlen)
 {
     /* Transport parameters with their own flags and INI keys. */
-    if (strcmp(key, "shm_backend") == 0 || strcmp(key, "wait") == 0)
-        return ipcb_campaign_set_param(c, key, v, err, errlen);
+    static const char *const param_keys[] = { "shm_backend", "wait", "bus_daemon", "pull" };
+    for (size_t i = 0; i < sizeof param_keys / sizeof param_keys[0]; i++)
+        if (strcmp(key, param_keys[i]) == 0)
+            return ipcb_campaign_set_param(c, key, v, err, errlen);
     if (strcmp(key, "param") == 0)
         return set_param_pair(c, v, err, errlen);
     if (strcmp(key, "name") == 0) {

@@ -80,7 +80,7 @@ static void put_row(FILE *f, const ipcb_result *r, const char *verify)
     put_number(f, r->summary.counter[IPCB_C_LATE]);
     put_number(f, r->summary.counter[IPCB_C_DROPPED]);
     put_number(f, (double)r->nruns);
-    fputs(r->failed ? "failed," : "ok,", f);
+    fputs(r->skipped ? "skipped," : r->failed ? "failed," : "ok,", f);
     put_text(f, r->failed ? r->error : "");
     fputc('\n', f);
 }

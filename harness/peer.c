@@ -223,6 +223,7 @@ int ipcb_peer_main(const ipcb_peer_args *a)
         .rundir = a->rundir,
         .run_id = a->run_id,
         .params = a->params,
+        .infra_address = a->infra_address,
         .max_message = IPCB_HEADER_SIZE + a->cfg.payload_bytes,
         .timeout_ms = a->timeout_ms,
     };

@@ -295,20 +295,34 @@ static void write_results(FILE *f, const ipcb_resultset *rs, const char **transp
         fputs("No ipcbench results (names of the form transport/mode/size) in this file.\n\n", f);
 }
 
-static void write_failures(FILE *f, const ipcb_resultset *rs)
+/* The failed (skipped == 0) or the skipped (skipped == 1) benchmarks, listed. */
+static size_t list_failed(FILE *f, const ipcb_resultset *rs, int skipped)
 {
-    fputs("## Failures\n\n", f);
     size_t n = 0;
     for (size_t i = 0; i < rs->nresults; i++) {
         const ipcb_result *r = &rs->results[i];
-        if (!r->failed)
+        if (!r->failed || r->skipped != skipped)
             continue;
         fprintf(f, "- `%s`: ", r->name);
         put_cell(f, r->error);
         fputc('\n', f);
         n++;
     }
-    fputs(n ? "\n" : "No benchmark failed.\n\n", f);
+    return n;
+}
+
+static void write_failures(FILE *f, const ipcb_resultset *rs)
+{
+    fputs("## Failures\n\n", f);
+    fputs(list_failed(f, rs, 0) ? "\n" : "No benchmark failed.\n\n", f);
+    size_t skipped = 0;
+    for (size_t i = 0; i < rs->nresults; i++)
+        skipped += rs->results[i].skipped;
+    if (skipped) {
+        fputs("## Skipped\n\nTransports not available on this machine, with the reason:\n\n", f);
+        list_failed(f, rs, 1);
+        fputc('\n', f);
+    }
 }
 
 static void write_cpu_cost(FILE *f, const ipcb_resultset *rs, const char **transports,

@@ -348,6 +348,7 @@ static void note_error(ipcb_result *r, const json_t *e)
     if (!r->failed) {
         const char *msg = get_string(e, "error_message");
         snprintf(r->error, sizeof r->error, "%s", msg && *msg ? msg : "error occurred");
+        r->skipped = strncmp(r->error, "skipped: ", 9) == 0;
     }
     r->failed = 1;
 }

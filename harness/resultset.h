@@ -32,6 +32,8 @@ typedef struct ipcb_result {
     char size[32];        /* size label */
     uint64_t bytes;       /* payload bytes per frame */
     int  failed;          /* any run had error_occurred */
+    int  skipped;         /* failed because the transport is not available here
+                           * (the message starts with "skipped: ") */
     char error[256];      /* the first error message */
     size_t    nruns;      /* run_type "iteration" entries, one per repetition */
     ipcb_run *runs;

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "peer.h"
 #include "session.h"
@@ -42,6 +43,7 @@ typedef struct run {
     uint64_t      late;
     uint64_t      loop_ns;    /* wall time of the measured loop */
     ipcb_samples *lat, *rtt;
+    double        slow_factor; /* test-only: measured times are multiplied by this (> 1) */
 } run;
 
 static ipcb_samples latency_samples, rtt_samples; /* reused across runs */
@@ -66,6 +68,14 @@ static int send_frame(run *r, uint64_t seq, uint8_t flags, uint64_t t0)
         return -1;
     }
     return ipcb_session_pump(&r->s);
+}
+
+/* Test-only fault "slow": every time this run measures is stretched by a
+ * known factor, a synthetic regression of exact size for checking that
+ * `ipcbench compare` catches it. The transport itself runs unchanged. */
+static uint64_t stretched(const run *r, uint64_t ns)
+{
+    return r->slow_factor > 1 ? (uint64_t)((double)ns * r->slow_factor) : ns;
 }
 
 /* Wait for an ack of a frame in [lo, hi]: acks are cumulative, so an ack of
@@ -114,10 +124,10 @@ static int loop_latency(run *r)
         if (ping_pong(r, 0, &t0, &ack) != 0)
             return -1;
         uint64_t t2 = ipcb_now_ns();
-        uint64_t one_way = ack.timestamp_ns - t0;
+        uint64_t one_way = stretched(r, ack.timestamp_ns - t0);
         gb_set_iteration_time(r->st, (double)one_way * 1e-9);
         ipcb_samples_add(r->lat, one_way);
-        ipcb_samples_add(r->rtt, t2 - t0);
+        ipcb_samples_add(r->rtt, stretched(r, t2 - t0));
         r->frames++;
     }
     r->loop_ns = ipcb_now_ns() - start;
@@ -148,7 +158,7 @@ static int loop_throughput(run *r)
                 return -1;
             acked = ack.seq + 1;
         }
-        r->loop_ns = ipcb_now_ns() - start;
+        r->loop_ns = stretched(r, ipcb_now_ns() - start);
         gb_set_iteration_time(r->st, (double)r->loop_ns * 1e-9);
         r->frames += (uint64_t)n;
     }
@@ -175,7 +185,7 @@ static int loop_paced(run *r)
             sleep_until(due);
         if (ping_pong(r, 0, &t0, &ack) != 0)
             return -1;
-        uint64_t latency = ack.timestamp_ns - due;
+        uint64_t latency = stretched(r, ack.timestamp_ns - due);
         gb_set_iteration_time(r->st, (double)latency * 1e-9);
         ipcb_samples_add(r->lat, latency);
         r->late += latency > period;
@@ -183,6 +193,37 @@ static int loop_paced(run *r)
     }
     r->loop_ns = ipcb_now_ns() - start;
     return 0;
+}
+
+/* user + system CPU seconds of another process (a daemon), 0 if unreadable. */
+static double process_cpu_seconds(int pid)
+{
+    char path[64], buf[1024];
+    snprintf(path, sizeof path, "/proc/%d/stat", pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 0;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    const char *p = strrchr(buf, ')'); /* fields after "pid (comm)": state is field 3 */
+    unsigned long long utime = 0, stime = 0;
+    if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &utime, &stime) != 2)
+        return 0;
+    return (double)(utime + stime) / (double)sysconf(_SC_CLK_TCK);
+}
+
+/* CPU seconds used so far by the transport's infrastructure processes. */
+static double infra_cpu_seconds(const ipcb_bench *b)
+{
+    int pids[8];
+    double total = 0;
+    if (!b->infra->started || !b->t->infra_pids)
+        return 0;
+    size_t n = b->t->infra_pids(b->infra->infra, pids, sizeof pids / sizeof pids[0]);
+    for (size_t i = 0; i < n; i++)
+        total += process_cpu_seconds(pids[i]);
+    return total;
 }
 
 static double cpu_seconds(void)
@@ -209,21 +250,21 @@ static void set_latency_counters(gb_state *st, ipcb_samples *lat, ipcb_samples *
     }
 }
 
-static void set_counters(run *r, const ipcb_ctl_msg *done, double driver_cpu)
+static void set_counters(run *r, const ipcb_ctl_msg *done, double driver_cpu, double infra_cpu)
 {
     gb_state *st = r->st;
     double bytes = (double)r->b->pool->size.bytes;
     double frames = (double)r->frames;
     double seconds = (double)r->loop_ns * 1e-9;
     double peer_cpu = done->cpu_user_s + done->cpu_sys_s;
-    double total_cpu = driver_cpu + peer_cpu;
+    double total_cpu = driver_cpu + peer_cpu + infra_cpu;
     if (r->lat->n)
         set_latency_counters(st, r->lat, r->rtt);
     gb_set_counter(st, "frames_per_s", frames / seconds, GB_COUNTER_DEFAULT);
     gb_set_counter(st, "mb_per_s", frames * bytes / seconds / 1e6, GB_COUNTER_DEFAULT);
     gb_set_counter(st, "cpu_driver_s", driver_cpu, GB_COUNTER_DEFAULT);
     gb_set_counter(st, "cpu_peer_s", peer_cpu, GB_COUNTER_DEFAULT);
-    gb_set_counter(st, "cpu_infra_s", 0.0, GB_COUNTER_DEFAULT);
+    gb_set_counter(st, "cpu_infra_s", infra_cpu, GB_COUNTER_DEFAULT);
     gb_set_counter(st, "cpu_per_gib_s", total_cpu / (frames * bytes / (1024.0 * 1024 * 1024)), GB_COUNTER_DEFAULT);
     gb_set_counter(st, "cpu_per_frame_us", total_cpu / frames * 1e6, GB_COUNTER_DEFAULT);
     gb_set_counter(st, "copies", (double)r->b->t->copies, GB_COUNTER_DEFAULT);
@@ -271,9 +312,25 @@ static void keep_for_histogram(ipcb_bench *b, ipcb_samples *lat, int64_t iters)
     ipcb_samples_append(&b->hist, lat);
 }
 
+/* Asks available() once per transport; an unavailable one is skipped. */
+static int check_available(ipcb_infra_slot *slot)
+{
+    if (!slot->checked) {
+        char why[IPCB_ERR_MAX];
+        slot->checked = 1;
+        if (slot->t->available && slot->t->available(why, sizeof why) != 0) {
+            slot->unavailable = 1;
+            snprintf(slot->err, sizeof slot->err, IPCB_SKIPPED_PREFIX "%s", why);
+        }
+    }
+    return slot->unavailable ? -1 : 0;
+}
+
 static int start_infra(ipcb_bench *b, const ipcb_opts *o)
 {
     ipcb_infra_slot *slot = b->infra;
+    if (check_available(slot) != 0)
+        return -1;
     if (!slot->started && !slot->failed && b->t->start) {
         if (b->t->start(&slot->infra, o, slot->err) != 0)
             slot->failed = 1;
@@ -289,7 +346,7 @@ void ipcb_infra_stop_all(ipcb_infra_slot *slots, size_t n)
             slots[i].t->stop(slots[i].infra);
 }
 
-static int run_measured(run *r, ipcb_ctl_msg *done, double *driver_cpu)
+static int run_measured(run *r, ipcb_ctl_msg *done, double *driver_cpu, double *infra_cpu)
 {
     int64_t reserve = gb_max_iterations(r->st);
     if (r->b->mode != IPCB_MODE_THROUGHPUT &&
@@ -300,11 +357,12 @@ static int run_measured(run *r, ipcb_ctl_msg *done, double *driver_cpu)
     }
     if (warm_up(r) != 0)
         return -1;
-    double cpu0 = cpu_seconds();
+    double cpu0 = cpu_seconds(), infra0 = infra_cpu_seconds(r->b);
     int rc = r->b->mode == IPCB_MODE_LATENCY      ? loop_latency(r)
              : r->b->mode == IPCB_MODE_THROUGHPUT ? loop_throughput(r)
                                                   : loop_paced(r);
     *driver_cpu = cpu_seconds() - cpu0;
+    *infra_cpu = infra_cpu_seconds(r->b) - infra0;
     if (rc != 0 || ipcb_session_close(&r->s, done) != 0)
         return -1;
     if (done->frames != r->frames) {
@@ -338,21 +396,25 @@ void ipcb_bench_run(gb_state *st, void *ctx)
     ipcb_samples_clear(&latency_samples);
     ipcb_samples_clear(&rtt_samples);
     run r = { .st = st, .b = b, .lat = &latency_samples, .rtt = &rtt_samples };
+    if (cfg->fault_slow_factor > 1 &&
+        (!cfg->fault_slow_transport[0] || strcmp(cfg->fault_slow_transport, b->t->name) == 0))
+        r.slow_factor = cfg->fault_slow_factor;
     ipcb_session_cfg sc = {
         .t = b->t, .infra = b->infra->infra, .exe = cfg->exe, .rundir = cfg->rundir,
         .run_id = cfg->run_id, .params = cfg->params,
+        .infra_address = b->infra->infra && b->t->infra_address ? b->t->infra_address(b->infra->infra) : "",
         .mode = ipcb_mode_name(b->mode), .payload_bytes = b->pool->size.bytes,
         .verify = cfg->verify, .allow_gaps = b->mode == IPCB_MODE_PACED,
         .timeout_ms = cfg->timeout_ms, .peer_cpu = cfg->peer_cpu,
         .fault_exit_seq = cfg->fault_peer_exit_seq, .fault_hang_seq = cfg->fault_peer_hang_seq,
     };
     ipcb_ctl_msg done = { 0 };
-    double driver_cpu = 0;
-    if (ipcb_session_open(&r.s, &sc) != 0 || run_measured(&r, &done, &driver_cpu) != 0) {
+    double driver_cpu = 0, infra_cpu = 0;
+    if (ipcb_session_open(&r.s, &sc) != 0 || run_measured(&r, &done, &driver_cpu, &infra_cpu) != 0) {
         ipcb_session_abort(&r.s);
         gb_skip_with_error(st, ipcb_interrupted ? "interrupted" : r.s.err);
         return;
     }
-    set_counters(&r, &done, driver_cpu);
+    set_counters(&r, &done, driver_cpu, infra_cpu);
     keep_for_histogram(b, r.lat, gb_iterations_done(st));
 }

@@ -33,6 +33,8 @@ typedef struct ipcb_run_cfg {
     uint64_t fault_corrupt_seq;           /* test-only fault switches, IPCB_NO_SEQ = off */
     uint64_t fault_peer_exit_seq;
     uint64_t fault_peer_hang_seq;
+    double   fault_slow_factor;           /* test-only: > 1 slows transport fault_slow_transport */
+    char     fault_slow_transport[32];    /* ("" = every transport) by this factor */
     void   (*progress)(const char *name, int index, int total, void *arg);
     void    *progress_arg;
 } ipcb_run_cfg;
@@ -41,9 +43,14 @@ typedef struct ipcb_run_cfg {
 typedef struct ipcb_infra_slot {
     const ipcb_transport *t;
     ipcb_infra *infra;
+    int   checked, unavailable;   /* available() asked once; its answer */
     int   started, failed;
-    char  err[IPCB_ERR_MAX];
+    char  err[IPCB_ERR_MAX + 16];
 } ipcb_infra_slot;
+
+/* Benchmarks of a transport that is not available here fail with a message
+ * starting with this; results, CSV and report call them skipped. */
+#define IPCB_SKIPPED_PREFIX "skipped: "
 
 typedef struct ipcb_bench {
     char             name[128];   /* "transport/mode/size" */

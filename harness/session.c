@@ -43,6 +43,7 @@ static int spawn_peer(ipcb_session *s, const ipcb_session_cfg *c)
     const char *argv[] = {
         c->exe, "peer", "--transport", c->t->name, "--control-fd", "3",
         "--rundir", c->rundir, "--run-id", c->run_id, "--params", c->params,
+        "--infra-address", c->infra_address,
         "--payload-bytes", bytes, "--mode", c->mode,
         "--verify", ipcb_verify_name(c->verify), "--timeout-ms", timeout,
         "--pin-cpu", cpu, "--fault-exit-at", exit_seq, "--fault-hang-at", hang_seq, NULL,
@@ -167,6 +168,7 @@ int ipcb_session_open(ipcb_session *s, const ipcb_session_cfg *c)
     s->opts.rundir = c->rundir;
     s->opts.run_id = c->run_id;
     s->opts.params = c->params;
+    s->opts.infra_address = c->infra_address;
     s->opts.max_message = IPCB_HEADER_SIZE + c->payload_bytes;
     s->opts.timeout_ms = c->timeout_ms;
     int rc = (c->t->caps & IPCB_CAP_IN_PROCESS) ? open_inproc(s, c) : open_remote(s, c);

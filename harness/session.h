@@ -16,6 +16,7 @@ typedef struct ipcb_session_cfg {
     ipcb_infra *infra;
     const char *exe, *rundir, *run_id;
     const char *params;        /* transport parameters, passed to both ends */
+    const char *infra_address; /* the shared infrastructure's address for the peer, or "" */
     const char *mode;          /* passed to the peer */
     uint64_t    payload_bytes;
     int         verify, allow_gaps, timeout_ms, peer_cpu;

@@ -23,6 +23,8 @@ typedef struct ipcb_opts {
     size_t      max_message;/* largest message either side will send (header + payload) */
     int         timeout_ms; /* bound on every blocking wait inside send/recv/accept */
     const char *params;     /* "name=value,..." transport parameters; read with ipcb_param() */
+    const char *infra_address; /* in the peer process: what the driver's infra_address()
+                                * returned (e.g. a bus address), or "" when none */
 } ipcb_opts;
 
 /* A transport parameter (e.g. --wait spin|futex|hybrid), declared by the
@@ -67,9 +69,16 @@ typedef struct ipcb_transport {
 
     /* Optional (NULL = always available). Fills why when not. */
     int  (*available)(char *why, size_t len);
-    /* Optional shared infrastructure, started once per campaign (NULL = none). */
+    /* Optional shared infrastructure, started once per campaign (NULL = none).
+     * It lives in the driver's process (or processes it starts); the peer
+     * process gets infra == NULL and opts->infra_address instead. */
     int  (*start)(ipcb_infra **infra, const ipcb_opts *o, char *err);
     void (*stop)(ipcb_infra *infra);
+    /* Optional: the string a peer process needs to reach the infrastructure. */
+    const char *(*infra_address)(ipcb_infra *infra);
+    /* Optional: processes of the infrastructure (daemons, brokers) whose CPU
+     * time counts in the CPU cost. Returns how many pids it wrote (<= max). */
+    size_t (*infra_pids)(ipcb_infra *infra, int *pids, size_t max);
 
     /* Receiving side (the peer): listen binds and writes the address the
      * driver needs into addr; accept waits (bounded) for the driver. */
