@@ -6,7 +6,7 @@ CC       ?= gcc
 CXX      ?= g++
 SAN      ?=
 OPT      ?= -O2
-PKGS      = benchmark libxxhash jansson inih spng
+PKGS      = benchmark libxxhash jansson inih spng libcurl libmicrohttpd dbus-1
 GIT_COMMIT := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 VERSION   = 0.1.0
 
@@ -22,15 +22,18 @@ LDLIBS    = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
 
 HARNESS_C  = $(wildcard harness/*.c)
 TRANSPORTS = $(wildcard transports/*.c)
+# The QCOP bus: every file but the two programs' mains goes into the library.
+QCOP_MAINS = transports/qcop/qcopd_main.c transports/qcop/qcop_cli.c
+TRANSPORTS += $(filter-out $(QCOP_MAINS),$(wildcard transports/qcop/*.c))
 LIB_OBJS   = $(HARNESS_C:%.c=$(BUILD)/obj/%.o) $(TRANSPORTS:%.c=$(BUILD)/obj/%.o) \
              $(BUILD)/obj/harness/gbench.o
 LIB        = $(BUILD)/libipcbench.a
 TEST_SRCS  = $(wildcard tests/test_*.c)
 TEST_BINS  = $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
 TEST_SUPPORT = $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tests/support/*.c))
-TOOLS      = $(BUILD)/ipcbench $(BUILD)/ref-socketpair
+TOOLS      = $(BUILD)/ipcbench $(BUILD)/ref-socketpair $(BUILD)/ref-dbus-loop $(BUILD)/qcopd $(BUILD)/qcop
 
-.PHONY: all deps test unit asan bench clean
+.PHONY: all deps test unit asan bench clean fuzz
 all: $(TOOLS) $(TEST_BINS)
 
 deps:
@@ -56,11 +59,21 @@ $(LIB): $(LIB_OBJS)
 	@rm -f $@
 	ar rcs $@ $^
 
-CLI_OBJS   = $(BUILD)/obj/bench/ipcbench.o $(BUILD)/obj/bench/cmd_run.o $(BUILD)/obj/bench/cmd_peer.o
+CLI_OBJS   = $(BUILD)/obj/bench/ipcbench.o $(BUILD)/obj/bench/cmd_run.o $(BUILD)/obj/bench/cmd_peer.o \
+             $(BUILD)/obj/bench/cmd_compare.o
 $(BUILD)/ipcbench: $(CLI_OBJS) $(LIB)
 	$(CXX) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 $(BUILD)/ref-socketpair: $(BUILD)/obj/bench/ref_socketpair.o
+	$(CC) $(LDFLAGS) $^ -o $@
+
+$(BUILD)/ref-dbus-loop: $(BUILD)/obj/bench/ref_dbus_loop.o
+	$(CC) $(LDFLAGS) $^ $(shell pkg-config --libs dbus-1) -o $@
+
+$(BUILD)/qcopd: $(BUILD)/obj/transports/qcop/qcopd_main.o $(LIB)
+	$(CC) $(LDFLAGS) $^ -o $@
+
+$(BUILD)/qcop: $(BUILD)/obj/transports/qcop/qcop_cli.o $(LIB)
 	$(CC) $(LDFLAGS) $^ -o $@
 
 $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(TEST_SUPPORT) $(LIB)
@@ -82,6 +95,27 @@ asan: deps
 bench: deps
 	@$(MAKE) --no-print-directory all
 	$(BUILD)/ipcbench run --campaign default
+
+# libFuzzer on the QCOP packet parser; new inputs it finds stay in the corpus.
+FUZZ_SECONDS ?= 60
+QCOP_FUZZ = $(BUILD)/fuzz/qcop_fuzz
+fuzz:
+	@mkdir -p $(BUILD)/fuzz tests/fuzz/qcop_corpus
+	clang -std=c11 -g -O1 -D_GNU_SOURCE -Itransports -fsanitize=fuzzer,address,undefined \
+	    tests/fuzz/qcop_fuzz.c transports/qcop/qcop_proto.c -o $(QCOP_FUZZ)
+	$(QCOP_FUZZ) -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 tests/fuzz/qcop_corpus
+
+# The CI performance gate (scripts/perf-gate.sh): run the ci campaign and
+# compare it with the committed baseline (a slowdown is re-run to confirm);
+# exit 1 on a regression. `make baseline` refreshes results/baselines/ci.
+.PHONY: perf-check baseline
+perf-check: deps
+	@$(MAKE) --no-print-directory $(BUILD)/ipcbench
+	@BUILD=$(BUILD) sh scripts/perf-gate.sh check results/baselines/ci
+
+baseline: deps
+	@$(MAKE) --no-print-directory $(BUILD)/ipcbench
+	@BUILD=$(BUILD) sh scripts/perf-gate.sh baseline results/baselines/ci
 
 clean:
 	rm -rf build

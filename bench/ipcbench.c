@@ -1,6 +1,7 @@
 /* ipcbench: the command line. `list` shows the transports, `run` runs a
- * campaign, `report` rebuilds plots and report.md for a results directory,
- * and `peer` is the receiving process that `run` spawns. */
+ * campaign, `report` rebuilds plots, report.md and report.html for a results
+ * directory (optionally against a baseline), `compare` is the CI regression
+ * gate (cmd_compare.c), and `peer` is the receiving process that `run` spawns. */
 #include <libgen.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -17,7 +18,8 @@ static const char usage[] =
     "commands:\n"
     "  list                 transports, whether they are available here, max frame, copies, caps\n"
     "  run [options]        run a campaign; results go to results/<UTC stamp>-<campaign>/\n"
-    "  report DIR           render plots and write DIR/report.md from DIR/results.json\n"
+    "  report DIR [--baseline DIR]  render plots, DIR/report.md and DIR/report.html from DIR/results.json\n"
+    "  compare BASE NEW     compare two result sets: verdicts per benchmark; exit 1 on a regression\n"
     "  help [COMMAND]       this text, or a command's options (also: COMMAND --help)\n"
     "\n"
     "Exit status: 0 all benchmarks passed, 1 a benchmark failed, 2 bad input.\n";
@@ -108,23 +110,49 @@ static int cmd_list(int argc, char **argv)
 
 static int cmd_report(int argc, char **argv)
 {
-    if (argc != 2 || strcmp(argv[1], "--help") == 0) {
-        fputs("usage: ipcbench report DIR\n"
-              "  renders DIR/plots/*.svg,*.png with gnuplot and writes DIR/report.md\n",
-              argc == 2 ? stdout : stderr);
-        return argc == 2 ? 0 : IPCB_EXIT_USAGE;
+    static const char report_usage[] =
+        "usage: ipcbench report DIR [--baseline BASE]\n"
+        "  renders DIR/plots/*.svg,*.png with gnuplot and writes DIR/report.md and\n"
+        "  DIR/report.html (self-contained: plots inlined, no network) from DIR/results.json\n"
+        "  --baseline BASE   a results directory or results.json to compare with: verdicts\n"
+        "                    (as 'ipcbench compare'), change columns and overlay plots\n";
+    const char *dir = NULL, *baseline = NULL;
+    for (int i = 1; i < argc; i++) {
+        const char *v;
+        int r;
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            fputs(report_usage, stdout);
+            return 0;
+        }
+        if ((r = cli_option(argc, argv, &i, "--baseline", &v)) != 0) {
+            if (r < 0)
+                return cli_usage_error("report: --baseline needs a results directory or results.json");
+            baseline = v;
+        } else if (argv[i][0] == '-' || dir) {
+            fputs(report_usage, stderr);
+            return cli_usage_error("report: unexpected argument '%s'", argv[i]);
+        } else {
+            dir = argv[i];
+        }
+    }
+    if (!dir) {
+        fputs(report_usage, stderr);
+        return IPCB_EXIT_USAGE;
     }
     char home[4096], scripts[4200], err[512];
     cli_home(home, sizeof home);
     snprintf(scripts, sizeof scripts, "%s/scripts", home);
-    if (ipcb_report_write(argv[1], err, sizeof err) != 0)
+    /* Load both first, so bad input fails before anything is written. */
+    if (ipcb_report_write_baseline(dir, baseline, err, sizeof err) != 0)
         return cli_usage_error("report: %s", err);
-    if (ipcb_plots_render(argv[1], scripts, err, sizeof err) != 0)
+    if (ipcb_plots_render(dir, scripts, err, sizeof err) != 0)
+        fprintf(stderr, "ipcbench: plots: %s\n", err);
+    else if (baseline && ipcb_plots_render_baseline(dir, baseline, scripts, err, sizeof err) != 0)
         fprintf(stderr, "ipcbench: plots: %s\n", err);
     /* Write again so the report embeds the plots just rendered. */
-    if (ipcb_report_write(argv[1], err, sizeof err) != 0)
+    if (ipcb_report_write_baseline(dir, baseline, err, sizeof err) != 0)
         return cli_usage_error("report: %s", err);
-    printf("%s/report.md\n", argv[1]);
+    printf("%s/report.md\n%s/report.html\n", dir, dir);
     return 0;
 }
 
@@ -143,6 +171,8 @@ int main(int argc, char **argv)
         return cmd_report(argc - 1, argv + 1);
     if (strcmp(cmd, "peer") == 0)
         return cmd_peer(argc - 1, argv + 1);
+    if (strcmp(cmd, "compare") == 0)
+        return cmd_compare(argc - 1, argv + 1);
     if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
         if (argc > 2) {
             char *sub[] = { argv[2], "--help", NULL };
@@ -152,6 +182,8 @@ int main(int argc, char **argv)
                 return cmd_list(2, sub);
             if (strcmp(argv[2], "report") == 0)
                 return cmd_report(2, sub);
+            if (strcmp(argv[2], "compare") == 0)
+                return cmd_compare(2, sub);
         }
         fputs(usage, stdout);
         return 0;

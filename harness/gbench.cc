@@ -140,7 +140,15 @@ void gb_set_label(gb_state *st, const char *label)
 
 void gb_skip_with_error(gb_state *st, const char *msg)
 {
-    guarded("skip_with_error", [&] { S(st).SkipWithError(msg); });
+    // Google Benchmark 1.7.1 aborts the whole program (ComputeStats) when the
+    // repetitions of a benchmark report different iteration counts, and a run
+    // skipped before its loop started reports 0. Starting the loop first makes
+    // a skipped repetition report the same count as the others.
+    guarded("skip_with_error", [&] {
+        if (S(st).iterations() == 0)
+            S(st).KeepRunning();
+        S(st).SkipWithError(msg);
+    });
 }
 
 bool gb_error_occurred(const gb_state *st) { return S(st).error_occurred(); }

@@ -267,11 +267,11 @@ static int run_gnuplot(const plot_ctx *pc, const char *vars, const char *script,
 
 /* plots/NAME.FMT from scripts/NAME.gp: gnuplot writes NAME.FMT.tmp, which is
  * renamed once gnuplot succeeded. */
-static int render_one(const plot_ctx *pc, const char *name, const char *fmt,
-                      const char *vars)
+static int render_script(const plot_ctx *pc, const char *script_name, const char *name,
+                         const char *fmt, const char *vars)
 {
     char script[PATH_MAX], out[PATH_MAX], out_abs[PATH_MAX], tmp_abs[PATH_MAX], why[128];
-    if (make_path(script, "%s/%s.gp", pc->scripts_dir, name) != 0
+    if (make_path(script, "%s/%s.gp", pc->scripts_dir, script_name) != 0
         || make_path(out, "plots/%s.%s", name, fmt) != 0
         || make_path(out_abs, "%s/%s", pc->dir, out) != 0
         || make_path(tmp_abs, "%s.tmp", out_abs) != 0) {
@@ -301,6 +301,12 @@ static int render_one(const plot_ctx *pc, const char *name, const char *fmt,
         return -1;
     }
     return 0;
+}
+
+static int render_one(const plot_ctx *pc, const char *name, const char *fmt,
+                      const char *vars)
+{
+    return render_script(pc, name, name, fmt, vars);
 }
 
 /* One plot in every format, unless no transport has data for it. */
@@ -359,14 +365,14 @@ static int prepare_dir(const char *dir, const ipcb_resultset *rs, char *err, siz
     return 0;
 }
 
-static int open_log(const char *dir, char *err, size_t errlen)
+static int open_log(const char *dir, int truncate, char *err, size_t errlen)
 {
     char path[PATH_MAX];
     if (make_path(path, "%s/plots/gnuplot.log", dir) != 0) {
         snprintf(err, errlen, "%s: path too long", dir);
         return -1;
     }
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
+    int fd = open(path, O_WRONLY | O_CREAT | (truncate ? O_TRUNC : 0) | O_APPEND | O_CLOEXEC, 0644);
     if (fd < 0)
         snprintf(err, errlen, "%s: %s", path, strerror(errno));
     return fd;
@@ -387,7 +393,7 @@ int ipcb_plots_render(const char *dir, const char *scripts_dir, char *err, size_
     if (ipcb_resultset_load(&rs, dir, err, errlen) != 0)
         return -1;
     int rc = prepare_dir(dir, &rs, err, errlen);
-    int logfd = rc == 0 ? open_log(dir, err, errlen) : -1;
+    int logfd = rc == 0 ? open_log(dir, 1, err, errlen) : -1;
     if (logfd >= 0) {
         plot_ctx pc = { .dir = dir, .gnuplot = gnuplot, .scripts_dir = scripts,
                         .logfd = logfd, .err = err, .errlen = errlen };
@@ -396,6 +402,119 @@ int ipcb_plots_render(const char *dir, const char *scripts_dir, char *err, size_
     } else {
         rc = -1;
     }
+    ipcb_resultset_free(&rs);
+    return rc;
+}
+
+/* ---- overlays against a baseline ----------------------------------------- */
+
+/* Overlay plots: one counter of one mode, this run against the baseline. */
+static const struct overlay_spec {
+    const char       *name, *mode, *column, *title, *ylabel;
+    enum ipcb_counter counter;
+} overlay_specs[] = {
+    { "compare-throughput", "throughput", "mb_per_s",
+      "Throughput: this run (solid) against the baseline (dashed)", "throughput (MB/s)",
+      IPCB_C_MB_PER_S },
+    { "compare-latency", "latency", "p50_us",
+      "One-way latency p50: this run (solid) against the baseline (dashed)",
+      "one-way latency p50 (µs)", IPCB_C_P50_US },
+};
+
+/* One overlay in every format, unless no transport has data on either side.
+ * A transport's colour is its position in this run's list, as in the others. */
+static int render_overlay(const plot_ctx *pc, const struct overlay_spec *o,
+                          const ipcb_resultset *rs, const ipcb_resultset *base,
+                          const char **transports, size_t nt, size_t *sel)
+{
+    size_t n = 0;
+    for (size_t k = 0; k < nt; k++)
+        if (has_value(rs, transports[k], o->mode, o->counter)
+            || has_value(base, transports[k], o->mode, o->counter))
+            sel[n++] = k;
+    if (n == 0)
+        return 0;
+    char *vars = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&vars, &len);
+    if (!f) {
+        snprintf(pc->err, pc->errlen, "out of memory");
+        return -1;
+    }
+    put_var(f, "csv", "results.csv");
+    put_var(f, "base", "plots/baseline.csv");
+    put_var(f, "mode", o->mode);
+    put_var(f, "col", o->column);
+    put_var(f, "title", o->title);
+    put_var(f, "ylabel", o->ylabel);
+    put_words(f, "transports", "", "", transports, sel, n);
+    put_colors(f, sel, n);
+    int rc = fclose(f) == 0 ? 0 : -1;
+    if (rc != 0)
+        snprintf(pc->err, pc->errlen, "out of memory");
+    for (size_t i = 0; rc == 0 && i < sizeof formats / sizeof formats[0]; i++)
+        rc = render_script(pc, "overlay", o->name, formats[i], vars);
+    free(vars);
+    return rc;
+}
+
+int ipcb_plots_render_baseline(const char *dir, const char *baseline, const char *scripts_dir,
+                               char *err, size_t errlen)
+{
+    char gnuplot[PATH_MAX], scripts[PATH_MAX], path[PATH_MAX];
+    if (find_gnuplot(gnuplot) != 0) {
+        snprintf(err, errlen, "gnuplot not found (install gnuplot-nox)");
+        return -1;
+    }
+    if (!realpath(scripts_dir, scripts)) {
+        snprintf(err, errlen, "%s: %s", scripts_dir, strerror(errno));
+        return -1;
+    }
+    ipcb_resultset rs, base;
+    if (ipcb_resultset_load(&rs, dir, err, errlen) != 0)
+        return -1;
+    if (ipcb_resultset_load(&base, baseline, err, errlen) != 0) {
+        ipcb_resultset_free(&rs);
+        return -1;
+    }
+    int rc = prepare_dir(dir, &rs, err, errlen);
+    if (rc == 0 && make_path(path, "%s/plots/baseline.csv", dir) != 0) {
+        snprintf(err, errlen, "%s: path too long", dir);
+        rc = -1;
+    }
+    if (rc == 0)
+        rc = ipcb_csv_write(&base, path, err, errlen);
+    int logfd = rc == 0 ? open_log(dir, 0, err, errlen) : -1;
+    const char **transports = calloc(rs.nresults + base.nresults + 1, sizeof *transports);
+    size_t *sel = calloc(rs.nresults + base.nresults + 1, sizeof *sel);
+    if (rc == 0 && (!transports || !sel)) {
+        snprintf(err, errlen, "out of memory");
+        rc = -1;
+    }
+    if (rc == 0 && logfd >= 0) {
+        plot_ctx pc = { .dir = dir, .gnuplot = gnuplot, .scripts_dir = scripts,
+                        .logfd = logfd, .err = err, .errlen = errlen };
+        /* this run's transports in its order, then any only the baseline has */
+        size_t nt = ipcb_resultset_transports(&rs, NULL, transports);
+        const char **only_base = transports + rs.nresults;
+        size_t nb = ipcb_resultset_transports(&base, NULL, only_base);
+        for (size_t i = 0; i < nb; i++) {
+            int dup = 0;
+            for (size_t k = 0; k < nt; k++)
+                dup |= strcmp(transports[k], only_base[i]) == 0;
+            if (!dup)
+                transports[nt++] = only_base[i];
+        }
+        for (size_t p = 0; rc == 0 && p < sizeof overlay_specs / sizeof overlay_specs[0]; p++)
+            rc = render_overlay(&pc, &overlay_specs[p], &rs, &base, transports, nt, sel);
+    } else if (rc == 0) {
+        rc = -1;
+    }
+    if (logfd >= 0)
+        close(logfd);
+    free(transports);
+    free(sel);
+    ipcb_resultset_free(&base);
     ipcb_resultset_free(&rs);
     return rc;
 }

@@ -1,7 +1,11 @@
-/* report.md for a results directory: the environment, the measurement method
- * in plain words, one table per mode with transports side by side and the best
- * per size marked, failures, CPU cost, copies, the plots and the files. */
+/* report.md and report.html for a results directory: the environment, the
+ * measurement method in plain words, one table per mode with transports side
+ * by side and the best per size marked, failures, CPU cost, copies, the plots
+ * and the files; with a baseline also the verdicts, change columns and
+ * overlay plots. One walk over the content writes both formats (reportdoc.c). */
 #include "report.h"
+#include "compare.h"
+#include "reportdoc.h"
 #include "resultset.h"
 #include "textfile.h"
 
@@ -15,7 +19,8 @@
 #include <unistd.h>
 
 /* One table: rows = sizes of mode by bytes, columns = transports, cells =
- * counter (and the late count for paced); the best cell per row in bold. */
+ * counter (and the late count for paced); the best cell per row in bold.
+ * metric names the compare metric that gives its change columns. */
 typedef struct table_spec {
     const char       *mode;
     const char       *heading;
@@ -23,30 +28,31 @@ typedef struct table_spec {
     enum ipcb_counter counter;
     int               higher_better;
     int               with_late;
+    const char       *metric;
 } table_spec;
 
 static const table_spec mode_tables[] = {
     { "latency", "Latency: one-way p50 (µs)",
       "Median time from handing the frame to the transport until the peer can use it.",
-      IPCB_C_P50_US, 0, 0 },
+      IPCB_C_P50_US, 0, 0, "p50" },
     { "latency", "Latency: one-way p99 (µs)",
       "One frame in a hundred took longer than this.",
-      IPCB_C_P99_US, 0, 0 },
+      IPCB_C_P99_US, 0, 0, "p99" },
     { "throughput", "Throughput (MB/s)",
       "Payload megabytes (10^6 bytes) per second confirmed by the peer, frames streamed back to back.",
-      IPCB_C_MB_PER_S, 1, 0 },
+      IPCB_C_MB_PER_S, 1, 0, "throughput" },
     { "paced", "Paced: p99 latency from the intended send time (µs), late frames",
       "Frames sent at a fixed rate; a frame is late when it arrives more than one frame period after it was due.",
-      IPCB_C_P99_US, 0, 1 },
+      IPCB_C_P99_US, 0, 1, "paced-p99" },
     { "fanout", "Fanout: p50 latency until the last subscriber has the frame (µs)",
       "One sender, several subscribers; the frame counts as delivered when the last one has it.",
-      IPCB_C_P50_US, 0, 0 },
+      IPCB_C_P50_US, 0, 0, "fanout-p50" },
 };
 
 static const table_spec cpu_table = {
     "throughput", "CPU seconds per GiB moved (throughput mode)",
     "User + system CPU time of driver, peer and any daemon or broker together.",
-    IPCB_C_CPU_PER_GIB_S, 0, 0,
+    IPCB_C_CPU_PER_GIB_S, 0, 0, "cpu",
 };
 
 /* Context facts shown under "Environment", in this order, if present. */
@@ -73,52 +79,69 @@ static const struct { const char *file, *title; } plots[] = {
     { "cdf", "Latency distribution at one frame size" },
 };
 
-static const char method_text[] =
-    "## Method\n\n"
+static const struct { const char *file, *title; } overlay_plots[] = {
+    { "compare-throughput", "Throughput: this run (solid) against the baseline (dashed)" },
+    { "compare-latency", "One-way latency p50: this run (solid) against the baseline (dashed)" },
+};
+
+static const char method_intro[] =
     "Every benchmark moves image frames from a *driver* process to a *peer* "
     "process over one transport. Each frame carries a small header (sequence "
-    "number, length, send time, checksum) followed by the pixels.\n\n"
-    "- **Latency** (ping-pong): the driver reads `CLOCK_MONOTONIC` just before "
+    "number, length, send time, checksum) followed by the pixels.";
+
+static const char *const method_items[] = {
+    "**Latency** (ping-pong): the driver reads `CLOCK_MONOTONIC` just before "
     "it hands a frame to the transport (t0); the peer reads the same clock when "
     "the whole frame is usable on its side (t1), either as its own copy or as a "
     "borrowed view. One-way latency is t1 - t0: both processes run on the same "
     "host and use the same clock, so no clock synchronisation is involved. The "
-    "peer sends t1 back, and the driver also records the round trip.\n"
-    "- **Throughput** (stream): frames are sent back to back with a bounded "
+    "peer sends t1 back, and the driver also records the round trip.",
+    "**Throughput** (stream): frames are sent back to back with a bounded "
     "window of frames in flight. Bytes per second and frames per second count "
-    "only payload bytes the peer confirmed it received.\n"
-    "- **Paced**: frames are sent at a fixed frame rate, as a camera or "
+    "only payload bytes the peer confirmed it received.",
+    "**Paced**: frames are sent at a fixed frame rate, as a camera or "
     "compositor would. Latency is measured from the time each frame was "
     "*supposed* to be sent, not from when the driver actually got to send it, "
     "so a transport that falls behind cannot hide its queueing delay "
     "(coordinated omission). A frame is *late* when it is delivered more than "
-    "one frame period after that intended time; *dropped* frames never arrived.\n"
-    "- **CPU cost**: user + system CPU time of the driver, the peer and any "
-    "shared infrastructure (bus daemon, broker), per GiB moved and per frame.\n"
-    "- **Copies**: how many times the pixels are copied end to end by the "
-    "transport (0 for a zero-copy shared-memory hand-over).\n"
-    "- **Verification**: every frame's header is checked (magic, sequence "
+    "one frame period after that intended time; *dropped* frames never arrived.",
+    "**CPU cost**: user + system CPU time of the driver, the peer and any "
+    "shared infrastructure (bus daemon, broker), per GiB moved and per frame.",
+    "**Copies**: how many times the pixels are copied end to end by the "
+    "transport (0 for a zero-copy shared-memory hand-over).",
+    "**Verification**: every frame's header is checked (magic, sequence "
     "number, length) and payload checksums are checked according to the verify "
     "policy (all, sample or none). A mismatch fails the benchmark; it is never "
-    "folded into a number.\n"
-    "- **Statistics**: p50, p90, p99, p99.9, maximum and mean come from all "
+    "folded into a number.",
+    "**Statistics**: p50, p90, p99, p99.9, maximum and mean come from all "
     "samples of one run. With repetitions, the tables show the median across "
-    "runs.\n"
-    "- **memcpy** (in-process copy) is the reference: the physical limit of "
-    "any transport that copies the frame.\n\n";
+    "runs.",
+    "**memcpy** (in-process copy) is the reference: the physical limit of "
+    "any transport that copies the frame.",
+};
+
+static const char compare_method[] =
+    "**Comparison with a baseline**: each change is the median over the "
+    "repetitions of this run against the median of the baseline's. A change "
+    "counts as *slower* or *faster* when it exceeds the threshold (latency up "
+    "or throughput down is slower) and a two-sided Mann-Whitney U test over "
+    "the repetitions of both runs is significant; with too few repetitions for "
+    "the test to reach the significance level, the threshold alone decides.";
+
+/* Everything one pass over the report needs. */
+typedef struct report_ctx {
+    rdoc                   d;
+    const ipcb_resultset  *rs;
+    const char            *dir;
+    const ipcb_resultset  *base;        /* NULL without a baseline */
+    const char            *base_label;
+    const ipcb_comparison *cmp;         /* NULL if there is none */
+    const char            *cmp_err;     /* why there is no comparison */
+    const char           **transports;  /* scratch, room for rs->nresults */
+    const ipcb_result    **sizes;       /* scratch */
+} report_ctx;
 
 /* ---- small helpers ------------------------------------------------------- */
-
-/* Text for a Markdown table cell: '|' escaped, newlines as spaces. */
-static void put_cell(FILE *f, const char *s)
-{
-    for (; *s; s++) {
-        if (*s == '|')
-            fputs("\\|", f);
-        else
-            fputc(*s == '\n' || *s == '\r' ? ' ' : *s, f);
-    }
-}
 
 /* A measurement with three or so significant digits, no exponent. */
 static void format_value(char *buf, size_t n, double v)
@@ -182,9 +205,24 @@ static size_t sizes_of_mode(const ipcb_resultset *rs, const char *mode,
     return n;
 }
 
-/* ---- sections ------------------------------------------------------------ */
+static int mode_present(const ipcb_resultset *rs, const char *mode)
+{
+    for (size_t i = 0; i < rs->nresults; i++)
+        if (strcmp(rs->results[i].mode, mode) == 0)
+            return 1;
+    return 0;
+}
 
-static void write_title(FILE *f, const ipcb_resultset *rs)
+static size_t count_skipped(const ipcb_resultset *rs)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < rs->nresults; i++)
+        n += rs->results[i].skipped != 0;
+    return n;
+}
+
+/* "campaign, date" of a result set. */
+static void describe(const ipcb_resultset *rs, char *out, size_t len)
 {
     const char *campaign = ipcb_resultset_context(rs, "campaign");
     const char *date = ipcb_resultset_context(rs, "date");
@@ -194,23 +232,184 @@ static void write_title(FILE *f, const ipcb_resultset *rs)
         strftime(now, sizeof now, "%Y-%m-%d %H:%M:%S UTC", gmtime(&t));
         date = now;
     }
-    fprintf(f, "# ipcbench report: %s, %s\n\n", campaign ? campaign : "results", date);
-    fprintf(f, "%zu benchmarks, each moving image frames from one process to another "
-            "over one transport.\n\n", rs->nresults);
+    snprintf(out, len, "%s, %s", campaign ? campaign : "results", date);
 }
 
-static void write_environment(FILE *f, const ipcb_resultset *rs)
+/* ---- sections ------------------------------------------------------------ */
+
+static void write_title(report_ctx *c)
 {
-    fputs("## Environment\n\n| fact | value |\n|---|---|\n", f);
-    for (size_t i = 0; i < sizeof env_rows / sizeof env_rows[0]; i++) {
-        const char *v = ipcb_resultset_context(rs, env_rows[i].key);
-        if (!v)
-            continue;
-        fprintf(f, "| %s | ", env_rows[i].label);
-        put_cell(f, v);
-        fputs(" |\n", f);
+    rdoc *d = &c->d;
+    char what[256], base[256];
+    describe(c->rs, what, sizeof what);
+    rd_heading_begin(d, 1, "title");
+    rd_textf(d, "ipcbench report: %s", what);
+    if (c->base) {
+        describe(c->base, base, sizeof base);
+        rd_textf(d, " against the baseline %s", base);
     }
-    fputc('\n', f);
+    rd_heading_end(d, 1);
+    rd_para_begin(d);
+    rd_textf(d, "%zu benchmarks, each moving image frames from one process to another "
+             "over one transport.", c->rs->nresults);
+    if (c->base) {
+        rd_text(d, " Baseline: ");
+        rd_code(d, c->base_label);
+        rd_text(d, ".");
+    }
+    rd_para_end(d);
+}
+
+static void write_nav(report_ctx *c)
+{
+    const char *ids[12], *titles[12];
+    size_t n = 0;
+#define NAV(id, title) (ids[n] = (id), titles[n] = (title), n++)
+    if (c->base)
+        NAV("comparison", "Comparison");
+    NAV("environment", "Environment");
+    NAV("method", "Method");
+    NAV("results", "Results");
+    NAV("failures", "Failures");
+    if (count_skipped(c->rs))
+        NAV("skipped", "Skipped");
+    NAV("cpu-cost", "CPU cost");
+    NAV("copies", "Copies");
+    NAV("plots", "Plots");
+    NAV("files", "Files");
+#undef NAV
+    rd_nav(&c->d, ids, titles, n);
+}
+
+static void comparison_table(report_ctx *c)
+{
+    rdoc *d = &c->d;
+    static const char *const cols[] = { "benchmark", "metric", "baseline", "this run",
+                                        "change", "p", "verdict", "note" };
+    static const int flags[] = { 0, 0, RD_NUM, RD_NUM, RD_NUM, RD_NUM, 0, 0 };
+    rd_table_begin(d);
+    rd_header(d, cols, flags, 8);
+    for (size_t i = 0; i < c->cmp->nrows; i++) {
+        const ipcb_cmp_row *r = &c->cmp->rows[i];
+        if (r->verdict == IPCB_V_UNCHANGED)
+            continue;
+        ipcb_cmp_cells k;
+        ipcb_cmp_row_cells(c->cmp, r, &k);
+        int vf = r->verdict == IPCB_V_SLOWER ? RD_SLOWER : r->verdict == IPCB_V_FASTER ? RD_FASTER : 0;
+        rd_row_begin(d);
+        rd_cell_begin(d, 0);
+        rd_code(d, r->name);
+        rd_cell_end(d, 0);
+        rd_cell(d, 0, k.metric);
+        rd_cell(d, RD_NUM, k.base);
+        rd_cell(d, RD_NUM, k.new_value);
+        rd_cell(d, RD_NUM | vf, k.change);
+        rd_cell(d, RD_NUM, k.p);
+        rd_cell_begin(d, vf);
+        if (r->verdict == IPCB_V_SLOWER)
+            rd_strong_begin(d);
+        rd_text(d, k.verdict);
+        if (r->verdict == IPCB_V_SLOWER)
+            rd_strong_end(d);
+        rd_cell_end(d, vf);
+        rd_cell(d, 0, r->note);
+        rd_row_end(d);
+    }
+    rd_table_end(d);
+}
+
+static void write_comparison(report_ctx *c)
+{
+    rdoc *d = &c->d;
+    rd_section_begin(d, "comparison", "Comparison with the baseline");
+    if (!c->cmp) {
+        rd_para_begin(d);
+        rd_text(d, "These results cannot be compared with the baseline: ");
+        rd_text(d, c->cmp_err);
+        rd_para_end(d);
+        rd_section_end(d);
+        return;
+    }
+    char line[1024];
+    rd_para_begin(d);
+    if (c->cmp->regression) {
+        rd_strong_begin(d);
+        rd_textf(d, "Regression: %zu slower", c->cmp->count[IPCB_V_SLOWER]);
+        rd_strong_end(d);
+    } else {
+        rd_textf(d, "No regression beyond %g%%.", 100 * c->cmp->opts.threshold);
+    }
+    ipcb_comparison_summary(c->cmp, line, sizeof line);
+    rd_text(d, " ");
+    rd_text(d, line);
+    rd_text(d, ".");
+    rd_para_end(d);
+    rd_para_begin(d);
+    rd_markup(d, compare_method);
+    rd_textf(d, " Here: threshold %g%%, significance level %g", 100 * c->cmp->opts.threshold,
+             c->cmp->opts.alpha);
+    if (c->cmp->nthreshold_only)
+        rd_textf(d, "; %zu comparisons judged by threshold alone", c->cmp->nthreshold_only);
+    rd_text(d, ". The tables under Results show every change; ");
+    rd_code(d, "ipcbench compare");
+    rd_text(d, " gives the same verdicts as a table, Markdown or JSON.");
+    rd_para_end(d);
+    size_t notable = c->cmp->nrows - c->cmp->count[IPCB_V_UNCHANGED];
+    if (notable)
+        comparison_table(c);
+    else
+        rd_para(d, "Every comparison is unchanged.");
+    rd_section_end(d);
+}
+
+static void write_environment(report_ctx *c)
+{
+    rdoc *d = &c->d;
+    rd_section_begin(d, "environment", "Environment");
+    static const char *const one[] = { "fact", "value" };
+    static const char *const two[] = { "fact", "baseline", "this run" };
+    rd_table_begin(d);
+    rd_header(d, c->base ? two : one, NULL, c->base ? 3 : 2);
+    for (size_t i = 0; i < sizeof env_rows / sizeof env_rows[0]; i++) {
+        const char *v = ipcb_resultset_context(c->rs, env_rows[i].key);
+        const char *b = c->base ? ipcb_resultset_context(c->base, env_rows[i].key) : NULL;
+        if (!v && !b)
+            continue;
+        rd_row_begin(d);
+        rd_cell(d, 0, env_rows[i].label);
+        if (c->base) {
+            int differs = !v || !b || strcmp(v, b) != 0;
+            rd_cell(d, differs ? RD_DIFF : 0, b ? b : "—");
+            rd_cell(d, differs ? RD_DIFF : 0, v ? v : "—");
+        } else {
+            rd_cell(d, 0, v);
+        }
+        rd_row_end(d);
+    }
+    rd_table_end(d);
+    if (c->base)
+        rd_para(d, "Facts that differ between the two runs are highlighted.");
+    rd_section_end(d);
+}
+
+static void write_method(report_ctx *c)
+{
+    rdoc *d = &c->d;
+    rd_section_begin(d, "method", "Method");
+    rd_para(d, method_intro);
+    rd_list_begin(d);
+    for (size_t i = 0; i < sizeof method_items / sizeof method_items[0]; i++) {
+        rd_item_begin(d);
+        rd_markup(d, method_items[i]);
+        rd_item_end(d);
+    }
+    if (c->base) {
+        rd_item_begin(d);
+        rd_markup(d, compare_method);
+        rd_item_end(d);
+    }
+    rd_list_end(d);
+    rd_section_end(d);
 }
 
 /* The best value in a row: lowest or highest among successful cells; NaN if none. */
@@ -227,11 +426,11 @@ static double best_in_row(const ipcb_resultset *rs, const table_spec *t, const c
     return best;
 }
 
-static void write_table_cell(FILE *f, const table_spec *t, const ipcb_result *r, double best)
+static void write_table_cell(rdoc *d, const table_spec *t, const ipcb_result *r, double best)
 {
     double v = r ? r->summary.counter[t->counter] : NAN;
     if (!r || r->failed || !isfinite(v)) {
-        fputs(!r ? " — |" : r->failed ? " failed |" : " n/a |", f);
+        rd_cell(d, RD_NUM, !r ? "—" : r->failed ? "failed" : "n/a");
         return;
     }
     char cell[64];
@@ -239,100 +438,159 @@ static void write_table_cell(FILE *f, const table_spec *t, const ipcb_result *r,
     double late = r->summary.counter[IPCB_C_LATE];
     if (t->with_late && isfinite(late))
         snprintf(cell + strlen(cell), sizeof cell - strlen(cell), " (%.0f late)", late);
-    fprintf(f, v == best ? " **%s ★** |" : " %s |", cell);
+    rd_cell(d, RD_NUM | (v == best ? RD_BEST : 0), cell);
 }
 
-static void write_table(FILE *f, const ipcb_resultset *rs, const table_spec *t,
-                        const char **transports, const ipcb_result **sizes)
+/* The change column of a cell: the comparison's change and verdict. */
+static void write_change_cell(report_ctx *c, const table_spec *t, const char *name)
 {
-    size_t nt = ipcb_resultset_transports(rs, t->mode, transports);
-    size_t ns = sizes_of_mode(rs, t->mode, sizes);
-    fprintf(f, "### %s\n\n%s", t->heading, t->explain);
-    fputs(t->higher_better ? " Higher is better" : " Lower is better", f);
-    fputs("; the best per size is in bold with a ★.\n\n| size |", f);
-    for (size_t k = 0; k < nt; k++) {
-        fputc(' ', f);
-        put_cell(f, transports[k]);
-        fputs(" |", f);
+    const ipcb_metric *m = ipcb_metric_find(t->metric);
+    const ipcb_cmp_row *r = c->cmp && m ? ipcb_comparison_find(c->cmp, name, m) : NULL;
+    if (!r || !isfinite(r->change)) {
+        rd_cell(&c->d, RD_NUM, r ? ipcb_verdict_names[r->verdict] : "—");
+        return;
     }
-    fputs("\n|---|", f);
-    for (size_t k = 0; k < nt; k++)
-        fputs("---:|", f);
-    fputc('\n', f);
+    char text[64];
+    int flags = RD_NUM;
+    snprintf(text, sizeof text, "%+.1f%%", 100 * r->change);
+    if (r->verdict == IPCB_V_SLOWER || r->verdict == IPCB_V_FASTER) {
+        snprintf(text + strlen(text), sizeof text - strlen(text), " %s",
+                 ipcb_verdict_names[r->verdict]);
+        flags |= r->verdict == IPCB_V_SLOWER ? RD_SLOWER : RD_FASTER;
+    }
+    rd_cell_begin(&c->d, flags);
+    if (r->verdict == IPCB_V_SLOWER)
+        rd_strong_begin(&c->d);
+    rd_text(&c->d, text);
+    if (r->verdict == IPCB_V_SLOWER)
+        rd_strong_end(&c->d);
+    rd_cell_end(&c->d, flags);
+}
+
+static void write_table(report_ctx *c, const table_spec *t)
+{
+    rdoc *d = &c->d;
+    const ipcb_resultset *rs = c->rs;
+    size_t nt = ipcb_resultset_transports(rs, t->mode, c->transports);
+    size_t ns = sizes_of_mode(rs, t->mode, c->sizes);
+    int changes = c->cmp != NULL;
+    rd_heading_begin(d, 3, NULL);
+    rd_text(d, t->heading);
+    rd_heading_end(d, 3);
+    rd_para_begin(d);
+    rd_text(d, t->explain);
+    rd_text(d, t->higher_better ? " Higher is better" : " Lower is better");
+    rd_text(d, "; the best per size is in bold with a ★.");
+    if (changes)
+        rd_text(d, " Δ: the change against the baseline, with the verdict where there is one.");
+    rd_para_end(d);
+
+    size_t ncols = 1 + nt * (changes ? 2 : 1);
+    const char **cols = calloc(ncols, sizeof *cols);
+    int *flags = calloc(ncols, sizeof *flags);
+    char (*labels)[48] = calloc(nt ? nt : 1, sizeof *labels);
+    if (!cols || !flags || !labels) {
+        free(cols);
+        free(flags);
+        free(labels);
+        return;
+    }
+    cols[0] = "size";
+    for (size_t k = 0, i = 1; k < nt; k++) {
+        flags[i] = RD_NUM;
+        cols[i++] = c->transports[k];
+        if (changes) {
+            snprintf(labels[k], sizeof labels[k], "%s Δ", c->transports[k]);
+            flags[i] = RD_NUM;
+            cols[i++] = labels[k];
+        }
+    }
+    rd_table_begin(d);
+    rd_header(d, cols, flags, ncols);
     for (size_t s = 0; s < ns; s++) {
-        char bytes[32];
-        format_bytes(bytes, sizeof bytes, sizes[s]->bytes);
-        fprintf(f, "| %s (%s) |", sizes[s]->size, bytes);
-        double best = best_in_row(rs, t, sizes[s]->size, transports, nt);
-        for (size_t k = 0; k < nt; k++)
-            write_table_cell(f, t, find_cell(rs, transports[k], t->mode, sizes[s]->size),
-                             best);
-        fputc('\n', f);
+        char bytes[32], label[96];
+        format_bytes(bytes, sizeof bytes, c->sizes[s]->bytes);
+        snprintf(label, sizeof label, "%s (%s)", c->sizes[s]->size, bytes);
+        rd_row_begin(d);
+        rd_cell(d, 0, label);
+        double best = best_in_row(rs, t, c->sizes[s]->size, c->transports, nt);
+        for (size_t k = 0; k < nt; k++) {
+            const ipcb_result *r = find_cell(rs, c->transports[k], t->mode, c->sizes[s]->size);
+            write_table_cell(d, t, r, best);
+            if (changes) {
+                char name[128];
+                snprintf(name, sizeof name, "%s/%s/%s", c->transports[k], t->mode,
+                         c->sizes[s]->size);
+                write_change_cell(c, t, name);
+            }
+        }
+        rd_row_end(d);
     }
-    fputc('\n', f);
+    rd_table_end(d);
+    free(cols);
+    free(flags);
+    free(labels);
 }
 
-static int mode_present(const ipcb_resultset *rs, const char *mode)
+static void write_results(report_ctx *c)
 {
-    for (size_t i = 0; i < rs->nresults; i++)
-        if (strcmp(rs->results[i].mode, mode) == 0)
-            return 1;
-    return 0;
-}
-
-static void write_results(FILE *f, const ipcb_resultset *rs, const char **transports,
-                          const ipcb_result **sizes)
-{
-    fputs("## Results\n\n", f);
+    rd_section_begin(&c->d, "results", "Results");
     int any = 0;
     for (size_t i = 0; i < sizeof mode_tables / sizeof mode_tables[0]; i++) {
-        if (!mode_present(rs, mode_tables[i].mode))
+        if (!mode_present(c->rs, mode_tables[i].mode))
             continue;
-        write_table(f, rs, &mode_tables[i], transports, sizes);
+        write_table(c, &mode_tables[i]);
         any = 1;
     }
     if (!any)
-        fputs("No ipcbench results (names of the form transport/mode/size) in this file.\n\n", f);
+        rd_para(&c->d, "No ipcbench results (names of the form transport/mode/size) in this file.");
+    rd_section_end(&c->d);
 }
 
 /* The failed (skipped == 0) or the skipped (skipped == 1) benchmarks, listed. */
-static size_t list_failed(FILE *f, const ipcb_resultset *rs, int skipped)
+static size_t list_failed(rdoc *d, const ipcb_resultset *rs, int skipped)
 {
     size_t n = 0;
     for (size_t i = 0; i < rs->nresults; i++) {
         const ipcb_result *r = &rs->results[i];
         if (!r->failed || r->skipped != skipped)
             continue;
-        fprintf(f, "- `%s`: ", r->name);
-        put_cell(f, r->error);
-        fputc('\n', f);
-        n++;
+        if (n++ == 0)
+            rd_list_begin(d);
+        rd_item_begin(d);
+        rd_code(d, r->name);
+        rd_text(d, ": ");
+        rd_text(d, r->error);
+        rd_item_end(d);
     }
+    if (n)
+        rd_list_end(d);
     return n;
 }
 
-static void write_failures(FILE *f, const ipcb_resultset *rs)
+static void write_failures(report_ctx *c)
 {
-    fputs("## Failures\n\n", f);
-    fputs(list_failed(f, rs, 0) ? "\n" : "No benchmark failed.\n\n", f);
-    size_t skipped = 0;
-    for (size_t i = 0; i < rs->nresults; i++)
-        skipped += rs->results[i].skipped;
-    if (skipped) {
-        fputs("## Skipped\n\nTransports not available on this machine, with the reason:\n\n", f);
-        list_failed(f, rs, 1);
-        fputc('\n', f);
+    rdoc *d = &c->d;
+    rd_section_begin(d, "failures", "Failures");
+    if (!list_failed(d, c->rs, 0))
+        rd_para(d, "No benchmark failed.");
+    rd_section_end(d);
+    if (count_skipped(c->rs)) {
+        rd_section_begin(d, "skipped", "Skipped");
+        rd_para(d, "Transports not available on this machine, with the reason:");
+        list_failed(d, c->rs, 1);
+        rd_section_end(d);
     }
 }
 
-static void write_cpu_cost(FILE *f, const ipcb_resultset *rs, const char **transports,
-                           const ipcb_result **sizes)
+static void write_cpu_cost(report_ctx *c)
 {
-    fputs("## CPU cost\n\n", f);
-    if (mode_present(rs, cpu_table.mode))
-        write_table(f, rs, &cpu_table, transports, sizes);
+    rd_section_begin(&c->d, "cpu-cost", "CPU cost");
+    if (mode_present(c->rs, cpu_table.mode))
+        write_table(c, &cpu_table);
     else
-        fputs("No throughput results, so no CPU cost per GiB.\n\n", f);
+        rd_para(&c->d, "No throughput results, so no CPU cost per GiB.");
+    rd_section_end(&c->d);
 }
 
 /* The copy count of a transport: the first result that reports one. */
@@ -346,41 +604,53 @@ static double copies_of(const ipcb_resultset *rs, const char *transport)
     return NAN;
 }
 
-static void write_copies(FILE *f, const ipcb_resultset *rs, const char **transports)
+static void write_copies(report_ctx *c)
 {
-    fputs("## Copies\n\nHow many times the pixels are copied on their way from the "
-          "driver's buffer to a frame the peer can use.\n\n"
-          "| transport | copies per frame |\n|---|---:|\n", f);
-    size_t nt = ipcb_resultset_transports(rs, NULL, transports);
+    rdoc *d = &c->d;
+    static const char *const cols[] = { "transport", "copies per frame" };
+    static const int flags[] = { 0, RD_NUM };
+    rd_section_begin(d, "copies", "Copies");
+    rd_para(d, "How many times the pixels are copied on their way from the driver's buffer "
+               "to a frame the peer can use.");
+    rd_table_begin(d);
+    rd_header(d, cols, flags, 2);
+    size_t nt = ipcb_resultset_transports(c->rs, NULL, c->transports);
     for (size_t k = 0; k < nt; k++) {
-        double c = copies_of(rs, transports[k]);
-        fputs("| ", f);
-        put_cell(f, transports[k]);
-        if (isfinite(c))
-            fprintf(f, " | %.0f |\n", c);
-        else
-            fputs(" | n/a |\n", f);
+        double n = copies_of(c->rs, c->transports[k]);
+        char text[32] = "n/a";
+        if (isfinite(n))
+            snprintf(text, sizeof text, "%.0f", n);
+        rd_row_begin(d);
+        rd_cell(d, 0, c->transports[k]);
+        rd_cell(d, RD_NUM, text);
+        rd_row_end(d);
     }
-    fputc('\n', f);
+    rd_table_end(d);
+    rd_section_end(d);
 }
 
-static void write_plots(FILE *f, const char *dir)
+static int write_figure(report_ctx *c, const char *file, const char *title)
 {
-    fputs("## Plots\n\n", f);
-    int any = 0;
-    for (size_t i = 0; i < sizeof plots / sizeof plots[0]; i++) {
-        char rel[64];
-        snprintf(rel, sizeof rel, "plots/%s.svg", plots[i].file);
-        if (!file_exists(dir, rel))
-            continue;
-        fprintf(f, "![%s](%s)\n\n", plots[i].title, rel);
-        any = 1;
-    }
-    if (!any)
-        fputs("No plots were rendered (they need gnuplot).\n\n", f);
+    char rel[64];
+    snprintf(rel, sizeof rel, "plots/%s.svg", file);
+    return file_exists(c->dir, rel) && rd_figure(&c->d, c->dir, rel, title) == 0;
 }
 
-static void write_files(FILE *f, const char *dir)
+static void write_plots(report_ctx *c)
+{
+    rd_section_begin(&c->d, "plots", "Plots");
+    int any = 0;
+    if (c->base)
+        for (size_t i = 0; i < sizeof overlay_plots / sizeof overlay_plots[0]; i++)
+            any |= write_figure(c, overlay_plots[i].file, overlay_plots[i].title);
+    for (size_t i = 0; i < sizeof plots / sizeof plots[0]; i++)
+        any |= write_figure(c, plots[i].file, plots[i].title);
+    if (!any)
+        rd_para(&c->d, "No plots were rendered (they need gnuplot).");
+    rd_section_end(&c->d);
+}
+
+static void write_files(report_ctx *c)
 {
     static const struct { const char *name, *what; } files[] = {
         { "results.json", "Google Benchmark JSON with every run, the ipcbench "
@@ -389,63 +659,115 @@ static void write_files(FILE *f, const char *dir)
         { "histograms", "latency histograms per benchmark, `upper_us count "
                         "cumulative_fraction` per line" },
         { "plots", "the plots as SVG and PNG, and `gnuplot.log`" },
-        { "report.html", "this report as HTML" },
     };
-    fputs("## Files\n\n", f);
-    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
-        if (file_exists(dir, files[i].name))
-            fprintf(f, "- `%s`: %s\n", files[i].name, files[i].what);
-    fputs("- `report.md`: this report\n", f);
+    rdoc *d = &c->d;
+    rd_section_begin(d, "files", "Files");
+    rd_list_begin(d);
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        if (!file_exists(c->dir, files[i].name))
+            continue;
+        rd_item_begin(d);
+        rd_code(d, files[i].name);
+        rd_text(d, ": ");
+        rd_markup(d, files[i].what);
+        rd_item_end(d);
+    }
+    rd_item_begin(d);
+    rd_markup(d, "`report.md`: this report in Markdown");
+    rd_item_end(d);
+    rd_item_begin(d);
+    rd_markup(d, "`report.html`: this report as one self-contained web page");
+    rd_item_end(d);
+    rd_list_end(d);
+    rd_section_end(d);
 }
 
 /* ---- the report ---------------------------------------------------------- */
 
-typedef struct report_job {
-    const ipcb_resultset *rs;
-    const char *dir;
-} report_job;
-
-static int write_report(FILE *f, const ipcb_resultset *rs, const char *dir)
+static int write_report(FILE *f, void *arg)
 {
-    const char **transports = calloc(rs->nresults + 1, sizeof *transports);
-    const ipcb_result **sizes = calloc(rs->nresults + 1, sizeof *sizes);
-    if (!transports || !sizes) {
-        free(transports);
-        free(sizes);
-        return -1;
-    }
-    write_title(f, rs);
-    write_environment(f, rs);
-    fputs(method_text, f);
-    write_results(f, rs, transports, sizes);
-    write_failures(f, rs);
-    write_cpu_cost(f, rs, transports, sizes);
-    write_copies(f, rs, transports);
-    write_plots(f, dir);
-    write_files(f, dir);
-    free(transports);
-    free(sizes);
-    return 0;
+    report_ctx *c = arg;
+    c->d.f = f;
+    c->d.figures = 0;
+    char title[300], what[256];
+    describe(c->rs, what, sizeof what);
+    snprintf(title, sizeof title, "ipcbench report: %s", what);
+    rd_begin(&c->d, title);
+    write_title(c);
+    write_nav(c);
+    if (c->base)
+        write_comparison(c);
+    write_environment(c);
+    write_method(c);
+    write_results(c);
+    write_failures(c);
+    write_cpu_cost(c);
+    write_copies(c);
+    write_plots(c);
+    write_files(c);
+    rd_end(&c->d);
+    return ferror(f) ? -1 : 0;
 }
 
-static int write_report_job(FILE *f, void *arg)
+/* The metrics the report's tables show changes for. */
+static void report_compare_opts(ipcb_cmp_opts *o)
 {
-    const report_job *job = arg;
-    return write_report(f, job->rs, job->dir);
+    ipcb_cmp_opts_default(o);
+    o->nmetrics = 0;
+    for (size_t i = 0; i < sizeof mode_tables / sizeof mode_tables[0]; i++)
+        o->metrics[o->nmetrics++] = ipcb_metric_find(mode_tables[i].metric);
+    o->metrics[o->nmetrics++] = ipcb_metric_find(cpu_table.metric);
+}
+
+int ipcb_report_write_baseline(const char *dir, const char *baseline, char *err, size_t errlen)
+{
+    char md[PATH_MAX], html[PATH_MAX];
+    if ((size_t)snprintf(md, sizeof md, "%s/report.md", dir) >= sizeof md
+        || (size_t)snprintf(html, sizeof html, "%s/report.html", dir) >= sizeof html) {
+        ipcb_set_err(err, errlen, "%s: path too long", dir);
+        return -1;
+    }
+    ipcb_resultset rs, base;
+    if (ipcb_resultset_load(&rs, dir, err, errlen) != 0)
+        return -1;
+    if (baseline && ipcb_resultset_load(&base, baseline, err, errlen) != 0) {
+        ipcb_resultset_free(&rs);
+        return -1;
+    }
+    report_ctx c = { .rs = &rs, .dir = dir, .base = baseline ? &base : NULL,
+                     .base_label = baseline };
+    ipcb_comparison cmp;
+    char cmp_err[512] = "";
+    if (baseline) {
+        ipcb_cmp_opts o;
+        report_compare_opts(&o);
+        if (ipcb_compare(&base, &rs, &o, &cmp, cmp_err, sizeof cmp_err) == 0)
+            c.cmp = &cmp;
+        c.cmp_err = cmp_err;
+    }
+    c.transports = calloc(rs.nresults + 1, sizeof *c.transports);
+    c.sizes = calloc(rs.nresults + 1, sizeof *c.sizes);
+    int rc = -1;
+    if (!c.transports || !c.sizes) {
+        ipcb_set_err(err, errlen, "out of memory");
+    } else {
+        c.d.html = 1;
+        rc = ipcb_write_atomically(html, write_report, &c, err, errlen);
+        c.d.html = 0;
+        if (rc == 0)
+            rc = ipcb_write_atomically(md, write_report, &c, err, errlen);
+    }
+    free(c.transports);
+    free(c.sizes);
+    if (c.cmp)
+        ipcb_comparison_free(&cmp);
+    if (baseline)
+        ipcb_resultset_free(&base);
+    ipcb_resultset_free(&rs);
+    return rc;
 }
 
 int ipcb_report_write(const char *dir, char *err, size_t errlen)
 {
-    char path[PATH_MAX];
-    if ((size_t)snprintf(path, sizeof path, "%s/report.md", dir) >= sizeof path) {
-        ipcb_set_err(err, errlen, "%s: path too long", dir);
-        return -1;
-    }
-    ipcb_resultset rs;
-    if (ipcb_resultset_load(&rs, dir, err, errlen) != 0)
-        return -1;
-    report_job job = { &rs, dir };
-    int rc = ipcb_write_atomically(path, write_report_job, &job, err, errlen);
-    ipcb_resultset_free(&rs);
-    return rc;
+    return ipcb_report_write_baseline(dir, NULL, err, errlen);
 }

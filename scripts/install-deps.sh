@@ -6,7 +6,9 @@ set -eu
 
 PACKAGES="gcc g++ make pkg-config libbenchmark-dev libbenchmark-tools \
 libxxhash-dev libjansson-dev libinih-dev libspng-dev libcmocka-dev \
-gnuplot-nox python3 python3-scipy iperf3 sockperf"
+gnuplot-nox python3 python3-scipy iperf3 sockperf chromium \
+libcurl4-openssl-dev libmicrohttpd-dev curl \
+libdbus-1-dev dbus-daemon dbus-bin dbus-broker systemd"
 
 missing=""
 for p in $PACKAGES; do

@@ -74,6 +74,21 @@ static void hook(void *arg)
 }
 
 /* Registers everything, runs once, loads the JSON file. */
+/* Fails its second repetition before the loop starts, as a benchmark whose
+ * peer cannot be started does. Google Benchmark 1.7.1 used to abort the whole
+ * program here (repetitions with different iteration counts). */
+static int g_one_rep_calls;
+static void bm_one_rep_fails(gb_state *st, void *ctx)
+{
+    (void)ctx;
+    if (++g_one_rep_calls == 2) {
+        gb_skip_with_error(st, "second repetition failed");
+        return;
+    }
+    while (gb_keep_running(st))
+        gb_set_iteration_time(st, 1e-5);
+}
+
 static int group_setup(void **state)
 {
     (void)state;
@@ -103,6 +118,12 @@ static int group_setup(void **state)
     b = gb_register("gbtest_fixed", bm_fixed, NULL);
     if (!b) return -1;
     gb_iterations(b, 7);
+
+    b = gb_register("gbtest_one_rep_fails", bm_one_rep_fails, NULL);
+    if (!b) return -1;
+    gb_use_manual_time(b);
+    gb_repetitions(b, 3);
+    gb_iterations(b, 5);
 
     g_run_count = gb_run(hook, &g_hook_calls);
 
@@ -170,7 +191,7 @@ static void assert_near(double got, double want, double rel)
 static void test_manual_time_run(void **state)
 {
     (void)state;
-    assert_int_equal(g_run_count, 3);
+    assert_int_equal(g_run_count, 4);
     assert_ptr_equal(g_manual.seen_ctx, &g_manual);
     assert_int_equal(g_manual.magic, 0x1bc);
     assert_true(g_manual.calls >= 2);
@@ -238,6 +259,19 @@ static void test_before_print_hook(void **state)
 }
 
 /* Runs last: it re-parses flags (after the run, so it cannot disturb it). */
+static void test_one_failed_repetition(void **state)
+{
+    (void)state;
+    assert_int_equal(g_one_rep_calls, 3); /* the program went on after the failure */
+    json_t *failed = find_entry("gbtest_one_rep_fails", NULL, 1);
+    assert_non_null(failed);
+    assert_true(json_is_true(json_object_get(failed, "error_occurred")));
+    assert_string_equal(str_of(failed, "error_message"), "second repetition failed");
+    json_t *ok = find_entry("gbtest_one_rep_fails", NULL, 2);
+    assert_non_null(ok);
+    assert_false(json_is_true(json_object_get(ok, "error_occurred")));
+}
+
 static void test_unknown_flag_rejected(void **state)
 {
     (void)state;
@@ -253,6 +287,7 @@ int main(void)
         cmocka_unit_test(test_manual_time_run),
         cmocka_unit_test(test_skip_with_error),
         cmocka_unit_test(test_fixed_iterations),
+        cmocka_unit_test(test_one_failed_repetition),
         cmocka_unit_test(test_before_print_hook),
         cmocka_unit_test(test_unknown_flag_rejected),
     };

@@ -11,6 +11,14 @@ extern const ipcb_transport ipcb_transport_shm;
 extern const ipcb_transport ipcb_transport_shm_ring;
 extern const ipcb_transport ipcb_transport_shm_ring_zc;
 extern const ipcb_transport ipcb_transport_tcp;
+extern const ipcb_transport ipcb_transport_http;
+extern const ipcb_transport ipcb_transport_http_newconn;
+extern const ipcb_transport ipcb_transport_http_pull;
+extern const ipcb_transport ipcb_transport_dbus;
+extern const ipcb_transport ipcb_transport_dbus_fd;
+extern const ipcb_transport ipcb_transport_dbus_p2p;
+extern const ipcb_transport ipcb_transport_qcop;
+extern const ipcb_transport ipcb_transport_qcop_fd;
 
 static const ipcb_transport *const all_transports[] = {
     &ipcb_transport_memcpy,
@@ -20,6 +28,14 @@ static const ipcb_transport *const all_transports[] = {
     &ipcb_transport_shm_ring,
     &ipcb_transport_shm_ring_zc,
     &ipcb_transport_tcp,
+    &ipcb_transport_http,
+    &ipcb_transport_http_newconn,
+    &ipcb_transport_http_pull,
+    &ipcb_transport_dbus,
+    &ipcb_transport_dbus_fd,
+    &ipcb_transport_dbus_p2p,
+    &ipcb_transport_qcop,
+    &ipcb_transport_qcop_fd,
 };
 
 const ipcb_transport *const *ipcb_transport_all(size_t *count)

@@ -1,0 +1,113 @@
+/* Comparing two campaigns: per benchmark and metric the baseline and new
+ * values, the relative change, a Mann-Whitney U test over the repetitions and
+ * a verdict. `ipcbench compare`, `make perf-check` and `report --baseline`
+ * all use this one engine. */
+#ifndef IPCB_COMPARE_H
+#define IPCB_COMPARE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "mannwhitney.h"
+#include "resultset.h"
+
+/* A figure compare can judge: one counter of the benchmarks of one mode. */
+typedef struct ipcb_metric {
+    const char       *name;          /* "p50", "p99", "throughput", ... */
+    const char       *mode;          /* the benchmarks it applies to */
+    enum ipcb_counter counter;
+    int               higher_better;
+    const char       *unit;          /* "us", "MB/s", ... */
+    const char       *what;          /* one line for --help */
+} ipcb_metric;
+
+extern const ipcb_metric ipcb_metrics[];   /* terminated by a NULL name */
+const ipcb_metric *ipcb_metric_find(const char *name);
+
+typedef enum ipcb_verdict {
+    IPCB_V_UNCHANGED, IPCB_V_FASTER, IPCB_V_SLOWER, IPCB_V_NEW, IPCB_V_MISSING, IPCB_V_FAILED,
+    IPCB_NVERDICTS
+} ipcb_verdict;
+extern const char *const ipcb_verdict_names[IPCB_NVERDICTS]; /* "unchanged", ... */
+
+typedef enum ipcb_judged {
+    IPCB_J_NONE,        /* no values on one side (new, missing, failed) */
+    IPCB_J_UTEST,       /* threshold and U test */
+    IPCB_J_THRESHOLD,   /* threshold only: too few repetitions for the test to reach alpha */
+} ipcb_judged;
+
+typedef struct ipcb_cmp_opts {
+    double threshold;          /* relative change that counts, e.g. 0.10 */
+    double alpha;              /* significance level, e.g. 0.05 */
+    int    normalize_memcpy;   /* divide by the memcpy result of the same mode and size */
+    const ipcb_metric *metrics[16];
+    size_t nmetrics;
+} ipcb_cmp_opts;
+
+/* Defaults: threshold 10%, alpha 0.05, metrics p50, p99, throughput. */
+void ipcb_cmp_opts_default(ipcb_cmp_opts *o);
+
+typedef struct ipcb_cmp_row {
+    char   name[128];           /* benchmark, "unix/latency/1080p" */
+    char   transport[32], mode[16], size[32];
+    uint64_t bytes;
+    const ipcb_metric *metric;
+    double base, new_value;     /* medians over repetitions (ratios when normalized); NaN if none */
+    double change;              /* new / base - 1 (NaN if not both) */
+    double ratio;               /* time ratio: new/base, or base/new when higher is better;
+                                 * > 1 is slower */
+    size_t nbase, nnew;         /* repetitions with a value */
+    ipcb_judged judged;
+    ipcb_utest  test;           /* when judged == IPCB_J_UTEST (p_min also for THRESHOLD) */
+    ipcb_verdict verdict;
+    char   note[160];           /* why, when it is not obvious */
+} ipcb_cmp_row;
+
+typedef struct ipcb_cmp_metric_summary {
+    size_t n;                   /* rows with both values */
+    double geomean_ratio;       /* geometric mean of ratio over those rows (NaN if n == 0) */
+} ipcb_cmp_metric_summary;
+
+typedef struct ipcb_comparison {
+    ipcb_cmp_opts opts;
+    ipcb_cmp_row *rows;
+    size_t        nrows;
+    size_t        count[IPCB_NVERDICTS];
+    size_t        ncommon;       /* benchmarks present in both */
+    size_t        nthreshold_only; /* rows judged by threshold only */
+    size_t        nskipped_mode; /* common benchmarks of modes no chosen metric covers */
+    ipcb_cmp_metric_summary per_metric[16];
+    size_t        ncompared;     /* rows with both values, over all metrics */
+    double        geomean_ratio; /* over all of them */
+    int           regression;    /* 1 if any row is slower */
+} ipcb_comparison;
+
+/* Compares new against base; rows are ordered by mode, frame size, transport
+ * (memcpy first) and metric. Returns 0, or -1 with a one-line reason for
+ * input that cannot be compared: no benchmark in common, nothing to compare
+ * with the chosen metrics, no memcpy results to normalize by, out of memory. */
+int  ipcb_compare(const ipcb_resultset *base, const ipcb_resultset *new_rs,
+                  const ipcb_cmp_opts *opts, ipcb_comparison *out, char *err, size_t errlen);
+void ipcb_comparison_free(ipcb_comparison *c);
+/* The row for benchmark name and metric, or NULL. */
+const ipcb_cmp_row *ipcb_comparison_find(const ipcb_comparison *c, const char *name,
+                                         const ipcb_metric *metric);
+
+/* Outputs. Terminal table, Markdown (a pull-request comment) and JSON. The
+ * labels name the two sides (paths, as the user gave them). */
+typedef enum ipcb_cmp_format { IPCB_FMT_TEXT, IPCB_FMT_MD, IPCB_FMT_JSON } ipcb_cmp_format;
+int  ipcb_comparison_print(FILE *f, const ipcb_comparison *c, ipcb_cmp_format fmt,
+                           const char *base_label, const char *new_label);
+/* A row's cells as text, as every output shows them: the metric with its
+ * unit, baseline and new values (3 significant digits), the change in
+ * percent, the p-value ("-" when not tested) and the verdict. */
+typedef struct ipcb_cmp_cells {
+    char metric[48], base[32], new_value[32], change[32], p[16];
+    const char *verdict;
+} ipcb_cmp_cells;
+void ipcb_cmp_row_cells(const ipcb_comparison *c, const ipcb_cmp_row *r, ipcb_cmp_cells *out);
+/* One line: "3 slower, 1 faster, 20 unchanged ...; geometric mean ..." (no newline). */
+void ipcb_comparison_summary(const ipcb_comparison *c, char *out, size_t len);
+
+#endif

@@ -1,0 +1,74 @@
+#!/bin/sh
+# perf-ab.sh: the A/B performance gate for a shared or cloud CI machine: the
+# baseline build (A) and the candidate (B) run the ci campaign on the same
+# machine in the same time window, alternating A B B A (ROUNDS=2), so a load
+# change hits both sides alike; each side's runs are pooled and compared.
+#
+#   scripts/perf-ab.sh IPCBENCH_A IPCBENCH_B
+#
+# IPCBENCH_A and IPCBENCH_B are two builds of ipcbench (e.g. the base branch
+# built in a git worktree, and this one); both run this tree's
+# bench/campaigns/ci.ini. Exit status: 0 pass, 1 B is slower (as compare
+# decides), 2 bad input or a failed run.
+#
+# Environment: ROUNDS (2: A B B A; 3: A B B A A B ...), OUT (results),
+# GATE_METRICS (p50,throughput), COMPARE_FLAGS, RUN_FLAGS_A / RUN_FLAGS_B
+# (extra options for each side's runs; scripts/gate-accuracy.sh passes the
+# test-only slow fault to B this way).
+set -eu
+cd "$(dirname "$0")/.."
+[ $# -eq 2 ] || { echo "usage: scripts/perf-ab.sh IPCBENCH_A IPCBENCH_B" >&2; exit 2; }
+bin_a=$1
+bin_b=$2
+out=${OUT:-results}
+rounds=${ROUNDS:-2}
+metrics=${GATE_METRICS:-p50,throughput}
+campaign="--campaign $(pwd)/bench/campaigns/ci.ini --benchmark_enable_random_interleaving=true"
+for b in "$bin_a" "$bin_b"; do
+    [ -x "$b" ] || { echo "perf-ab: $b is not an executable" >&2; exit 2; }
+done
+
+# run BIN FLAGS: one campaign into $out; prints its directory.
+run() {
+    log=$(mktemp)
+    # shellcheck disable=SC2086
+    if ! "$1" run $campaign $2 --out "$out" > "$log" 2>&1; then
+        tail -n 20 "$log" >&2
+        rm -f "$log"
+        echo "perf-ab: the ci campaign failed with $1 (see above)" >&2
+        exit 2
+    fi
+    sed -n 's/^results: //p' "$log"
+    rm -f "$log"
+}
+
+runs_a=""
+runs_b=""
+i=1
+while [ "$i" -le "$rounds" ]; do
+    # A B in odd rounds, B A in even ones: a steady drift favours neither side
+    if [ $((i % 2)) -eq 1 ]; then
+        runs_a="$runs_a $(run "$bin_a" "${RUN_FLAGS_A:-}")"
+        runs_b="$runs_b $(run "$bin_b" "${RUN_FLAGS_B:-}")"
+    else
+        runs_b="$runs_b $(run "$bin_b" "${RUN_FLAGS_B:-}")"
+        runs_a="$runs_a $(run "$bin_a" "${RUN_FLAGS_A:-}")"
+    fi
+    i=$((i + 1))
+done
+
+dir=$out/ab-$(date -u +%Y%m%dT%H%M%SZ)-$$
+mkdir -p "$dir/a" "$dir/b"
+# shellcheck disable=SC2086
+python3 scripts/merge-results.py "$dir/a/results.json" $runs_a
+# shellcheck disable=SC2086
+python3 scripts/merge-results.py "$dir/b/results.json" $runs_b
+echo "perf-ab: A ($bin_a):$runs_a"
+echo "perf-ab: B ($bin_b):$runs_b"
+set +e
+# shellcheck disable=SC2086
+"$bin_b" compare "$dir/a" "$dir/b" --metric "$metrics" ${COMPARE_FLAGS:-} > "$dir/compare.txt" 2>&1
+rc=$?
+set -e
+cat "$dir/compare.txt"
+exit "$rc"

@@ -1,0 +1,114 @@
+#!/bin/sh
+# perf-gate.sh: the CI performance gate behind `make perf-check` and
+# `make baseline`.
+#
+#   scripts/perf-gate.sh check [BASELINE]   run the ci campaign, compare with
+#                                           BASELINE (default results/baselines/ci)
+#   scripts/perf-gate.sh baseline [DIR]     run the ci campaign RUNS times (default
+#                                           3) and pool them into DIR/results.json
+#                                           (default results/baselines/ci)
+#
+# check: one campaign (repetitions interleaved at random across benchmarks, so
+# each benchmark's repetitions sample the whole campaign's time, not one
+# moment), compared on latency p50 and throughput. A benchmark found slower
+# (beyond the threshold and significant) is re-run on its own with
+# CONFIRM_REPS repetitions and must be slower again: a passing load spike on a
+# shared machine does not fail the build, a real regression does.
+# Exit status: 0 pass, 1 regression (confirmed), 2 bad input or a failed run.
+#
+# Environment: BUILD (build), OUT (results), RUNS (3), CONFIRM_REPS (10),
+# GATE_METRICS (p50,throughput), COMPARE_FLAGS (e.g. --threshold 15),
+# RUN_FLAGS (extra options for every `ipcbench run`, e.g. a test-only fault),
+# IPCBENCH (the binary; default $BUILD/ipcbench).
+set -eu
+cd "$(dirname "$0")/.."
+build=${BUILD:-build}
+bin=${IPCBENCH:-$build/ipcbench}
+out=${OUT:-results}
+metrics=${GATE_METRICS:-p50,throughput}
+confirm_reps=${CONFIRM_REPS:-10}
+campaign="--campaign ci --benchmark_enable_random_interleaving=true"
+
+[ -x "$bin" ] || { echo "perf-gate: $bin missing (run make)" >&2; exit 2; }
+
+# run [FLAGS...]: one campaign into $out; prints its directory. A campaign
+# with a failed benchmark is an error: the gate never passes on a broken run.
+run() {
+    log=$(mktemp)
+    # shellcheck disable=SC2086
+    if ! "$bin" run $campaign ${RUN_FLAGS:-} --out "$out" "$@" > "$log" 2>&1; then
+        tail -n 20 "$log" >&2
+        rm -f "$log"
+        echo "perf-gate: the ci campaign failed (see above)" >&2
+        exit 2
+    fi
+    sed -n 's/^results: //p' "$log"
+    rm -f "$log"
+}
+
+# compare BASE NEW [FLAGS...]: prints the table; returns compare's status.
+compare() {
+    b=$1
+    n=$2
+    shift 2
+    # shellcheck disable=SC2086
+    "$bin" compare "$b" "$n" --metric "$metrics" ${COMPARE_FLAGS:-} "$@"
+}
+
+check() {
+    base=${1:-results/baselines/ci}
+    [ -e "$base" ] || { echo "perf-gate: no baseline at $base (make baseline)" >&2; exit 2; }
+    echo "perf-gate: running the ci campaign" >&2
+    new=$(run)
+    set +e
+    compare "$base" "$new" > "$new/compare.txt"
+    rc=$?
+    set -e
+    cat "$new/compare.txt"
+    [ "$rc" -eq 1 ] || return "$rc"
+
+    # Confirm: re-run only the benchmarks found slower, with more repetitions.
+    slower=$(awk '/ SLOWER / { print $1 }' "$new/compare.txt" | sort -u)
+    filter=$(printf '%s\n' "$slower" | sed 's/[][\\.^$*+?(){}|]/\\&/g' | paste -sd'|' -)
+    echo
+    echo "perf-gate: confirming: re-running $(printf '%s\n' "$slower" | wc -l) benchmark(s) with $confirm_reps repetitions" >&2
+    again=$(run --repetitions "$confirm_reps" "--benchmark_filter=^($filter)/")
+    set +e
+    compare "$base" "$again" > "$again/compare.txt"
+    rc=$?
+    set -e
+    cat "$again/compare.txt"
+    if [ "$rc" -eq 1 ]; then
+        echo "perf-gate: REGRESSION confirmed by a re-run ($again)"
+    elif [ "$rc" -eq 0 ]; then
+        echo "perf-gate: pass: the slowdown did not reproduce in a re-run (noise)"
+    fi
+    return "$rc"
+}
+
+baseline() {
+    dir=${1:-results/baselines/ci}
+    runs=${RUNS:-3}
+    dirs=""
+    i=1
+    while [ "$i" -le "$runs" ]; do
+        echo "perf-gate: baseline run $i of $runs" >&2
+        dirs="$dirs $(run)"
+        i=$((i + 1))
+    done
+    mkdir -p "$dir"
+    # shellcheck disable=SC2086
+    python3 scripts/merge-results.py "$dir/results.json" $dirs
+    # Check that what was written is something compare can read.
+    # shellcheck disable=SC2086
+    "$bin" compare "$dir" "$dir" --metric "$metrics" > /dev/null
+    echo "perf-gate: baseline of $runs runs ($(echo $dirs)) written to $dir/results.json"
+}
+
+cmd=${1:-check}
+[ $# -gt 0 ] && shift
+case $cmd in
+check) check "$@" ;;
+baseline) baseline "$@" ;;
+*) echo "usage: scripts/perf-gate.sh check [BASELINE] | baseline [DIR]" >&2; exit 2 ;;
+esac

@@ -1,0 +1,292 @@
+/* Transports "dbus", "dbus-fd" and "dbus-p2p": image frames as method calls
+ * to the org.ipcbench.ImageSink service through libdbus-1. This file holds the
+ * three ops tables and what both sides share; the private bus daemon is in
+ * dbus_bus.c, the service (peer) in dbus_service.c, the caller (driver) in
+ * dbus_client.c, the interface in dbus_link.h and dbus_service.c.
+ *
+ * Copies of the pixels, counted end to end like every transport (a copy into
+ * or out of the kernel counts, as for `unix`):
+ *   dbus      8: into the message (marshalling), driver -> kernel, kernel ->
+ *                daemon (libdbus reads 2 KiB at a time into its loader),
+ *                loader -> the daemon's message, daemon -> kernel, kernel ->
+ *                peer, the peer's loader -> message, message -> the harness's
+ *                buffer (the header and pixels are separate arguments, so the
+ *                frame is reassembled there; chunks of an 8K frame likewise)
+ *   dbus-p2p 5: the same without the daemon's three
+ *   dbus-fd  1: the driver writes the pixels into a fresh memfd; the sealed
+ *                memfd travels as a file descriptor and the peer maps it
+ *                read-only: the harness gets a view (zero-copy receive) */
+#include "dbus_link.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+long long ipcb_dbus_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void ipcb_dbus_error_text(DBusMessage *m, char *out, size_t len)
+{
+    const char *name = dbus_message_get_error_name(m);
+    const char *text = NULL;
+    if (dbus_message_get_args(m, NULL, DBUS_TYPE_STRING, &text, DBUS_TYPE_INVALID) && text)
+        snprintf(out, len, "%s: %s", name ? name : "error", text);
+    else
+        snprintf(out, len, "%s", name ? name : "error");
+}
+
+/* Limits for large frames: a connection stops reading once this many bytes
+ * of received messages are alive (default 63 MiB, less than one 8K chunk);
+ * messages may be as large as the protocol allows. */
+void ipcb_dbus_set_limits(DBusConnection *c, size_t max_message)
+{
+    long live = (long)(4 * (max_message + (1u << 20)));
+    if (live < (64L << 20))
+        live = 64L << 20;
+    if (live > 2000000000L)
+        live = 2000000000L;
+    dbus_connection_set_max_message_size(c, IPCB_DBUS_MESSAGE_MAX);
+    dbus_connection_set_max_received_size(c, live);
+    dbus_connection_set_max_message_unix_fds(c, 16);
+    dbus_connection_set_max_received_unix_fds(c, 1024);
+}
+
+DBusConnection *ipcb_dbus_open(const char *address, int register_on_bus, size_t max_message, char *err)
+{
+    DBusError e = DBUS_ERROR_INIT;
+    /* Private: never shared with (or returned by) any other dbus_connection_open. */
+    DBusConnection *c = dbus_connection_open_private(address, &e);
+    if (!c) {
+        snprintf(err, IPCB_ERR_MAX, "cannot connect to %s: %s", address, e.message);
+        dbus_error_free(&e);
+        return NULL;
+    }
+    dbus_connection_set_exit_on_disconnect(c, FALSE);
+    ipcb_dbus_set_limits(c, max_message);
+    if (register_on_bus && !dbus_bus_register(c, &e)) {
+        snprintf(err, IPCB_ERR_MAX, "Hello to the bus at %s failed: %s", address, e.message);
+        dbus_error_free(&e);
+        dbus_connection_close(c);
+        dbus_connection_unref(c);
+        return NULL;
+    }
+    return c;
+}
+
+/* dbus_connection_flush() waits without a bound; this one gives up after
+ * timeout_ms (e.g. a daemon that stopped reading). */
+int ipcb_dbus_flush(DBusConnection *c, int timeout_ms, char *err)
+{
+    long long deadline = ipcb_dbus_now_ms() + timeout_ms;
+    while (dbus_connection_has_messages_to_send(c)) {
+        long long left = deadline - ipcb_dbus_now_ms();
+        if (!dbus_connection_get_is_connected(c)) {
+            snprintf(err, IPCB_ERR_MAX, "connection closed while writing");
+            return -1;
+        }
+        if (left <= 0) {
+            snprintf(err, IPCB_ERR_MAX, "could not write the message within %d ms (the other end stopped reading)",
+                     timeout_ms);
+            return -1;
+        }
+        if (!dbus_connection_read_write(c, (int)left)) {
+            snprintf(err, IPCB_ERR_MAX, "connection closed while writing");
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* ---- the ops tables ---- */
+
+static ipcb_link *link_new(ipcb_dbus_variant v, int is_peer, const ipcb_opts *o, char *err)
+{
+    ipcb_link *l = calloc(1, sizeof *l);
+    if (!l) {
+        snprintf(err, IPCB_ERR_MAX, "out of memory");
+        return NULL;
+    }
+    l->variant = v;
+    l->is_peer = is_peer;
+    l->timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : 1;
+    l->max_message = o->max_message;
+    l->server_fd = -1;
+    return l;
+}
+
+static void dbus_close(ipcb_link *l)
+{
+    if (!l)
+        return;
+    if (l->is_peer)
+        ipcb_dbus_service_close(l);
+    else
+        ipcb_dbus_client_close(l);
+    free(l);
+}
+
+static int do_listen(ipcb_dbus_variant v, ipcb_link **out, const ipcb_opts *o, char addr[IPCB_ADDR_MAX],
+                     char *err)
+{
+    ipcb_link *l = link_new(v, 1, o, err);
+    if (!l)
+        return -1;
+    if (ipcb_dbus_service_listen(l, o, addr, err) != 0) {
+        dbus_close(l);
+        return -1;
+    }
+    *out = l;
+    return 0;
+}
+
+static int do_connect(ipcb_dbus_variant v, ipcb_link **out, ipcb_infra *infra, const ipcb_opts *o,
+                      const char *addr, char *err)
+{
+    ipcb_link *l = link_new(v, 0, o, err);
+    if (!l)
+        return -1;
+    if (ipcb_dbus_client_connect(l, infra, o, addr, err) != 0) {
+        dbus_close(l);
+        return -1;
+    }
+    *out = l;
+    return 0;
+}
+
+static int inline_listen(ipcb_link **l, ipcb_infra *infra, const ipcb_opts *o, char addr[IPCB_ADDR_MAX], char *err)
+{
+    (void)infra;
+    return do_listen(DBUS_INLINE, l, o, addr, err);
+}
+
+static int fd_listen(ipcb_link **l, ipcb_infra *infra, const ipcb_opts *o, char addr[IPCB_ADDR_MAX], char *err)
+{
+    (void)infra;
+    return do_listen(DBUS_FD, l, o, addr, err);
+}
+
+static int p2p_listen(ipcb_link **l, ipcb_infra *infra, const ipcb_opts *o, char addr[IPCB_ADDR_MAX], char *err)
+{
+    (void)infra;
+    return do_listen(DBUS_P2P, l, o, addr, err);
+}
+
+static int inline_connect(ipcb_link **l, ipcb_infra *infra, const ipcb_opts *o, const char *addr, char *err)
+{
+    return do_connect(DBUS_INLINE, l, infra, o, addr, err);
+}
+
+static int fd_connect(ipcb_link **l, ipcb_infra *infra, const ipcb_opts *o, const char *addr, char *err)
+{
+    return do_connect(DBUS_FD, l, infra, o, addr, err);
+}
+
+static int p2p_connect(ipcb_link **l, ipcb_infra *infra, const ipcb_opts *o, const char *addr, char *err)
+{
+    return do_connect(DBUS_P2P, l, infra, o, addr, err);
+}
+
+static int dbus_send(ipcb_link *l, const ipcb_frame *f, char *err)
+{
+    return l->is_peer ? ipcb_dbus_service_send(l, f, err) : ipcb_dbus_client_send(l, f, err);
+}
+
+static int dbus_recv(ipcb_link *l, ipcb_frame *f, int timeout_ms, char *err)
+{
+    return l->is_peer ? ipcb_dbus_service_recv(l, f, timeout_ms, err)
+                      : ipcb_dbus_client_recv(l, f, timeout_ms, err);
+}
+
+static void dbus_release(ipcb_link *l, ipcb_frame *f)
+{
+    if (l->is_peer)
+        ipcb_dbus_service_release(l, f);
+    f->loan = NULL;
+}
+
+extern const ipcb_transport ipcb_transport_dbus;
+extern const ipcb_transport ipcb_transport_dbus_fd;
+
+static int inline_start(ipcb_infra **infra, const ipcb_opts *o, char *err)
+{
+    return ipcb_dbus_bus_start(&ipcb_transport_dbus, infra, o, err);
+}
+
+static int fd_start(ipcb_infra **infra, const ipcb_opts *o, char *err)
+{
+    return ipcb_dbus_bus_start(&ipcb_transport_dbus_fd, infra, o, err);
+}
+
+static const ipcb_param_spec bus_params[] = {
+    { "bus_daemon", "dbus-daemon|dbus-broker", "dbus-daemon",
+      "the private message bus: dbus-daemon, or dbus-broker under ipcbench's own controller" },
+    { NULL, NULL, NULL, NULL },
+};
+
+const ipcb_transport ipcb_transport_dbus = {
+    .name = "dbus",
+    .summary = "D-Bus method calls (libdbus) through a private bus daemon, pixels inline as ay "
+               "(over 64 MiB in chunks: 8K = 2 calls)",
+    .caps = 0,
+    .max_frame = 0,
+    .copies = 8,
+    .params = bus_params,
+    .available = ipcb_dbus_bus_available,
+    .start = inline_start,
+    .stop = ipcb_dbus_bus_stop,
+    .infra_address = ipcb_dbus_bus_address,
+    .infra_pids = ipcb_dbus_bus_pids,
+    .listen = inline_listen,
+    .accept = ipcb_dbus_service_accept,
+    .connect = inline_connect,
+    .send = dbus_send,
+    .recv = dbus_recv,
+    .release = dbus_release,
+    .close = dbus_close,
+    .reap = ipcb_dbus_bus_reap,
+};
+
+const ipcb_transport ipcb_transport_dbus_fd = {
+    .name = "dbus-fd",
+    .summary = "D-Bus method calls through a private bus daemon, pixels in a sealed memfd passed as a "
+               "Unix fd (h), mapped read-only by the peer",
+    .caps = IPCB_CAP_ZERO_COPY,
+    .max_frame = 0,
+    .copies = 1,
+    .params = bus_params,
+    .available = ipcb_dbus_bus_available,
+    .start = fd_start,
+    .stop = ipcb_dbus_bus_stop,
+    .infra_address = ipcb_dbus_bus_address,
+    .infra_pids = ipcb_dbus_bus_pids,
+    .listen = fd_listen,
+    .accept = ipcb_dbus_service_accept,
+    .connect = fd_connect,
+    .send = dbus_send,
+    .recv = dbus_recv,
+    .release = dbus_release,
+    .close = dbus_close,
+    .reap = ipcb_dbus_bus_reap,
+};
+
+const ipcb_transport ipcb_transport_dbus_p2p = {
+    .name = "dbus-p2p",
+    .summary = "D-Bus method calls on a direct libdbus connection (dbus_server_listen, no daemon), "
+               "pixels inline as ay",
+    .caps = 0,
+    .max_frame = 0,
+    .copies = 5,
+    .listen = p2p_listen,
+    .accept = ipcb_dbus_service_accept,
+    .connect = p2p_connect,
+    .send = dbus_send,
+    .recv = dbus_recv,
+    .release = dbus_release,
+    .close = dbus_close,
+};

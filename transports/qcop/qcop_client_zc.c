@@ -1,0 +1,224 @@
+/* Zero copy in the client library: a pool of sealed memfd buffers lent to
+ * receivers until the broker reports them released, and on the receiving side
+ * a cache of mappings of lent buffers, so a frame costs no mmap and no copy. */
+#include "qcop_client_internal.h"
+
+#include "qcop_memfd.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static const size_t BUFFER_ROUND = 64 * 1024;
+
+/* ---- sending ------------------------------------------------------------ */
+
+/* The smallest free buffer that holds len bytes, or -1. */
+static int find_free(const qcop_client *c, size_t len)
+{
+    int best = -1;
+    for (int i = 0; i < c->npool; i++)
+        if (!c->pool[i].busy && c->pool[i].cap >= len && (best < 0 || c->pool[i].cap < c->pool[best].cap))
+            best = i;
+    return best;
+}
+
+static void drop_buffer(qcop_buffer *b)
+{
+    munmap(b->map, b->cap);
+    close(b->fd);
+    memset(b, 0, sizeof *b);
+    b->fd = -1;
+}
+
+static int make_buffer(qcop_client *c, int slot, size_t len, char *err)
+{
+    qcop_buffer *b = &c->pool[slot];
+    void *map;
+    size_t cap = (len + BUFFER_ROUND - 1) / BUFFER_ROUND * BUFFER_ROUND;
+    int fd = qcop_memfd_buffer(cap, &map, err);
+    if (fd < 0)
+        return -1;
+    b->fd = fd;
+    b->map = map;
+    b->cap = cap;
+    b->busy = 0;
+    return 0;
+}
+
+/* A free buffer too small for len, replaced by one that fits, or -1. */
+static int regrow(qcop_client *c, size_t len, char *err)
+{
+    for (int i = 0; i < c->npool; i++)
+        if (!c->pool[i].busy) {
+            drop_buffer(&c->pool[i]);
+            return make_buffer(c, i, len, err) == 0 ? i : -2;
+        }
+    return -1;
+}
+
+/* Reads one packet if one starts before deadline_ms: a RELEASED frees a
+ * buffer, a message is kept for qcop_wait. Returns 0, 1 at the deadline, -1. */
+static int pump(qcop_client *c, long long deadline_ms, char *err)
+{
+    qcop_rx rx;
+    int r = qcop_recv_packet(c, &rx, NULL, 0, deadline_ms, err);
+    if (r != 0 || qcop_absorb(c, &rx))
+        return r;
+    return qcop_hold(c, &rx.m, err);
+}
+
+/* A buffer for len bytes: a free one (after taking in the releases that have
+ * arrived), a new one while the pool has room, else the first one released. */
+static int take_buffer(qcop_client *c, size_t len, char *err)
+{
+    int i = find_free(c, len);
+    if (i >= 0)
+        return i;
+    int r;
+    while ((r = pump(c, 0, err)) == 0)
+        ;
+    if (r < 0)
+        return -1;
+    if ((i = find_free(c, len)) >= 0)
+        return i;
+    if (c->npool < QCOP_POOL_MAX) {
+        if (make_buffer(c, c->npool, len, err) != 0)
+            return -1;
+        return c->npool++;
+    }
+    long long deadline = qcop_now_ms() + c->o.timeout_ms;
+    for (;;) {
+        if ((i = find_free(c, len)) >= 0)
+            return i;
+        if ((i = regrow(c, len, err)) != -1)
+            return i < 0 ? -1 : i;
+        r = pump(c, deadline, err);
+        if (r == 1)
+            snprintf(err, QCOP_ERR_MAX, "no buffer released within %d ms (all %d lent)",
+                     c->o.timeout_ms, c->npool);
+        if (r != 0)
+            return -1;
+    }
+}
+
+int qcop_send_lent(qcop_client *c, const char *channel, const char *message,
+                   const void *data, size_t len, char *err)
+{
+    if (c->broken[0])
+        return qcop_break(c, c->broken, err);
+    int i = take_buffer(c, len, err);
+    if (i < 0)
+        return -1;
+    qcop_buffer *b = &c->pool[i];
+    memcpy(b->map, data, len);
+    b->busy = 1;
+    return qcop_send_packet(c, QCOP_CMD_SEND, QCOP_FLAG_FD | QCOP_FLAG_LOAN, (uint32_t)i + 1,
+                            channel, message, NULL, len, b->fd, err);
+}
+
+void qcop_buffer_released(qcop_client *c, uint32_t id)
+{
+    if (id >= 1 && id <= (uint32_t)c->npool)
+        c->pool[id - 1].busy = 0;
+}
+
+/* ---- receiving ---------------------------------------------------------- */
+
+static qcop_mapping *find_mapping(qcop_client *c, dev_t dev, ino_t ino)
+{
+    for (int i = 0; i < QCOP_MAP_CACHE; i++)
+        if (c->maps[i].map && c->maps[i].dev == dev && c->maps[i].ino == ino)
+            return &c->maps[i];
+    return NULL;
+}
+
+/* A free slot, else the least recently used mapping nobody uses (unmapped),
+ * else NULL. */
+static qcop_mapping *free_slot(qcop_client *c)
+{
+    qcop_mapping *lru = NULL;
+    for (int i = 0; i < QCOP_MAP_CACHE; i++) {
+        qcop_mapping *e = &c->maps[i];
+        if (!e->map)
+            return e;
+        if (e->in_use == 0 && (!lru || e->last_used < lru->last_used))
+            lru = e;
+    }
+    if (lru) {
+        munmap(lru->map, lru->len);
+        memset(lru, 0, sizeof *lru);
+    }
+    return lru;
+}
+
+/* Maps a new lent buffer into the cache, or privately when every cached
+ * mapping is in use. Takes fd. */
+static int map_new(qcop_client *c, int fd, const struct stat *st, uint32_t loan, size_t len,
+                   qcop_msg *m, char *err)
+{
+    char why[QCOP_ERR_MAX];
+    qcop_mapping *e = free_slot(c);
+    size_t span = e ? (size_t)st->st_size : len;
+    void *map = qcop_memfd_check(fd, len, why) == 0 ? qcop_memfd_map(fd, span, why) : NULL;
+    if (!map) {
+        close(fd);
+        return qcop_break(c, why, err);
+    }
+    m->data = map;
+    m->mapped = 1;
+    m->priv_.loan = loan;
+    if (!e) { /* unmapped and closed at qcop_msg_done */
+        m->fd = fd;
+        m->priv_.map = map;
+        m->priv_.map_len = span;
+        return 0;
+    }
+    close(fd);
+    *e = (qcop_mapping){ .dev = st->st_dev, .ino = st->st_ino, .map = map, .len = span,
+                         .in_use = 1, .last_used = ++c->map_clock };
+    m->priv_.cache = e;
+    return 0;
+}
+
+int qcop_map_lent(qcop_client *c, int fd, uint32_t loan, size_t len, qcop_msg *m, char *err)
+{
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        close(fd);
+        return qcop_break(c, "fstat on a lent buffer failed", err);
+    }
+    qcop_mapping *e = find_mapping(c, st.st_dev, st.st_ino);
+    if (!e)
+        return map_new(c, fd, &st, loan, len, m, err);
+    close(fd); /* seals are for good: a buffer checked once stays fit */
+    if (len > e->len)
+        return qcop_break(c, "a lent buffer is smaller than its message", err);
+    e->in_use++;
+    e->last_used = ++c->map_clock;
+    m->data = e->map;
+    m->mapped = 1;
+    m->priv_.cache = e;
+    m->priv_.loan = loan;
+    return 0;
+}
+
+void qcop_unmap_lent(qcop_client *c, qcop_mapping *e)
+{
+    (void)c;
+    if (e->in_use > 0)
+        e->in_use--;
+}
+
+void qcop_zc_free(qcop_client *c)
+{
+    for (int i = 0; i < c->npool; i++)
+        drop_buffer(&c->pool[i]);
+    c->npool = 0;
+    for (int i = 0; i < QCOP_MAP_CACHE; i++)
+        if (c->maps[i].map)
+            munmap(c->maps[i].map, c->maps[i].len);
+    memset(c->maps, 0, sizeof c->maps);
+}
