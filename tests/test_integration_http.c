@@ -25,23 +25,6 @@
 
 enum { PAYLOAD = 4096, MSG = IPCB_HEADER_SIZE + PAYLOAD };
 
-static void assert_all_ok(const char *out, size_t expected)
-{
-    json_t *root = load_json(out);
-    json_t *benchmarks = json_object_get(root, "benchmarks");
-    size_t i;
-    json_t *b;
-    assert_int_equal(json_array_size(benchmarks), expected);
-    json_array_foreach(benchmarks, i, b) {
-        if (json_is_true(json_object_get(b, "error_occurred")))
-            fail_msg("%s failed: %s", json_string_value(json_object_get(b, "name")),
-                     json_string_value(json_object_get(b, "error_message")));
-        assert_true(json_number_value(json_object_get(b, "frames")) >= 1);
-        assert_true(json_number_value(json_object_get(b, "mb_per_s")) > 0);
-    }
-    json_decref(root);
-}
-
 static void test_push_pull_newconn_verified(void **state)
 {
     (void)state;
@@ -488,12 +471,7 @@ static void expect_fault(const char *transport, const char *fault, const char *t
     assert_int_equal(o.status, 1);
     if (o.seconds >= within_s)
         fail_msg("%s with %s took %.1f s", transport, fault, o.seconds);
-    json_t *root = load_json(out);
-    json_t *run = json_array_get(json_object_get(root, "benchmarks"), 0);
-    const char *msg = json_string_value(json_object_get(run, "error_message"));
-    if (!msg || !strstr(msg, message))
-        fail_msg("%s with %s: error '%s' lacks '%s'", transport, fault, msg ? msg : "(none)", message);
-    json_decref(root);
+    assert_first_error(out, name, message);
 }
 
 static void test_dead_and_stalled_peers(void **state)

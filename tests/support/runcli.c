@@ -170,3 +170,30 @@ int run_and_interrupt(const char *transports, const char *out)
     }
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
+
+void assert_all_ok(const char *out, size_t expected)
+{
+    json_t *root = load_json(out);
+    json_t *benchmarks = json_object_get(root, "benchmarks");
+    size_t i;
+    json_t *b;
+    assert_int_equal(json_array_size(benchmarks), expected);
+    json_array_foreach(benchmarks, i, b) {
+        if (json_is_true(json_object_get(b, "error_occurred")))
+            fail_msg("%s failed: %s", json_string_value(json_object_get(b, "name")),
+                     json_string_value(json_object_get(b, "error_message")));
+        assert_true(json_number_value(json_object_get(b, "frames")) >= 1);
+        assert_true(json_number_value(json_object_get(b, "mb_per_s")) > 0);
+    }
+    json_decref(root);
+}
+
+void assert_first_error(const char *dir, const char *what, const char *message)
+{
+    json_t *root = load_json(dir);
+    json_t *run = json_array_get(json_object_get(root, "benchmarks"), 0);
+    const char *msg = json_string_value(json_object_get(run, "error_message"));
+    if (!msg || !strstr(msg, message))
+        fail_msg("%s: error '%s' lacks '%s'", what, msg ? msg : "(none)", message);
+    json_decref(root);
+}

@@ -30,6 +30,12 @@ void   out_dir(char *out, size_t len, const char *name);
 /* DIR/latest/results.json, parsed (fails the test if it cannot be). */
 json_t *load_json(const char *dir);
 void   assert_file_nonempty(const char *dir, const char *name);
+/* DIR/latest/results.json holds `expected` benchmarks, none failed, each with
+ * at least one frame and a positive rate. */
+void   assert_all_ok(const char *dir, size_t expected);
+/* The first benchmark in DIR/latest/results.json failed with an error
+ * message containing `message` (what: names the case in the failure). */
+void   assert_first_error(const char *dir, const char *what, const char *message);
 /* cmocka group setup/teardown: find the binary, make and remove workdir. */
 int    runcli_setup(void **state);
 int    runcli_teardown(void **state);
