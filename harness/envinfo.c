@@ -3,7 +3,10 @@
  * frequency governor, clock source). Missing facts read "unknown". */
 #include "envinfo.h"
 
+#include <curl/curl.h>
+#include <dbus/dbus.h>
 #include <gnu/libc-version.h>
+#include <microhttpd.h>
 #include <jansson.h>
 #include <spng.h>
 #include <stdio.h>
@@ -79,4 +82,10 @@ void ipcb_envinfo_collect(ipcb_fact_fn fact, void *arg)
     fact("lib_jansson", jansson_version_str(), arg);
     fact("lib_spng", spng_version_string(), arg);
     fact("lib_libc", gnu_get_libc_version(), arg);
+    fact("lib_curl", curl_version_info(CURLVERSION_NOW)->version, arg);
+    fact("lib_microhttpd", MHD_get_version(), arg);
+    int major, minor, micro;
+    dbus_get_version(&major, &minor, &micro);
+    snprintf(buf, sizeof buf, "%d.%d.%d", major, minor, micro);
+    fact("lib_dbus", buf, arg);
 }

@@ -67,6 +67,8 @@ static const struct { const char *label, *key; } env_rows[] = {
     { "Google Benchmark", "lib_benchmark" }, { "xxHash", "lib_xxhash" },
     { "Jansson", "lib_jansson" },         { "libspng", "lib_spng" },
     { "C library", "lib_libc" },
+    { "libcurl", "lib_curl" },            { "libmicrohttpd", "lib_microhttpd" },
+    { "libdbus-1", "lib_dbus" },
     { "Benchmark library build", "library_build_type" },
     { "Campaign", "campaign" },           { "Verify policy", "verify" },
     { "Paced frame rate (fps)", "fps" },  { "Throughput window (frames)", "window" },

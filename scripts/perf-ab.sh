@@ -12,6 +12,7 @@
 # decides), 2 bad input or a failed run.
 #
 # Environment: ROUNDS (2: A B B A; 3: A B B A A B ...), OUT (results),
+# CPU_LATENCY (hold, as in perf-gate.sh; keep),
 # GATE_METRICS (p50,throughput), COMPARE_FLAGS, RUN_FLAGS_A / RUN_FLAGS_B
 # (extra options for each side's runs; scripts/gate-accuracy.sh passes the
 # test-only slow fault to B this way).
@@ -27,6 +28,17 @@ campaign="--campaign $(pwd)/bench/campaigns/ci.ini --benchmark_enable_random_int
 for b in "$bin_a" "$bin_b"; do
     [ -x "$b" ] || { echo "perf-ab: $b is not an executable" >&2; exit 2; }
 done
+
+# While measuring, ask the kernel to keep idle CPUs out of sleep states
+# (a PM QoS CPU latency request of 0, held open on fd 9 until the script
+# ends), as latency benchmarks do: otherwise how fast a sleeping peer is woken
+# depends on how the idle governor (in a VM: haltpoll) adapted to whatever
+# else the machine was doing, and that changes from minute to minute. Needs
+# root; CPU_LATENCY=keep leaves the machine alone.
+if [ "${CPU_LATENCY:-hold}" = hold ] && [ -w /dev/cpu_dma_latency ]; then
+    exec 9> /dev/cpu_dma_latency
+    printf 0 >&9
+fi
 
 # run BIN FLAGS: one campaign into $out; prints its directory.
 run() {

@@ -17,6 +17,7 @@
 # Exit status: 0 pass, 1 regression (confirmed), 2 bad input or a failed run.
 #
 # Environment: BUILD (build), OUT (results), RUNS (3), CONFIRM_REPS (10),
+# CPU_LATENCY (hold: see below; keep),
 # GATE_METRICS (p50,throughput), COMPARE_FLAGS (e.g. --threshold 15),
 # RUN_FLAGS (extra options for every `ipcbench run`, e.g. a test-only fault),
 # IPCBENCH (the binary; default $BUILD/ipcbench).
@@ -30,6 +31,17 @@ confirm_reps=${CONFIRM_REPS:-10}
 campaign="--campaign ci --benchmark_enable_random_interleaving=true"
 
 [ -x "$bin" ] || { echo "perf-gate: $bin missing (run make)" >&2; exit 2; }
+
+# While measuring, ask the kernel to keep idle CPUs out of sleep states
+# (a PM QoS CPU latency request of 0, held open on fd 9 until the script
+# ends), as latency benchmarks do: otherwise how fast a sleeping peer is woken
+# depends on how the idle governor (in a VM: haltpoll) adapted to whatever
+# else the machine was doing, and that changes from minute to minute. Needs
+# root; CPU_LATENCY=keep leaves the machine alone.
+if [ "${CPU_LATENCY:-hold}" = hold ] && [ -w /dev/cpu_dma_latency ]; then
+    exec 9> /dev/cpu_dma_latency
+    printf 0 >&9
+fi
 
 # run [FLAGS...]: one campaign into $out; prints its directory. A campaign
 # with a failed benchmark is an error: the gate never passes on a broken run.
