@@ -37,7 +37,7 @@ static int parse_percent(const char *s, double *out)
 {
     char *end;
     double v = strtod(s, &end);
-    if (end == s || (*end && strcmp(end, "%") != 0) || !(v > 0 && v < 1000))
+    if (end == s || (*end && strcmp(end, "%") != 0) || !(v > 0 && v < 1e6))
         return -1;
     *out = v / 100;
     return 0;

@@ -121,15 +121,16 @@ static size_t count_of(const char *text, const char *what)
 
 static char base_dir[400], slow_dir[400];
 
-/* memcpy and unix, latency and throughput at 64K, 5 repetitions: the U test
- * can reach p <= 0.05. Returns the results directory in dir. */
+/* memcpy and unix, latency and throughput at 64K, 6 repetitions: the U test
+ * reaches p <= 0.05 even if a repetition or two of a busy machine overlap the
+ * other side. Returns the results directory in dir. */
 static void small_campaign(const char *name, const char *fault, char *dir, size_t len)
 {
     char out[300];
     out_dir(out, sizeof out, name);
     const char *argv[32] = { ipcbench, "run", "--campaign", "quick", "--transport", "memcpy,unix",
                              "--mode", "latency,throughput", "--size", "64K",
-                             "--repetitions", "5", "--min-time", "0.02", "--verify", "sample",
+                             "--repetitions", "6", "--min-time", "0.02", "--verify", "sample",
                              "--out", out };
     int n = 18;
     if (fault) {
@@ -138,8 +139,11 @@ static void small_campaign(const char *name, const char *fault, char *dir, size_
     }
     argv[n] = NULL;
     run_argv(&cap, 120, argv);
-    if (cap.status != 0)
-        fail_msg("run %s: exit %d: %s", name, cap.status, cap.err);
+    if (cap.status != 0) {
+        const char *why = strstr(cap.out, "ERROR OCCURRED");
+        fail_msg("run %s: exit %d: %.*s", name, cap.status, why ? (int)strcspn(why, "\n") : 200,
+                 why ? why : cap.err);
+    }
     const char *r = strstr(cap.out, "results: ");
     assert_non_null(r);
     snprintf(dir, len, "%.*s", (int)strcspn(r + 9, "\n"), r + 9);
@@ -152,14 +156,14 @@ static int setup(void **state)
     return 0;
 }
 
-/* The end-to-end gate: unix made 5x slower by the fault (far beyond the
+/* The end-to-end gate: unix made 10x slower by the fault (far beyond the
  * noise of a busy machine) is caught; the same results against themselves
  * pass. */
 static void test_slowdown_caught_identical_passes(void **state)
 {
     (void)state;
     small_campaign("base", NULL, base_dir, sizeof base_dir);
-    small_campaign("slow", "slow:unix@5", slow_dir, sizeof slow_dir);
+    small_campaign("slow", "slow:unix@10", slow_dir, sizeof slow_dir);
 
     ipcb(&cap, 30, "compare", base_dir, slow_dir, NULL);
     if (cap.status != 1)
@@ -187,10 +191,10 @@ static void test_slowdown_caught_identical_passes(void **state)
     assert_int_equal(cap.status, 1);
     assert_non_null(strstr(cap.out, "x memcpy"));
 
-    /* a 900% threshold on p50: a 5x slowdown (+400%) is within it */
-    ipcb(&cap, 30, "compare", base_dir, slow_dir, "--threshold", "900", "--metric", "p50", NULL);
+    /* a 3000% threshold on p50: a 10x slowdown (+900%) is within it */
+    ipcb(&cap, 30, "compare", base_dir, slow_dir, "--threshold", "3000", "--metric", "p50", NULL);
     if (cap.status != 0)
-        fail_msg("--threshold 900: exit %d:\n%s", cap.status, cap.out);
+        fail_msg("--threshold 3000: exit %d:\n%s", cap.status, cap.out);
 
     ipcb(&cap, 30, "compare", base_dir, base_dir, NULL);
     if (cap.status != 0)
@@ -355,7 +359,7 @@ static void test_report_with_baseline(void **state)
     if (!base_dir[0])
         small_campaign("base", NULL, base_dir, sizeof base_dir);
     if (!slow_dir[0])
-        small_campaign("slow", "slow:unix@5", slow_dir, sizeof slow_dir);
+        small_campaign("slow", "slow:unix@10", slow_dir, sizeof slow_dir);
     ipcb(&cap, 60, "report", slow_dir, "--baseline", base_dir, NULL);
     if (cap.status != 0)
         fail_msg("report --baseline: exit %d: %s", cap.status, cap.err);
