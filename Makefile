@@ -106,7 +106,7 @@ fuzz:
 	$(QCOP_FUZZ) -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 tests/fuzz/qcop_corpus
 
 # The CI performance gate (scripts/perf-gate.sh): run the ci campaign and
-# compare it with the committed baseline (a slowdown is re-run to confirm);
+# compare it with the committed baseline (a slowdown must show again in a second run);
 # exit 1 on a regression. `make baseline` refreshes results/baselines/ci.
 .PHONY: perf-check baseline
 perf-check: deps

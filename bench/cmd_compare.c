@@ -16,6 +16,8 @@ static const char compare_usage[] =
     "  --metric m1,m2         what to compare (default p50,p99,throughput), of:\n"
     "%s"
     "  --normalize memcpy     compare ratios to memcpy of the same mode and size in the same run\n"
+    "  --holm                 significance by Holm's step-down correction over all the tests,\n"
+    "                         so the chance of any false 'slower' stays at alpha (for gates)\n"
     "  --format text|md|json  terminal table (default), Markdown for a pull request, JSON\n"
     "Verdicts: faster, slower, unchanged, new, missing, failed. Slower and faster need a\n"
     "change beyond the threshold and p <= alpha; with too few repetitions for the test to\n"
@@ -99,6 +101,8 @@ static int parse_args(int argc, char **argv, compare_args *a)
             if (r < 0 || strcmp(v, "memcpy") != 0)
                 return cli_usage_error("compare: --normalize takes 'memcpy'");
             a->opts.normalize_memcpy = 1;
+        } else if (strcmp(argv[i], "--holm") == 0) {
+            a->opts.holm = 1;
         } else if ((r = cli_option(argc, argv, &i, "--format", &v)) != 0) {
             if (r > 0 && strcmp(v, "text") == 0)
                 a->format = IPCB_FMT_TEXT;

@@ -127,16 +127,17 @@ static int side_values(side *s, const ipcb_cmp_opts *o, const ipcb_metric *m, ip
     return 0;
 }
 
+/* The change, the time ratio, the direction beyond the threshold and the U
+ * test. Rows the test cannot decide get their verdict here (threshold only);
+ * the others once every row is tested (decide), as Holm needs all p-values. */
 static void judge(ipcb_cmp_row *row, const ipcb_cmp_opts *o, side *b, side *n)
 {
     const ipcb_metric *m = row->metric;
     row->change = row->base != 0 ? row->new_value / row->base - 1 : NAN;
     row->ratio = m->higher_better ? (row->new_value != 0 ? row->base / row->new_value : NAN)
                                   : (row->base != 0 ? row->new_value / row->base : NAN);
-    int worse = isfinite(row->change) && (m->higher_better ? row->change < -o->threshold
-                                                           : row->change > o->threshold);
-    int better = isfinite(row->change) && (m->higher_better ? row->change > o->threshold
-                                                            : row->change < -o->threshold);
+    double bad = m->higher_better ? -row->change : row->change;
+    row->direction = !isfinite(bad) ? 0 : bad > o->threshold ? 1 : bad < -o->threshold ? -1 : 0;
     if (ipcb_utest_run(b->v, b->n, n->v, n->n, IPCB_UTEST_AUTO, &row->test) != 0) {
         row->test.p = row->test.p_min = NAN;
         row->judged = IPCB_J_THRESHOLD;
@@ -148,14 +149,61 @@ static void judge(ipcb_cmp_row *row, const ipcb_cmp_opts *o, side *b, side *n)
                  b->n, n->n, row->test.p_min);
     } else {
         row->judged = IPCB_J_UTEST;
-        int significant = row->test.p <= o->alpha;
-        if ((worse || better) && !significant) {
+        return;
+    }
+    row->verdict = row->direction > 0 ? IPCB_V_SLOWER : row->direction < 0 ? IPCB_V_FASTER
+                                                                           : IPCB_V_UNCHANGED;
+}
+
+/* The verdict of a tested row, once its significance is known. */
+static void decide(ipcb_cmp_row *row, const ipcb_cmp_opts *o, size_t ntested)
+{
+    if (row->direction != 0 && !row->significant) {
+        if (o->holm)
+            snprintf(row->note, sizeof row->note, "%+.1f%% but not significant (p %.3g; Holm "
+                     "over %zu tests at %g)", 100 * row->change, row->test.p, ntested, o->alpha);
+        else
             snprintf(row->note, sizeof row->note, "%+.1f%% but not significant (p %.3g > %g)",
                      100 * row->change, row->test.p, o->alpha);
-            worse = better = 0;
-        }
     }
-    row->verdict = worse ? IPCB_V_SLOWER : better ? IPCB_V_FASTER : IPCB_V_UNCHANGED;
+    int d = row->significant ? row->direction : 0;
+    row->verdict = d > 0 ? IPCB_V_SLOWER : d < 0 ? IPCB_V_FASTER : IPCB_V_UNCHANGED;
+}
+
+static int cmp_p(const void *a, const void *b)
+{
+    double x = (*(const ipcb_cmp_row *const *)a)->test.p;
+    double y = (*(const ipcb_cmp_row *const *)b)->test.p;
+    return x < y ? -1 : x > y;
+}
+
+/* Significance of every tested row: p <= alpha, or Holm's step-down: with the
+ * m p-values ascending, the k-th (from 0) is significant if it and every one
+ * before it is at most alpha / (m - k). */
+static int decide_all(ipcb_comparison *c)
+{
+    size_t m = 0;
+    for (size_t i = 0; i < c->nrows; i++)
+        m += c->rows[i].judged == IPCB_J_UTEST;
+    ipcb_cmp_row **tested = malloc((m ? m : 1) * sizeof *tested);
+    if (!tested)
+        return -1;
+    size_t k = 0;
+    for (size_t i = 0; i < c->nrows; i++)
+        if (c->rows[i].judged == IPCB_J_UTEST)
+            tested[k++] = &c->rows[i];
+    if (c->opts.holm) {
+        qsort(tested, m, sizeof *tested, cmp_p);
+        for (k = 0; k < m && tested[k]->test.p <= c->opts.alpha / (double)(m - k); k++)
+            tested[k]->significant = 1;
+    } else {
+        for (k = 0; k < m; k++)
+            tested[k]->significant = tested[k]->test.p <= c->opts.alpha;
+    }
+    for (k = 0; k < m; k++)
+        decide(tested[k], &c->opts, m);
+    free(tested);
+    return 0;
 }
 
 static void failed_note(ipcb_cmp_row *row, const char *who, const ipcb_result *r)
@@ -350,6 +398,9 @@ int ipcb_compare(const ipcb_resultset *base, const ipcb_resultset *new_rs,
     } else if (c->ncommon == 0) {
         ipcb_set_err(err, errlen, "no benchmark in common (%zu in the baseline, %zu new): "
                      "different campaigns?", base->nresults, new_rs->nresults);
+        rc = -1;
+    } else if (decide_all(c) != 0) {
+        ipcb_set_err(err, errlen, "out of memory");
         rc = -1;
     } else {
         qsort(c->rows, c->nrows, sizeof *c->rows, cmp_rows);

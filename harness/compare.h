@@ -41,6 +41,9 @@ typedef struct ipcb_cmp_opts {
     double threshold;          /* relative change that counts, e.g. 0.10 */
     double alpha;              /* significance level, e.g. 0.05 */
     int    normalize_memcpy;   /* divide by the memcpy result of the same mode and size */
+    int    holm;               /* significance by Holm's step-down procedure over every
+                                * tested comparison: the chance that any of them is
+                                * wrongly significant stays at most alpha */
     const ipcb_metric *metrics[16];
     size_t nmetrics;
 } ipcb_cmp_opts;
@@ -60,6 +63,8 @@ typedef struct ipcb_cmp_row {
     size_t nbase, nnew;         /* repetitions with a value */
     ipcb_judged judged;
     ipcb_utest  test;           /* when judged == IPCB_J_UTEST (p_min also for THRESHOLD) */
+    int    direction;           /* +1 worse beyond the threshold, -1 better, 0 within */
+    int    significant;         /* judged == IPCB_J_UTEST and the test rejects */
     ipcb_verdict verdict;
     char   note[160];           /* why, when it is not obvious */
 } ipcb_cmp_row;

@@ -97,6 +97,9 @@ static void method_line(FILE *f, const ipcb_comparison *c, const char *prefix)
     if (c->opts.normalize_memcpy)
         fprintf(f, "%svalues are ratios to memcpy of the same mode and size in the same run\n",
                 prefix);
+    if (c->opts.holm)
+        fprintf(f, "%ssignificance corrected for testing many benchmarks at once (Holm): the "
+                "chance of any false verdict is at most %g\n", prefix, c->opts.alpha);
     if (c->nthreshold_only)
         fprintf(f, "%s%zu comparison%s judged by threshold alone: too few repetitions for the U "
                 "test to reach p <= %g (see the notes)\n", prefix, c->nthreshold_only,
@@ -255,6 +258,7 @@ static json_t *row_json(const ipcb_comparison *c, const ipcb_cmp_row *r)
     json_object_set_new(o, "p", r->judged == IPCB_J_UTEST ? number_or_null(r->test.p) : json_null());
     json_object_set_new(o, "p_min", r->judged != IPCB_J_NONE ? number_or_null(r->test.p_min) : json_null());
     json_object_set_new(o, "exact", json_boolean(r->test.exact));
+    json_object_set_new(o, "significant", json_boolean(r->significant));
     json_object_set_new(o, "verdict", json_string(ipcb_verdict_names[r->verdict]));
     json_object_set_new(o, "note", json_string(r->note));
     return o;
@@ -283,6 +287,7 @@ static int print_json(FILE *f, const ipcb_comparison *c, const char *base_label,
     json_object_set_new(root, "threshold", json_real(c->opts.threshold));
     json_object_set_new(root, "alpha", json_real(c->opts.alpha));
     json_object_set_new(root, "normalize", c->opts.normalize_memcpy ? json_string("memcpy") : json_null());
+    json_object_set_new(root, "correction", c->opts.holm ? json_string("holm") : json_null());
     json_object_set_new(root, "metrics", metrics);
     json_object_set_new(root, "regression", json_boolean(c->regression));
     json_object_set_new(root, "common_benchmarks", json_integer((json_int_t)c->ncommon));

@@ -10,12 +10,13 @@
 #
 # GATE=baseline (default): `make baseline` + `make perf-check`
 #   (scripts/perf-gate.sh): each pair makes a fresh baseline of 3 pooled runs,
-#   then checks against it (a slowdown is re-run to confirm). ~3 min a pair.
+#   then checks against it (a slowdown must show again in a second run).
+#   About 4 min a pair.
 # GATE=ab: scripts/perf-ab.sh, the A/B gate: both sides run alternately
 #   (A B B A) in the same time window. ~6 min a pair.
 #
-# Environment: BUILD (default build), and what the gates read (RUNS,
-# CONFIRM_REPS, ROUNDS, GATE_METRICS, COMPARE_FLAGS). Everything lands in
+# Environment: BUILD (default build), and what the gates read (RUNS, ROUNDS,
+# GATE_METRICS, GATE_HOLM, COMPARE_FLAGS, CPU_LATENCY). Everything lands in
 # results/gate-accuracy-<UTC stamp>/: the runs, each gate's output, summary.txt.
 set -eu
 pairs=${1:-10}
@@ -57,13 +58,22 @@ gate() {
     set -e
 }
 
-# slower_rows FILE PATTERN STAGE: SLOWER rows matching PATTERN in the first
-# (STAGE 1) or the last (STAGE 2: the confirmation, if any) comparison of FILE.
+# slower_rows FILE PATTERN: SLOWER rows whose benchmark matches PATTERN in the
+# first comparison of FILE.
 slower_rows() {
-    awk -v pat="$2" -v stage="$3" '
-        /^ipcbench compare:/ { tables++; if (stage == 2) n = 0 }
-        (stage == 2 || tables == 1) && $1 ~ pat && / SLOWER / { n++ }
-        END { print n + 0 }' "$1"
+    awk -v pat="$2" '/^ipcbench compare:/ { tables++ }
+        tables == 1 && $1 ~ pat && / SLOWER / { n++ } END { print n + 0 }' "$1"
+}
+
+# final_rows FILE PATTERN: the rows matching PATTERN that decided the gate:
+# slower in both runs when perf-gate.sh confirmed, else in the only comparison.
+final_rows() {
+    if grep -q '^perf-gate: confirming' "$1"; then
+        sed -n 's/^perf-gate: REGRESSION: slower in both runs: //p' "$1" | tr ',' '\n' \
+            | awk -v pat="$2" '{ sub(/^ +/, "") } $1 ~ pat { n++ } END { print n + 0 }'
+    else
+        slower_rows "$1" "$2"
+    fi
 }
 
 echo "gate accuracy: $pairs pairs, $transport slowed x$factor, GATE=$mode (load: $(cut -d' ' -f1-3 /proc/loadavg))" \
@@ -92,11 +102,11 @@ while [ "$i" -le "$pairs" ]; do
         i=$((i + 1))
         continue
     fi
-    ab1=$(slower_rows "$out/pair$i-AB.txt" "^$transport/" 1)
-    ab2=$(slower_rows "$out/pair$i-AB.txt" "^$transport/" 2)
-    ab_all=$(slower_rows "$out/pair$i-AB.txt" "/" 2)
-    aa1=$(slower_rows "$out/pair$i-AA.txt" "/" 1)
-    aa2=$(slower_rows "$out/pair$i-AA.txt" "/" 2)
+    ab1=$(slower_rows "$out/pair$i-AB.txt" "^$transport/")
+    ab2=$(final_rows "$out/pair$i-AB.txt" "^$transport/")
+    ab_all=$(final_rows "$out/pair$i-AB.txt" "/")
+    aa1=$(slower_rows "$out/pair$i-AA.txt" "/")
+    aa2=$(final_rows "$out/pair$i-AA.txt" "/")
     [ "$rc_ab" -eq 1 ] && [ "$ab2" -gt 0 ] && detected=$((detected + 1))
     [ "$ab1" -gt 0 ] && first_stage_hits=$((first_stage_hits + 1))
     [ "$rc_aa" -eq 1 ] && aa_alarms=$((aa_alarms + 1))
@@ -113,7 +123,7 @@ pct() { if [ "$2" -gt 0 ]; then awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f%%"
     echo "A/B ($transport x$factor): detected $detected/$counted ($(pct "$detected" "$counted"))"
     echo "A/A: false alarms $aa_alarms/$counted ($(pct "$aa_alarms" "$counted"))"
     if [ "$mode" = baseline ]; then
-        echo "before the confirming re-run: $transport flagged in $first_stage_hits/$counted A/B pairs, something flagged in $aa_first_stage/$counted A/A pairs"
+        echo "on the first run alone: $transport flagged in $first_stage_hits/$counted A/B pairs, something flagged in $aa_first_stage/$counted A/A pairs"
     fi
     if [ "$skipped" -gt 0 ]; then echo "pairs not counted (a run failed): $skipped"; fi
     echo "load at the end: $(cut -d' ' -f1-3 /proc/loadavg); details: $out"

@@ -13,7 +13,8 @@
 #
 # Environment: ROUNDS (2: A B B A; 3: A B B A A B ...), OUT (results),
 # CPU_LATENCY (hold, as in perf-gate.sh; keep),
-# GATE_METRICS (p50,throughput), COMPARE_FLAGS, RUN_FLAGS_A / RUN_FLAGS_B
+# GATE_METRICS (p50,throughput), GATE_HOLM (1: compare --holm; 0),
+# COMPARE_FLAGS, RUN_FLAGS_A / RUN_FLAGS_B
 # (extra options for each side's runs; scripts/gate-accuracy.sh passes the
 # test-only slow fault to B this way).
 set -eu
@@ -79,7 +80,10 @@ echo "perf-ab: A ($bin_a):$runs_a"
 echo "perf-ab: B ($bin_b):$runs_b"
 set +e
 # shellcheck disable=SC2086
-"$bin_b" compare "$dir/a" "$dir/b" --metric "$metrics" ${COMPARE_FLAGS:-} > "$dir/compare.txt" 2>&1
+holm=--holm
+[ "${GATE_HOLM:-1}" = 1 ] || holm=
+# shellcheck disable=SC2086
+"$bin_b" compare "$dir/a" "$dir/b" --metric "$metrics" $holm ${COMPARE_FLAGS:-} > "$dir/compare.txt" 2>&1
 rc=$?
 set -e
 cat "$dir/compare.txt"

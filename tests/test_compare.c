@@ -410,6 +410,43 @@ static void test_threshold_and_alpha(void **state)
     ipcb_comparison_free(&c);
 }
 
+/* Holm's step-down: with 4 tests (p50 and p99 of two benchmarks), p = 2/252
+ * passes alpha/4 and alpha/3, p = 8/252 = 0.032 fails alpha/2: only the clear
+ * slowdown stays slower. Without the correction both are slower. */
+static void test_holm(void **state)
+{
+    (void)state;
+    static const bench_spec base[] = {
+        { "unix/latency/64K", "p50_us", { 100, 101, 102, 103, 104 }, 5, NULL },
+        { "pipe/latency/64K", "p50_us", { 100, 101, 102, 103, 104 }, 5, NULL },
+    };
+    static const bench_spec new_specs[] = {
+        { "unix/latency/64K", "p50_us", { 125, 126, 127, 128, 129 }, 5, NULL },  /* U = 0 */
+        { "pipe/latency/64K", "p50_us", { 102.5, 125, 126, 127, 128 }, 5, NULL }, /* U = 2 */
+    };
+    ipcb_cmp_opts o;
+    ipcb_cmp_opts_default(&o);
+    ipcb_comparison c;
+    char err[512];
+    assert_int_equal(compare_specs(base, 2, new_specs, 2, &o, &c, err, sizeof err), 0);
+    assert_close(row(&c, "pipe/latency/64K", "p50")->test.p, 8.0 / 252, 1e-9);
+    assert_int_equal(row(&c, "pipe/latency/64K", "p50")->verdict, IPCB_V_SLOWER);
+    assert_int_equal(c.count[IPCB_V_SLOWER], 4);
+    ipcb_comparison_free(&c);
+
+    o.holm = 1;
+    assert_int_equal(compare_specs(base, 2, new_specs, 2, &o, &c, err, sizeof err), 0);
+    assert_int_equal(row(&c, "unix/latency/64K", "p50")->verdict, IPCB_V_SLOWER);
+    assert_int_equal(row(&c, "unix/latency/64K", "p99")->verdict, IPCB_V_SLOWER);
+    const ipcb_cmp_row *r = row(&c, "pipe/latency/64K", "p50");
+    assert_int_equal(r->verdict, IPCB_V_UNCHANGED);
+    assert_false(r->significant);
+    assert_non_null(strstr(r->note, "Holm over 4 tests"));
+    assert_int_equal(c.count[IPCB_V_SLOWER], 2);
+    assert_true(c.regression);
+    ipcb_comparison_free(&c);
+}
+
 /* ---- normalization ------------------------------------------------------- */
 
 static void test_normalize_memcpy(void **state)
@@ -564,6 +601,7 @@ int main(void)
         cmocka_unit_test(test_verdicts),
         cmocka_unit_test(test_identical_sets_pass),
         cmocka_unit_test(test_threshold_and_alpha),
+        cmocka_unit_test(test_holm),
         cmocka_unit_test(test_normalize_memcpy),
         cmocka_unit_test(test_nothing_in_common),
         cmocka_unit_test(test_formats),
