@@ -24,6 +24,7 @@ static int parse_u64(const char *text, uint64_t *out)
 int cmd_peer(int argc, char **argv)
 {
     ipcb_peer_args a = { .control_fd = -1, .cpu = -1, .timeout_ms = 10000, .infra_address = "",
+                         .group = "",
                          .cfg = { .measure_cpu = 1, .fault_exit_seq = IPCB_NO_SEQ,
                                   .fault_hang_seq = IPCB_NO_SEQ } };
     for (int i = 1; i < argc; i++) {
@@ -43,6 +44,8 @@ int cmd_peer(int argc, char **argv)
             a.params = v;
         else if (cli_option(argc, argv, &i, "--infra-address", &v) == 1)
             a.infra_address = v;
+        else if (cli_option(argc, argv, &i, "--group", &v) == 1)
+            a.group = v;
         else if (cli_option(argc, argv, &i, "--payload-bytes", &v) == 1)
             ok = parse_u64(v, &a.cfg.payload_bytes) == 0;
         else if (cli_option(argc, argv, &i, "--mode", &v) == 1) {

@@ -28,7 +28,8 @@ static const char run_usage[] =
     "  --transport a,b        transports (see 'ipcbench list')\n"
     "  --size s1,s2           thumb vga 720p 1080p 4k 8k, or bytes: 64 4K 1M 64M\n"
     "  --image FILE.png       also send a real picture (RGBA8888)\n"
-    "  --mode m1,m2           latency, throughput, paced\n"
+    "  --mode m1,m2           latency, throughput, paced, fanout\n"
+    "  --subscribers K1,K2    fanout mode: peers per frame (default 1,2,4; at most 16)\n"
     "  --fps N                paced mode frame rate (default 60)\n"
     "  --paced-frames N       frames per paced run (default 60)\n"
     "  --window N             throughput mode: frames in flight (default 8)\n"
@@ -78,7 +79,7 @@ static const struct { const char *flag, *key; } run_flags[] = {
     { "--image", "image" },          { "--window", "window" },   { "--warmup", "warmup" },
     { "--timeout-ms", "timeout_ms" }, { "--paced-frames", "paced_frames" }, { "--name", "name" },
     { "--shm-backend", "shm_backend" }, { "--wait", "wait" }, { "--param", "param" },
-    { "--bus-daemon", "bus_daemon" },
+    { "--bus-daemon", "bus_daemon" }, { "--subscribers", "subscribers" },
 };
 
 static int load_campaign(int argc, char **argv, ipcb_campaign *c)
@@ -289,34 +290,69 @@ static int make_pools(campaign_state *cs, const ipcb_campaign *c)
     return 0;
 }
 
+/* Fan-out runs only on transports that can do it; says which ones are left out. */
+static void note_unsupported_fanout(const campaign_state *cs, const ipcb_campaign *c)
+{
+    char names[512] = "";
+    size_t used = 0;
+    for (size_t m = 0; m < c->nmodes; m++)
+        if (c->modes[m] == IPCB_MODE_FANOUT)
+            for (size_t t = 0; t < c->ntransports && used < sizeof names; t++)
+                if (!ipcb_mode_supported(cs->infra[t].t, IPCB_MODE_FANOUT))
+                    used += (size_t)snprintf(names + used, sizeof names - used, "%s%s",
+                                             used ? ", " : "", cs->infra[t].t->name);
+    if (used)
+        fprintf(stderr, "ipcbench: fanout mode is not supported by %s: not run for them "
+                "(see 'ipcbench list')\n", names);
+}
+
+static void register_one(campaign_state *cs, const ipcb_campaign *c, size_t k, size_t m,
+                         size_t p, size_t t, int subscribers)
+{
+    ipcb_bench *b = &cs->benches[k];
+    b->t = cs->infra[t].t;
+    b->mode = c->modes[m];
+    b->pool = &cs->pools[p];
+    b->cfg = &cs->cfg;
+    b->infra = &cs->infra[t];
+    b->subscribers = subscribers;
+    b->index = (int)k;
+    b->total = (int)cs->nbenches;
+    int n = snprintf(b->name, sizeof b->name, "%s/%s/%s", b->t->name, ipcb_mode_name(b->mode),
+                     b->pool->size.label);
+    if (b->mode == IPCB_MODE_FANOUT)
+        snprintf(b->name + n, sizeof b->name - (size_t)n, "/subscribers:%d", subscribers);
+    gb_bench *g = gb_register(b->name, ipcb_bench_run, b);
+    gb_use_manual_time(g);
+    gb_time_unit(g, GB_US);
+    if (b->mode == IPCB_MODE_PACED)
+        gb_iterations(g, c->paced_frames);
+}
+
+/* One benchmark per mode, size and transport (fan-out: and group size K),
+ * in that order of loops; fan-out only where the transport supports it. */
 static int register_benchmarks(campaign_state *cs, const ipcb_campaign *c)
 {
-    cs->nbenches = c->nmodes * cs->npools * c->ntransports;
-    cs->benches = calloc(cs->nbenches, sizeof *cs->benches);
-    if (!cs->benches)
-        return cli_usage_error("out of memory");
     for (size_t t = 0; t < c->ntransports; t++)
         cs->infra[t].t = ipcb_transport_find(c->transports[t]);
-    size_t k = 0;
+    cs->nbenches = 0;
     for (size_t m = 0; m < c->nmodes; m++)
+        for (size_t t = 0; t < c->ntransports; t++)
+            if (ipcb_mode_supported(cs->infra[t].t, c->modes[m]))
+                cs->nbenches += cs->npools * (c->modes[m] == IPCB_MODE_FANOUT ? c->nsubscribers : 1);
+    cs->benches = calloc(cs->nbenches ? cs->nbenches : 1, sizeof *cs->benches);
+    if (!cs->benches)
+        return cli_usage_error("out of memory");
+    note_unsupported_fanout(cs, c);
+    size_t k = 0;
+    for (size_t m = 0; m < c->nmodes; m++) {
+        int fanout = c->modes[m] == IPCB_MODE_FANOUT;
         for (size_t p = 0; p < cs->npools; p++)
-            for (size_t t = 0; t < c->ntransports; t++, k++) {
-                ipcb_bench *b = &cs->benches[k];
-                b->t = cs->infra[t].t;
-                b->mode = c->modes[m];
-                b->pool = &cs->pools[p];
-                b->cfg = &cs->cfg;
-                b->infra = &cs->infra[t];
-                b->index = (int)k;
-                b->total = (int)cs->nbenches;
-                snprintf(b->name, sizeof b->name, "%s/%s/%s", b->t->name, ipcb_mode_name(b->mode),
-                         b->pool->size.label);
-                gb_bench *g = gb_register(b->name, ipcb_bench_run, b);
-                gb_use_manual_time(g);
-                gb_time_unit(g, GB_US);
-                if (b->mode == IPCB_MODE_PACED)
-                    gb_iterations(g, c->paced_frames);
-            }
+            for (size_t s = 0; s < (fanout ? c->nsubscribers : 1); s++)
+                for (size_t t = 0; t < c->ntransports; t++)
+                    if (ipcb_mode_supported(cs->infra[t].t, c->modes[m]))
+                        register_one(cs, c, k++, m, p, t, fanout ? c->subscribers[s] : 1);
+    }
     return 0;
 }
 

@@ -72,10 +72,18 @@ void cli_home(char *out, size_t len)
 
 static void caps_text(unsigned caps, char *out, size_t len)
 {
-    snprintf(out, len, "%s%s%s", caps & IPCB_CAP_IN_PROCESS ? "in-process " : "",
-             caps & IPCB_CAP_ZERO_COPY ? "zero-copy " : "", caps & IPCB_CAP_FANOUT ? "fanout " : "");
+    snprintf(out, len, "%s%s", caps & IPCB_CAP_IN_PROCESS ? "in-process " : "",
+             caps & IPCB_CAP_ZERO_COPY ? "zero-copy " : "");
     if (!out[0])
         snprintf(out, len, "-");
+}
+
+/* How a transport does fan-out mode, for the FANOUT column. */
+static const char *fanout_text(unsigned caps)
+{
+    if (!(caps & IPCB_CAP_FANOUT))
+        return "not supported";
+    return caps & IPCB_CAP_BROADCAST ? "broadcast" : "link per peer";
 }
 
 static int cmd_list(int argc, char **argv)
@@ -85,8 +93,8 @@ static int cmd_list(int argc, char **argv)
                                               : cli_usage_error("list takes no arguments");
     size_t n;
     const ipcb_transport *const *all = ipcb_transport_all(&n);
-    printf("%-12s %-28s %-10s %-6s %-22s %s\n", "TRANSPORT", "AVAILABLE", "MAX FRAME", "COPIES",
-           "CAPS", "SUMMARY");
+    printf("%-12s %-28s %-10s %-6s %-20s %-14s %s\n", "TRANSPORT", "AVAILABLE", "MAX FRAME",
+           "COPIES", "CAPS", "FANOUT", "SUMMARY");
     for (size_t i = 0; i < n; i++) {
         const ipcb_transport *t = all[i];
         char why[200] = "yes", max[32] = "unlimited", caps[64];
@@ -98,9 +106,11 @@ static int cmd_list(int argc, char **argv)
         if (t->max_frame)
             snprintf(max, sizeof max, "%zu", t->max_frame);
         caps_text(t->caps, caps, sizeof caps);
-        printf("%-12s %-28s %-10s %-6u %-22s %s\n", t->name, why, max, t->copies, caps, t->summary);
+        printf("%-12s %-28s %-10s %-6u %-20s %-14s %s\n", t->name, why, max, t->copies, caps,
+               fanout_text(t->caps), t->summary);
     }
-    printf("\nmodes: latency, throughput, paced (every transport)\n");
+    printf("\nmodes: latency, throughput, paced (every transport); fanout (--subscribers K: one "
+           "sender, K peers) where the FANOUT column says how\n");
     for (size_t i = 0; i < n; i++)
         for (const ipcb_param_spec *p = all[i]->params; p && p->name; p++)
             printf("parameter of %s: --param %s=%s (default %s): %s\n", all[i]->name, p->name,

@@ -23,6 +23,10 @@ void ipcb_campaign_defaults(ipcb_campaign *c)
     c->window = 8;
     c->verify = IPCB_VERIFY_SAMPLE;
     c->timeout_ms = 10000;
+    c->subscribers[0] = 1;
+    c->subscribers[1] = 2;
+    c->subscribers[2] = 4;
+    c->nsubscribers = 3;
 }
 
 /* Calls one(item) for each comma-separated item of list (spaces trimmed). */
@@ -52,6 +56,27 @@ static int for_each_item(const char *list, int (*one)(ipcb_campaign *, const cha
     return 0;
 }
 
+static int add_subscribers(ipcb_campaign *c, const char *text, char *err, size_t errlen)
+{
+    char *end;
+    errno = 0;
+    long k = strtol(text, &end, 10);
+    if (errno || end == text || *end || k < 1 || k > IPCB_MAX_SUBSCRIBERS) {
+        snprintf(err, errlen, "subscribers must be whole numbers from 1 to %d, not '%s'",
+                 IPCB_MAX_SUBSCRIBERS, text);
+        return -1;
+    }
+    for (size_t i = 0; i < c->nsubscribers; i++)
+        if (c->subscribers[i] == (int)k)
+            return 0;
+    if (c->nsubscribers == IPCB_MAX_LIST) {
+        snprintf(err, errlen, "too many subscriber counts (at most %d)", IPCB_MAX_LIST);
+        return -1;
+    }
+    c->subscribers[c->nsubscribers++] = (int)k;
+    return 0;
+}
+
 static int add_transport(ipcb_campaign *c, const char *name, char *err, size_t errlen)
 {
     if (!ipcb_transport_find(name)) {
@@ -70,7 +95,7 @@ static int add_mode(ipcb_campaign *c, const char *name, char *err, size_t errlen
 {
     ipcb_mode m;
     if (ipcb_mode_parse(name, &m) != 0) {
-        snprintf(err, errlen, "unknown mode '%s' (latency, throughput or paced)", name);
+        snprintf(err, errlen, "unknown mode '%s' (latency, throughput, paced or fanout)", name);
         return -1;
     }
     for (size_t i = 0; i < c->nmodes; i++)
@@ -195,6 +220,10 @@ int ipcb_campaign_set(ipcb_campaign *c, const char *key, const char *v, char *er
         c->nsizes = 0;
         return for_each_item(v, add_size, c, err, errlen);
     }
+    if (strcmp(key, "subscribers") == 0) {
+        c->nsubscribers = 0;
+        return for_each_item(v, add_subscribers, c, err, errlen);
+    }
     if (strcmp(key, "image") == 0) {
         snprintf(c->image, sizeof c->image, "%s", v);
         return 0;
@@ -263,6 +292,11 @@ int ipcb_campaign_load(ipcb_campaign *c, const char *path, char *err, size_t err
     return 0;
 }
 
+int ipcb_mode_supported(const ipcb_transport *t, ipcb_mode m)
+{
+    return m != IPCB_MODE_FANOUT || (t->caps & IPCB_CAP_FANOUT);
+}
+
 int ipcb_campaign_pins(const ipcb_campaign *c, int *driver_cpu, int *peer_cpu, char *err, size_t errlen)
 {
     *driver_cpu = *peer_cpu = -1;
@@ -284,6 +318,16 @@ int ipcb_campaign_validate(const ipcb_campaign *c, char *err, size_t errlen)
 {
     if (c->ntransports == 0 || c->nmodes == 0 || (c->nsizes == 0 && !c->image[0])) {
         snprintf(err, errlen, "the campaign needs at least one transport, mode and size");
+        return -1;
+    }
+    int fanout = 0, fanout_ok = 0;
+    for (size_t m = 0; m < c->nmodes; m++)
+        fanout |= c->modes[m] == IPCB_MODE_FANOUT;
+    for (size_t i = 0; i < c->ntransports && fanout; i++)
+        fanout_ok |= ipcb_mode_supported(ipcb_transport_find(c->transports[i]), IPCB_MODE_FANOUT);
+    if (fanout && !fanout_ok) {
+        snprintf(err, errlen, "fanout mode: none of the chosen transports supports it (see the "
+                 "fanout column of 'ipcbench list')");
         return -1;
     }
     ipcb_size image = { 0 };

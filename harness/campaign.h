@@ -20,6 +20,8 @@ typedef struct ipcb_campaign {
     size_t nmodes;
     ipcb_size sizes[IPCB_MAX_LIST];
     size_t nsizes;
+    int    subscribers[IPCB_MAX_LIST]; /* fanout mode: group sizes K to run (default 1,2,4) */
+    size_t nsubscribers;
     char   image[1024];       /* --image FILE.png: one extra size, a real picture */
     int    repetitions;
     double min_time;          /* seconds of measured time per run (latency, throughput) */
@@ -42,8 +44,11 @@ int  ipcb_campaign_set(ipcb_campaign *c, const char *key, const char *value, cha
 /* Set one transport parameter (replacing an earlier value of the same name). */
 int  ipcb_campaign_set_param(ipcb_campaign *c, const char *name, const char *value, char *err, size_t errlen);
 /* Check everything that can be checked before running: known transports,
- * sizes within each transport's maximum frame, a readable image. */
+ * sizes within each transport's maximum frame, a readable image, a fanout
+ * mode with at least one transport that supports it. */
 int  ipcb_campaign_validate(const ipcb_campaign *c, char *err, size_t errlen);
+/* Does transport t run in mode m? (fanout needs IPCB_CAP_FANOUT) */
+int  ipcb_mode_supported(const ipcb_transport *t, ipcb_mode m);
 /* Parse the pin setting into driver and peer CPUs (-1 = none). */
 int  ipcb_campaign_pins(const ipcb_campaign *c, int *driver_cpu, int *peer_cpu, char *err, size_t errlen);
 

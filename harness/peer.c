@@ -224,6 +224,8 @@ int ipcb_peer_main(const ipcb_peer_args *a)
         .run_id = a->run_id,
         .params = a->params,
         .infra_address = a->infra_address,
+        .group = a->group ? a->group : "",
+        .group_size = 1,
         .max_message = IPCB_HEADER_SIZE + a->cfg.payload_bytes,
         .timeout_ms = a->timeout_ms,
     };

@@ -59,6 +59,7 @@ typedef struct ipcb_peer_args {
     const char *run_id;
     const char *params;       /* transport parameters "name=value,..." */
     const char *infra_address;/* the driver's shared infrastructure, or "" */
+    const char *group;        /* fan-out over a broadcast transport: the group's name, or "" */
     int         timeout_ms;
     int         cpu;          /* pin to this CPU, -1 = no pinning */
 } ipcb_peer_args;

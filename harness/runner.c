@@ -1,6 +1,7 @@
 /* The timing loops, once: latency (ping-pong), throughput (a window of frames
- * in flight) and paced (a fixed frame rate, latency from the intended send
- * time). t0 is taken just before a frame is handed to the transport. */
+ * in flight), paced (a fixed frame rate, latency from the intended send time)
+ * and fan-out (ping-pong to K peers, until the last one has the frame). t0 is
+ * taken just before a frame is handed to the transport. */
 #include "runner.h"
 
 #include <errno.h>
@@ -11,12 +12,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "liveness.h"
 #include "peer.h"
 #include "session.h"
 
 volatile sig_atomic_t ipcb_interrupted;
 
-static const char *const mode_names[IPCB_NMODES] = { "latency", "throughput", "paced" };
+static const char *const mode_names[IPCB_NMODES] = { "latency", "throughput", "paced", "fanout" };
 
 const char *ipcb_mode_name(ipcb_mode m)
 {
@@ -33,11 +35,18 @@ int ipcb_mode_parse(const char *text, ipcb_mode *m)
     return -1;
 }
 
-/* State of one Google Benchmark run. */
+/* State of one Google Benchmark run. Every mode has one peer (s[0]); fan-out
+ * has K. A point-to-point transport sends each frame on every peer's link and
+ * gets an ack back on each; a broadcast transport sends once on s[0]'s link
+ * and gets all K acks back on it. */
 typedef struct run {
     gb_state     *st;
     ipcb_bench   *b;
-    ipcb_session  s;
+    ipcb_session  s[IPCB_MAX_SUBSCRIBERS];
+    size_t        npeers;     /* peers of the run */
+    size_t        nopened;    /* sessions ipcb_session_open was called on (to abort) */
+    size_t        nlinks;     /* links frames go out on: npeers, or 1 for a broadcast group */
+    size_t        culprit;    /* the session whose err says what went wrong */
     uint64_t      seq;        /* next sequence number */
     uint64_t      frames;     /* measured frames */
     uint64_t      late;
@@ -48,6 +57,13 @@ typedef struct run {
 
 static ipcb_samples latency_samples, rtt_samples; /* reused across runs */
 static ipcb_bench *previous_bench;
+
+/* Marks session i as the one that failed; returns -1. */
+static int failed_at(run *r, size_t i)
+{
+    r->culprit = i;
+    return -1;
+}
 
 static int send_frame(run *r, uint64_t seq, uint8_t flags, uint64_t t0)
 {
@@ -60,14 +76,19 @@ static int send_frame(run *r, uint64_t seq, uint8_t flags, uint64_t t0)
     if (corrupt)
         *victim ^= 0x40; /* test-only fault: a byte flipped in flight */
     char err[IPCB_ERR_MAX];
-    int rc = r->b->t->send(r->s.link, &f, err);
+    size_t i;
+    int rc = 0;
+    for (i = 0; i < r->nlinks && rc == 0; i++) {
+        rc = r->b->t->send(r->s[i].link, &f, err);
+        if (rc != 0)
+            snprintf(r->s[i].err, sizeof r->s[i].err, "sending frame %llu: %s",
+                     (unsigned long long)seq, err);
+        else
+            rc = ipcb_session_pump(&r->s[i]);
+    }
     if (corrupt)
         *victim ^= 0x40;
-    if (rc != 0) {
-        snprintf(r->s.err, sizeof r->s.err, "sending frame %llu: %s", (unsigned long long)seq, err);
-        return -1;
-    }
-    return ipcb_session_pump(&r->s);
+    return rc == 0 ? 0 : failed_at(r, i - 1);
 }
 
 /* Test-only fault "slow": every time this run measures is stretched by a
@@ -78,16 +99,29 @@ static uint64_t stretched(const run *r, uint64_t ns)
     return r->slow_factor > 1 ? (uint64_t)((double)ns * r->slow_factor) : ns;
 }
 
-/* Wait for an ack of a frame in [lo, hi]: acks are cumulative, so an ack of
- * frame k confirms every frame up to k. */
+/* The session the i-th peer's acks come back on. */
+static size_t ack_session(const run *r, size_t i)
+{
+    return r->nlinks == 1 ? 0 : i;
+}
+
+/* Wait for an ack of a frame in [lo, hi] from every peer: acks are
+ * cumulative, so an ack of frame k confirms every frame up to k. ack is the
+ * one with the latest arrival time t1 (fan-out: the last peer to have it). */
 static int await_ack(run *r, uint64_t lo, uint64_t hi, ipcb_header *ack)
 {
-    if (ipcb_session_recv_ack(&r->s, ack) != 0)
-        return -1;
-    if (ack->seq < lo || ack->seq > hi) {
-        snprintf(r->s.err, sizeof r->s.err, "ack for frame %llu while expecting %llu..%llu",
-                 (unsigned long long)ack->seq, (unsigned long long)lo, (unsigned long long)hi);
-        return -1;
+    for (size_t i = 0; i < r->npeers; i++) {
+        ipcb_session *s = &r->s[ack_session(r, i)];
+        ipcb_header one;
+        if (ipcb_session_recv_ack(s, &one) != 0)
+            return failed_at(r, ack_session(r, i));
+        if (one.seq < lo || one.seq > hi) {
+            snprintf(s->err, sizeof s->err, "ack for frame %llu while expecting %llu..%llu",
+                     (unsigned long long)one.seq, (unsigned long long)lo, (unsigned long long)hi);
+            return failed_at(r, ack_session(r, i));
+        }
+        if (i == 0 || one.timestamp_ns > ack->timestamp_ns)
+            *ack = one;
     }
     return 0;
 }
@@ -270,6 +304,8 @@ static void set_counters(run *r, const ipcb_ctl_msg *done, double driver_cpu, do
     gb_set_counter(st, "copies", (double)r->b->t->copies, GB_COUNTER_DEFAULT);
     gb_set_counter(st, "frames", frames, GB_COUNTER_DEFAULT);
     gb_set_counter(st, "bytes", bytes, GB_COUNTER_DEFAULT);
+    if (r->b->mode == IPCB_MODE_FANOUT)
+        gb_set_counter(st, "subscribers", (double)r->npeers, GB_COUNTER_DEFAULT);
     if (r->b->mode == IPCB_MODE_PACED) {
         gb_set_counter(st, "late", (double)r->late, GB_COUNTER_DEFAULT);
         gb_set_counter(st, "dropped", (double)done->dropped, GB_COUNTER_DEFAULT);
@@ -346,31 +382,112 @@ void ipcb_infra_stop_all(ipcb_infra_slot *slots, size_t n)
             slots[i].t->stop(slots[i].infra);
 }
 
+/* Stop every peer and collect its report into done (frames must be the
+ * measured ones for each; CPU and drops add up). */
+static int stop_peers(run *r, ipcb_ctl_msg *done)
+{
+    for (size_t i = 0; i < r->nlinks; i++)
+        if (ipcb_session_send_stop(&r->s[i]) != 0)
+            return failed_at(r, i);
+    for (size_t i = 0; i < r->npeers; i++) {
+        ipcb_header ack;
+        if (ipcb_session_recv_ack(&r->s[ack_session(r, i)], &ack) != 0)
+            return failed_at(r, ack_session(r, i));
+    }
+    for (size_t i = 0; i < r->npeers; i++) {
+        ipcb_ctl_msg one = { 0 };
+        if (ipcb_session_finish(&r->s[i], &one) != 0)
+            return failed_at(r, i);
+        if (one.frames != r->frames) {
+            snprintf(r->s[i].err, sizeof r->s[i].err, "peer confirmed %llu of %llu measured frames",
+                     (unsigned long long)one.frames, (unsigned long long)r->frames);
+            return failed_at(r, i);
+        }
+        if (i == 0) {
+            *done = one;
+        } else {
+            done->cpu_user_s += one.cpu_user_s;
+            done->cpu_sys_s += one.cpu_sys_s;
+            done->dropped += one.dropped;
+        }
+    }
+    return 0;
+}
+
 static int run_measured(run *r, ipcb_ctl_msg *done, double *driver_cpu, double *infra_cpu)
 {
     int64_t reserve = gb_max_iterations(r->st);
     if (r->b->mode != IPCB_MODE_THROUGHPUT &&
         (ipcb_samples_reserve(r->lat, (size_t)reserve) != 0 ||
          ipcb_samples_reserve(r->rtt, (size_t)reserve) != 0)) {
-        snprintf(r->s.err, sizeof r->s.err, "out of memory for %lld samples", (long long)reserve);
-        return -1;
+        snprintf(r->s[0].err, sizeof r->s[0].err, "out of memory for %lld samples", (long long)reserve);
+        return failed_at(r, 0);
     }
     if (warm_up(r) != 0)
         return -1;
     double cpu0 = cpu_seconds(), infra0 = infra_cpu_seconds(r->b);
-    int rc = r->b->mode == IPCB_MODE_LATENCY      ? loop_latency(r)
-             : r->b->mode == IPCB_MODE_THROUGHPUT ? loop_throughput(r)
-                                                  : loop_paced(r);
+    int rc = r->b->mode == IPCB_MODE_THROUGHPUT ? loop_throughput(r)
+             : r->b->mode == IPCB_MODE_PACED    ? loop_paced(r)
+                                                : loop_latency(r); /* latency, fanout */
     *driver_cpu = cpu_seconds() - cpu0;
     *infra_cpu = infra_cpu_seconds(r->b) - infra0;
-    if (rc != 0 || ipcb_session_close(&r->s, done) != 0)
-        return -1;
-    if (done->frames != r->frames) {
-        snprintf(r->s.err, sizeof r->s.err, "peer confirmed %llu of %llu measured frames",
-                 (unsigned long long)done->frames, (unsigned long long)r->frames);
-        return -1;
+    return rc != 0 ? -1 : stop_peers(r, done);
+}
+
+/* Spawn the run's peers: one, or K for fan-out. A broadcast group's peers
+ * all listen first (they share one address), then s[0] connects once. Test
+ * faults go to the last peer only: one subscriber of K misbehaves. */
+static int open_peers(run *r, const ipcb_session_cfg *common)
+{
+    static unsigned groups;
+    int broadcast = r->b->mode == IPCB_MODE_FANOUT && (r->b->t->caps & IPCB_CAP_BROADCAST);
+    char group[64] = "";
+    if (broadcast)
+        snprintf(group, sizeof group, "fanout-%u", ++groups);
+    r->npeers = r->b->mode == IPCB_MODE_FANOUT ? (size_t)r->b->subscribers : 1;
+    r->nlinks = broadcast ? 1 : r->npeers;
+    for (size_t i = 0; i < r->npeers; i++) {
+        ipcb_session_cfg c = *common;
+        c.group = group;
+        c.group_size = (int)r->npeers;
+        c.listen_only = broadcast;
+        if (i + 1 < r->npeers)
+            c.fault_exit_seq = c.fault_hang_seq = IPCB_NO_SEQ;
+        r->nopened = i + 1;
+        if (ipcb_session_open(&r->s[i], &c) != 0)
+            return failed_at(r, i);
+        r->s[i].quick_peer_errors = broadcast;
     }
+    if (broadcast && ipcb_session_connect(&r->s[0], common) != 0)
+        return failed_at(r, 0);
     return 0;
+}
+
+/* After a failure: every peer killed and reaped, and one message saying what
+ * happened (which of K peers, and any error another peer reported). A failure
+ * on a broadcast group's shared link is blamed on the first peer that died. */
+static void abort_peers(run *r, char *why, size_t len)
+{
+    if (r->nlinks == 1 && r->npeers > 1)
+        for (size_t i = 0; i < r->nopened; i++)
+            if (r->s[i].pid > 0 && !ipcb_process_alive(r->s[i].pid)) {
+                if (i != r->culprit)
+                    memcpy(r->s[i].err, r->s[r->culprit].err, sizeof r->s[i].err);
+                r->culprit = i;
+                break;
+            }
+    for (size_t i = 0; i < r->nopened; i++)
+        ipcb_session_abort(&r->s[i]);
+    const ipcb_session *c = &r->s[r->culprit];
+    if (r->npeers <= 1) {
+        snprintf(why, len, "%s", c->err);
+        return;
+    }
+    size_t used = (size_t)snprintf(why, len, "subscriber %zu of %zu: %s", r->culprit + 1, r->npeers, c->err);
+    for (size_t i = 0; i < r->npeers && used < len; i++)
+        if (i != r->culprit && strstr(r->s[i].err, "peer: "))
+            used += (size_t)snprintf(why + used, len - used, "; subscriber %zu: %s", i + 1,
+                                     strstr(r->s[i].err, "peer: ") + 6);
 }
 
 void ipcb_bench_run(gb_state *st, void *ctx)
@@ -395,7 +512,12 @@ void ipcb_bench_run(gb_state *st, void *ctx)
     }
     ipcb_samples_clear(&latency_samples);
     ipcb_samples_clear(&rtt_samples);
-    run r = { .st = st, .b = b, .lat = &latency_samples, .rtt = &rtt_samples };
+    static run r; /* up to IPCB_MAX_SUBSCRIBERS sessions: kept off the stack */
+    memset(&r, 0, sizeof r);
+    r.st = st;
+    r.b = b;
+    r.lat = &latency_samples;
+    r.rtt = &rtt_samples;
     if (cfg->fault_slow_factor > 1 &&
         (!cfg->fault_slow_transport[0] || strcmp(cfg->fault_slow_transport, b->t->name) == 0))
         r.slow_factor = cfg->fault_slow_factor;
@@ -410,9 +532,10 @@ void ipcb_bench_run(gb_state *st, void *ctx)
     };
     ipcb_ctl_msg done = { 0 };
     double driver_cpu = 0, infra_cpu = 0;
-    if (ipcb_session_open(&r.s, &sc) != 0 || run_measured(&r, &done, &driver_cpu, &infra_cpu) != 0) {
-        ipcb_session_abort(&r.s);
-        gb_skip_with_error(st, ipcb_interrupted ? "interrupted" : r.s.err);
+    if (open_peers(&r, &sc) != 0 || run_measured(&r, &done, &driver_cpu, &infra_cpu) != 0) {
+        char why[2048];
+        abort_peers(&r, why, sizeof why);
+        gb_skip_with_error(st, ipcb_interrupted ? "interrupted" : why);
         return;
     }
     set_counters(&r, &done, driver_cpu, infra_cpu);

@@ -1,6 +1,7 @@
-/* The benchmark runner: one Google Benchmark per (transport, mode, size). Each
- * run opens a session (peer spawned fresh), warms up, runs the mode's timing
- * loop, verifies, stops the peer and sets the counters. The only timing loop. */
+/* The benchmark runner: one Google Benchmark per (transport, mode, size[,
+ * subscribers]). Each run opens a session per peer (spawned fresh), warms up,
+ * runs the mode's timing loop, verifies, stops the peers and sets the
+ * counters. The only timing loop. */
 #ifndef IPCB_RUNNER_H
 #define IPCB_RUNNER_H
 
@@ -12,7 +13,11 @@
 #include "transport.h"
 #include "workload.h"
 
-typedef enum ipcb_mode { IPCB_MODE_LATENCY, IPCB_MODE_THROUGHPUT, IPCB_MODE_PACED, IPCB_NMODES } ipcb_mode;
+typedef enum ipcb_mode {
+    IPCB_MODE_LATENCY, IPCB_MODE_THROUGHPUT, IPCB_MODE_PACED,
+    IPCB_MODE_FANOUT, /* latency to K subscribers: until the last one has the frame */
+    IPCB_NMODES
+} ipcb_mode;
 const char *ipcb_mode_name(ipcb_mode m);
 int ipcb_mode_parse(const char *text, ipcb_mode *m);
 
@@ -59,6 +64,7 @@ typedef struct ipcb_bench {
     const ipcb_pool *pool;
     const ipcb_run_cfg *cfg;
     ipcb_infra_slot *infra;
+    int              subscribers; /* fan-out: peers (1..IPCB_MAX_SUBSCRIBERS); else 1 */
     int              index, total;
     ipcb_samples     hist;        /* samples of the longest runs, for the histogram */
     int64_t          hist_iters;

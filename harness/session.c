@@ -43,7 +43,7 @@ static int spawn_peer(ipcb_session *s, const ipcb_session_cfg *c)
     const char *argv[] = {
         c->exe, "peer", "--transport", c->t->name, "--control-fd", "3",
         "--rundir", c->rundir, "--run-id", c->run_id, "--params", c->params,
-        "--infra-address", c->infra_address,
+        "--infra-address", c->infra_address, "--group", c->group ? c->group : "",
         "--payload-bytes", bytes, "--mode", c->mode,
         "--verify", ipcb_verify_name(c->verify), "--timeout-ms", timeout,
         "--pin-cpu", cpu, "--fault-exit-at", exit_seq, "--fault-hang-at", hang_seq, NULL,
@@ -132,8 +132,14 @@ static int open_remote(ipcb_session *s, const ipcb_session_cfg *c)
         snprintf(s->err, sizeof s->err, "peer failed to start: %s", m.text);
         return -1;
     }
+    snprintf(s->peer_addr, sizeof s->peer_addr, "%s", m.text);
+    return c->listen_only ? 0 : ipcb_session_connect(s, c);
+}
+
+int ipcb_session_connect(ipcb_session *s, const ipcb_session_cfg *c)
+{
     char err[IPCB_ERR_MAX];
-    if (c->t->connect(&s->link, c->infra, &s->opts, m.text, err) != 0) {
+    if (c->t->connect(&s->link, c->infra, &s->opts, s->peer_addr, err) != 0) {
         snprintf(s->err, sizeof s->err, "connect: %s", err);
         return -1;
     }
@@ -169,6 +175,8 @@ int ipcb_session_open(ipcb_session *s, const ipcb_session_cfg *c)
     s->opts.run_id = c->run_id;
     s->opts.params = c->params;
     s->opts.infra_address = c->infra_address;
+    s->opts.group = c->group ? c->group : "";
+    s->opts.group_size = c->group_size > 0 ? c->group_size : 1;
     s->opts.max_message = IPCB_HEADER_SIZE + c->payload_bytes;
     s->opts.timeout_ms = c->timeout_ms;
     int rc = (c->t->caps & IPCB_CAP_IN_PROCESS) ? open_inproc(s, c) : open_remote(s, c);
@@ -216,13 +224,14 @@ int ipcb_session_recv_ack(ipcb_session *s, ipcb_header *ack)
     if (ack->status != IPCB_STATUS_OK) {
         snprintf(s->err, sizeof s->err, "peer rejected frame %llu (status %u)",
                  (unsigned long long)ack->seq, ack->status);
-        fetch_peer_error(s, s->timeout_ms);
+        if (!s->quick_peer_errors)
+            fetch_peer_error(s, s->timeout_ms);
         return -1;
     }
     return 0;
 }
 
-int ipcb_session_close(ipcb_session *s, ipcb_ctl_msg *done)
+int ipcb_session_send_stop(ipcb_session *s)
 {
     uint8_t msg[IPCB_HEADER_SIZE];
     ipcb_header stop = { .magic = IPCB_MAGIC, .version = IPCB_VERSION, .kind = IPCB_KIND_STOP,
@@ -230,13 +239,15 @@ int ipcb_session_close(ipcb_session *s, ipcb_ctl_msg *done)
     ipcb_header_encode(&stop, msg);
     ipcb_frame f = { .data = msg, .len = sizeof msg };
     char err[IPCB_ERR_MAX];
-    ipcb_header ack;
     if (s->t->send(s->link, &f, err) != 0) {
         snprintf(s->err, sizeof s->err, "sending stop: %s", err);
         return -1;
     }
-    if (ipcb_session_pump(s) != 0 || ipcb_session_recv_ack(s, &ack) != 0)
-        return -1;
+    return ipcb_session_pump(s);
+}
+
+int ipcb_session_finish(ipcb_session *s, ipcb_ctl_msg *done)
+{
     if (s->has_inproc) {
         ipcb_peer_report(&s->inproc, done);
     } else {
@@ -254,6 +265,14 @@ int ipcb_session_close(ipcb_session *s, ipcb_ctl_msg *done)
     }
     ipcb_session_abort(s); /* releases what is left; the peer is already reaped */
     return 0;
+}
+
+int ipcb_session_close(ipcb_session *s, ipcb_ctl_msg *done)
+{
+    ipcb_header ack;
+    if (ipcb_session_send_stop(s) != 0 || ipcb_session_recv_ack(s, &ack) != 0)
+        return -1;
+    return ipcb_session_finish(s, done);
 }
 
 void ipcb_session_abort(ipcb_session *s)

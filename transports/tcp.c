@@ -230,7 +230,7 @@ static int tcp_recv(ipcb_link *l, ipcb_frame *f, int timeout_ms, char *err)
 const ipcb_transport ipcb_transport_tcp = {
     .name = "tcp",
     .summary = "TCP on 127.0.0.1, TCP_NODELAY, 4 MiB socket buffers",
-    .caps = 0, /* no IPCB_CAP_FANOUT yet: fan-out comes later */
+    .caps = IPCB_CAP_FANOUT, /* one connection per subscriber */
     .max_frame = 0,
     .copies = 2,
     .listen = tcp_listen,

@@ -11,8 +11,13 @@
 enum {
     IPCB_CAP_IN_PROCESS = 1u << 0, /* both ends live in the driver's process: no peer is spawned */
     IPCB_CAP_ZERO_COPY  = 1u << 1, /* recv may lend a view instead of copying */
-    IPCB_CAP_FANOUT     = 1u << 2, /* one sender, many receivers */
+    IPCB_CAP_FANOUT     = 1u << 2, /* fan-out mode: one sender, several peers (by default one
+                                    * link per peer, the frame sent on each in turn) */
+    IPCB_CAP_BROADCAST  = 1u << 3, /* with FANOUT: the peers of a group share one address and
+                                    * one send reaches all of them (a bus channel) */
 };
+
+enum { IPCB_MAX_SUBSCRIBERS = 16 }; /* largest fan-out group */
 
 /* Options every transport may read. The harness fills them; transports never
  * write them. Strings are owned by the harness. */
@@ -25,6 +30,9 @@ typedef struct ipcb_opts {
     const char *params;     /* "name=value,..." transport parameters; read with ipcb_param() */
     const char *infra_address; /* in the peer process: what the driver's infra_address()
                                 * returned (e.g. a bus address), or "" when none */
+    const char *group;      /* fan-out with a broadcast transport: the name every peer of the
+                             * group shares (so listen gives them all one address), else "" */
+    int         group_size; /* peers in that group (the driver's connect waits for each), else 1 */
 } ipcb_opts;
 
 /* A transport parameter (e.g. --wait spin|futex|hybrid), declared by the

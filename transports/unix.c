@@ -149,7 +149,7 @@ static int unix_recv(ipcb_link *l, ipcb_frame *f, int timeout_ms, char *err)
 const ipcb_transport ipcb_transport_unix = {
     .name = "unix",
     .summary = "Unix stream socket in a private directory (reference)",
-    .caps = 0,
+    .caps = IPCB_CAP_FANOUT, /* one connection per subscriber */
     .max_frame = 0,
     .copies = 2,
     .listen = unix_listen,

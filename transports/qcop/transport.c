@@ -1,6 +1,7 @@
 /* Transports "qcop" and "qcop-fd": the driver sends frames through qcopd on
  * the link's ".../frames" channel, the peer acks on ".../acks". qcop copies
- * bytes through the broker (4 copies); qcop-fd lends memfd buffers (1 copy). */
+ * bytes through the broker (4 copies); qcop-fd lends memfd buffers (1 copy).
+ * In fan-out the K peers of a group share both channels: one send reaches all. */
 #include "transport.h"
 
 #include "liveness.h"
@@ -20,7 +21,9 @@ struct ipcb_link {
     ipcb_infra  *infra;       /* driver side: to tell what happened to the broker */
     char         tx[NAME_MAX_LEN], rx[NAME_MAX_LEN];
     const char  *message;     /* "frame" from the driver, "ack" from the peer */
-    int          partner;     /* driver side: the peer's pid (from the address), 0 if unknown */
+    int          partners[IPCB_MAX_SUBSCRIBERS]; /* driver side: the peers' pids (from
+                                                  * their welcomes), watched while waiting */
+    int          npartners;
     int          timeout_ms;
     qcop_msg     lent;        /* qcop-fd: the mapping lent to the harness until release */
     int          lending;
@@ -107,6 +110,15 @@ static int failed(ipcb_link *l, const char *what, const char *why, char *err)
     return -1;
 }
 
+/* The first partner process that is gone, or 0. */
+static int partner_gone(const ipcb_link *l)
+{
+    for (int i = 0; i < l->npartners; i++)
+        if (!ipcb_process_alive(l->partners[i]))
+            return l->partners[i];
+    return 0;
+}
+
 /* Waits for the next message on l->rx, in slices so a vanished partner is
  * noticed. Returns 0, 1 on timeout, -1 with err. */
 static int wait_message(ipcb_link *l, qcop_msg *m, void *buf, size_t cap, int timeout_ms, char *err)
@@ -117,14 +129,15 @@ static int wait_message(ipcb_link *l, qcop_msg *m, void *buf, size_t cap, int ti
         long long left = deadline - now_ms();
         if (left < 0)
             left = 0;
-        int slice = l->partner > 0 && left > SLICE_MS ? SLICE_MS : (int)left;
+        int slice = l->npartners > 0 && left > SLICE_MS ? SLICE_MS : (int)left;
         int rc = qcop_wait(l->c, m, buf, cap, slice, why);
         if (rc < 0)
             return failed(l, NULL, why, err);
         if (rc == 0)
             break;
-        if (l->partner > 0 && !ipcb_process_alive(l->partner)) {
-            snprintf(err, IPCB_ERR_MAX, "peer process %d is gone", l->partner);
+        int gone = partner_gone(l);
+        if (gone) {
+            snprintf(err, IPCB_ERR_MAX, "peer process %d is gone", gone);
             return -1;
         }
         if (slice >= left)
@@ -138,8 +151,9 @@ static int wait_message(ipcb_link *l, qcop_msg *m, void *buf, size_t cap, int ti
     return 0;
 }
 
-/* The handshake: one side waits for `want` on its channel, answers `reply`. */
-static int expect(ipcb_link *l, const char *want, char *err)
+/* The handshake: the driver says "hello" on the frames channel; each peer
+ * (one, or every member of a fan-out group) answers "welcome" with its pid. */
+static int expect(ipcb_link *l, const char *want, int *pid, char *err)
 {
     qcop_msg m;
     int rc = wait_message(l, &m, NULL, 0, l->timeout_ms, err);
@@ -150,14 +164,24 @@ static int expect(ipcb_link *l, const char *want, char *err)
     rc = strcmp(m.message, want) == 0 ? 0 : -1;
     if (rc != 0)
         snprintf(err, IPCB_ERR_MAX, "expected '%s' on %s, got '%s'", want, l->rx, m.message);
+    if (rc == 0 && pid) {
+        char text[16] = "";
+        memcpy(text, m.data, m.len < sizeof text - 1 ? m.len : sizeof text - 1);
+        *pid = atoi(text);
+        if (*pid <= 0) {
+            snprintf(err, IPCB_ERR_MAX, "'%s' on %s without a process id", want, l->rx);
+            rc = -1;
+        }
+    }
     qcop_msg_done(l->c, &m);
     return rc;
 }
 
-static int say(ipcb_link *l, const char *message, char *err)
+static int say(ipcb_link *l, const char *message, const char *data, char *err)
 {
     char why[QCOP_ERR_MAX];
-    return qcop_send(l->c, l->tx, message, NULL, 0, why) == 0 ? 0 : failed(l, "handshake", why, err);
+    return qcop_send(l->c, l->tx, message, data, data ? strlen(data) : 0, why) == 0
+               ? 0 : failed(l, "handshake", why, err);
 }
 
 static int subscribe(ipcb_link *l, char *err)
@@ -178,7 +202,10 @@ static int do_listen(const ipcb_transport *t, ipcb_link **out, const ipcb_opts *
     ipcb_link *l = link_open(t, o->infra_address, o, err);
     if (!l)
         return -1;
-    snprintf(addr, IPCB_ADDR_MAX, "ipcbench/%s/%ld", o->run_id, (long)getpid());
+    if (o->group && o->group[0])
+        snprintf(addr, IPCB_ADDR_MAX, "ipcbench/%s/%s", o->run_id, o->group);
+    else
+        snprintf(addr, IPCB_ADDR_MAX, "ipcbench/%s/%ld", o->run_id, (long)getpid());
     snprintf(l->rx, sizeof l->rx, "%s/frames", addr);
     snprintf(l->tx, sizeof l->tx, "%s/acks", addr);
     l->message = "ack";
@@ -192,14 +219,27 @@ static int do_listen(const ipcb_transport *t, ipcb_link **out, const ipcb_opts *
 
 static int qcop_accept(ipcb_link *l, char *err)
 {
-    return expect(l, "hello", err) == 0 ? say(l, "welcome", err) : -1;
+    char pid[16];
+    snprintf(pid, sizeof pid, "%ld", (long)getpid());
+    return expect(l, "hello", NULL, err) == 0 ? say(l, "welcome", pid, err) : -1;
 }
 
-/* The peer's pid is the last part of its address. */
-static int partner_of(const char *addr)
+/* Hello to the peer(s) on the frames channel, then one welcome from each. */
+static int greet(ipcb_link *l, int peers, char *err)
 {
-    const char *slash = strrchr(addr, '/');
-    return slash ? atoi(slash + 1) : 0;
+    if (peers < 1 || peers > IPCB_MAX_SUBSCRIBERS) {
+        snprintf(err, IPCB_ERR_MAX, "a group of %d peers (1 to %d)", peers, IPCB_MAX_SUBSCRIBERS);
+        return -1;
+    }
+    if (say(l, "hello", NULL, err) != 0)
+        return -1;
+    for (int i = 0; i < peers; i++) {
+        int pid;
+        if (expect(l, "welcome", &pid, err) != 0)
+            return -1;
+        l->partners[l->npartners++] = pid;
+    }
+    return 0;
 }
 
 static int do_connect(const ipcb_transport *t, ipcb_link **out, ipcb_infra *infra,
@@ -216,7 +256,6 @@ static int do_connect(const ipcb_transport *t, ipcb_link **out, ipcb_infra *infr
         return failed(&probe, "connecting", why, err);
     }
     l->infra = infra;
-    l->partner = partner_of(addr);
     l->message = "frame";
     snprintf(l->tx, sizeof l->tx, "%s/frames", addr);
     snprintf(l->rx, sizeof l->rx, "%s/acks", addr);
@@ -225,7 +264,7 @@ static int do_connect(const ipcb_transport *t, ipcb_link **out, ipcb_infra *infr
         snprintf(err, IPCB_ERR_MAX, "nobody subscribes to %s: the peer is not on the bus", l->tx);
     if (registered == -1)
         failed(l, "is_registered", why, err);
-    if (registered != 1 || say(l, "hello", err) != 0 || expect(l, "welcome", err) != 0) {
+    if (registered != 1 || greet(l, o->group_size > 0 ? o->group_size : 1, err) != 0) {
         qcop_close_link(l);
         return -1;
     }
@@ -314,7 +353,7 @@ static int qcop_fd_connect(ipcb_link **l, ipcb_infra *infra, const ipcb_opts *o,
 const ipcb_transport ipcb_transport_qcop = {
     .name = "qcop",
     .summary = "QCOP bus: frames through the qcopd broker on a channel, acks on another",
-    .caps = IPCB_CAP_FANOUT,
+    .caps = IPCB_CAP_FANOUT | IPCB_CAP_BROADCAST,
     .max_frame = QCOP_MAX_PACKET_LIMIT - QCOP_HEADER_SIZE - 2 * QCOP_MAX_NAME,
     .copies = 4,
     .available = qcop_daemon_available,
@@ -333,7 +372,7 @@ const ipcb_transport ipcb_transport_qcop = {
 const ipcb_transport ipcb_transport_qcop_fd = {
     .name = "qcop-fd",
     .summary = "QCOP bus, zero-copy: frames as sealed memfds, the broker forwards the descriptor",
-    .caps = IPCB_CAP_FANOUT | IPCB_CAP_ZERO_COPY,
+    .caps = IPCB_CAP_FANOUT | IPCB_CAP_BROADCAST | IPCB_CAP_ZERO_COPY,
     .max_frame = UINT32_MAX,
     .copies = 1,
     .params = fd_params,
