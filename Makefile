@@ -108,7 +108,14 @@ fuzz:
 # The CI performance gate (scripts/perf-gate.sh): run the ci campaign and
 # compare it with the committed baseline (a slowdown must show again in a second run);
 # exit 1 on a regression. `make baseline` refreshes results/baselines/ci.
-.PHONY: perf-check baseline
+# `make perf-ab BASE=origin/main`: the A/B gate (scripts/perf-ab.sh): BASE
+# built in a worktree and this build run alternately in the same time window.
+.PHONY: perf-check baseline perf-ab
+BASE ?= HEAD
+perf-ab: deps
+	@$(MAKE) --no-print-directory $(BUILD)/ipcbench $(BUILD)/qcopd
+	@BUILD=$(BUILD) sh scripts/perf-ab.sh --base $(BASE)
+
 perf-check: deps
 	@$(MAKE) --no-print-directory $(BUILD)/ipcbench
 	@BUILD=$(BUILD) sh scripts/perf-gate.sh check results/baselines/ci

@@ -58,13 +58,13 @@ static double median(double *v, size_t n)
     return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-/* The memcpy result of r's mode and size in rs, summarised: its median for
- * counter c, or NaN if there is none usable. */
+/* The memcpy result of r's mode and size (and subscribers) in rs, summarised:
+ * its median for counter c, or NaN if there is none usable. */
 static double memcpy_reference(const ipcb_resultset *rs, const ipcb_result *r,
                                enum ipcb_counter c)
 {
     char name[160];
-    snprintf(name, sizeof name, "memcpy/%s/%s", r->mode, r->size);
+    ipcb_benchmark_name(name, sizeof name, "memcpy", r);
     const ipcb_result *ref = ipcb_resultset_find(rs, name);
     if (!ref || ref->failed)
         return NAN;
@@ -113,8 +113,10 @@ static int side_values(side *s, const ipcb_cmp_opts *o, const ipcb_metric *m, ip
     if (o->normalize_memcpy) {
         scale = memcpy_reference(s->rs, s->r, m->counter);
         if (isnan(scale)) {
-            snprintf(row->note, sizeof row->note, "no memcpy/%s/%s in the %s to normalize by",
-                     s->r->mode, s->r->size, s->label);
+            char name[160];
+            ipcb_benchmark_name(name, sizeof name, "memcpy", s->r);
+            snprintf(row->note, sizeof row->note, "no %s in the %s to normalize by", name,
+                     s->label);
             return -1;
         }
     }
@@ -221,6 +223,7 @@ static int make_row(ipcb_cmp_row *row, const ipcb_cmp_opts *o, const ipcb_metric
     snprintf(row->transport, sizeof row->transport, "%s", r->transport);
     snprintf(row->mode, sizeof row->mode, "%s", r->mode);
     snprintf(row->size, sizeof row->size, "%s", r->size);
+    row->subscribers = r->subscribers;
     row->bytes = n && n->bytes ? n->bytes : b ? b->bytes : 0;
     row->metric = m;
     row->base = row->new_value = row->change = row->ratio = NAN;
@@ -322,6 +325,8 @@ static int cmp_rows(const void *pa, const void *pb)
         return a->bytes < b->bytes ? -1 : 1;
     if ((c = strcmp(a->size, b->size)) != 0)
         return c;
+    if (a->subscribers != b->subscribers)
+        return a->subscribers < b->subscribers ? -1 : 1;
     int am = strcmp(a->transport, "memcpy") == 0, bm = strcmp(b->transport, "memcpy") == 0;
     if (am != bm)
         return bm - am;

@@ -40,7 +40,8 @@ typedef enum ipcb_judged {
 typedef struct ipcb_cmp_opts {
     double threshold;          /* relative change that counts, e.g. 0.10 */
     double alpha;              /* significance level, e.g. 0.05 */
-    int    normalize_memcpy;   /* divide by the memcpy result of the same mode and size */
+    int    normalize_memcpy;   /* divide by the memcpy result of the same mode and size
+                                * (and number of subscribers) */
     int    holm;               /* significance by Holm's step-down procedure over every
                                 * tested comparison: the chance that any of them is
                                 * wrongly significant stays at most alpha */
@@ -54,6 +55,7 @@ void ipcb_cmp_opts_default(ipcb_cmp_opts *o);
 typedef struct ipcb_cmp_row {
     char   name[128];           /* benchmark, "unix/latency/1080p" */
     char   transport[32], mode[16], size[32];
+    int    subscribers;         /* fanout mode, else 0 */
     uint64_t bytes;
     const ipcb_metric *metric;
     double base, new_value;     /* medians over repetitions (ratios when normalized); NaN if none */

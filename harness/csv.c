@@ -1,6 +1,7 @@
-/* results.csv: one row per benchmark of a resultset, sorted by mode, transport
- * and bytes so gnuplot can draw each transport's rows of one mode as a line.
- * RFC 4180 quoting; absent values are empty cells. */
+/* results.csv: one row per benchmark of a resultset, sorted by mode, transport,
+ * bytes and subscribers so gnuplot can draw each transport's rows of one mode
+ * (of one size, in fanout mode) as a line. RFC 4180 quoting; absent values
+ * are empty cells. */
 #include "resultset.h"
 #include "textfile.h"
 
@@ -14,7 +15,7 @@
 static const char header[] =
     "transport,mode,size,bytes,p50_us,p90_us,p99_us,p999_us,max_us,mean_us,"
     "rtt_p50_us,mb_per_s,frames_per_s,cpu_per_gib_s,cpu_per_frame_us,copies,"
-    "verify,late,dropped,repetitions,status,error\n";
+    "verify,late,dropped,repetitions,status,error,subscribers\n";
 
 /* The counters between "bytes" and "verify", in column order. */
 static const enum ipcb_counter measure_cols[] = {
@@ -32,6 +33,10 @@ static int cmp_results(const void *a, const void *b)
         c = strcmp(x->transport, y->transport);
     if (c == 0 && x->bytes != y->bytes)
         c = x->bytes < y->bytes ? -1 : 1;
+    if (c == 0)
+        c = strcmp(x->size, y->size);
+    if (c == 0 && x->subscribers != y->subscribers)
+        c = x->subscribers < y->subscribers ? -1 : 1;
     return c ? c : strcmp(x->name, y->name);
 }
 
@@ -82,6 +87,9 @@ static void put_row(FILE *f, const ipcb_result *r, const char *verify)
     put_number(f, (double)r->nruns);
     fputs(r->skipped ? "skipped," : r->failed ? "failed," : "ok,", f);
     put_text(f, r->failed ? r->error : "");
+    fputc(',', f);
+    if (r->subscribers)     /* empty outside fanout mode */
+        fprintf(f, "%d", r->subscribers);
     fputc('\n', f);
 }
 

@@ -1,6 +1,7 @@
 /* Renders a results directory's plots with the gnuplot scripts: throughput and
- * latency against frame size from results.csv, and the latency CDF at one size
- * from the histograms. gnuplot runs via fork/exec with a timeout and a log. */
+ * latency against frame size and fan-out latency against the number of
+ * subscribers from results.csv, and the latency CDF at one size from the
+ * histograms. gnuplot runs via fork/exec with a timeout and a log. */
 #include "report.h"
 #include "resultset.h"
 
@@ -59,14 +60,15 @@ static int find_gnuplot(char out[PATH_MAX])
     return -1;
 }
 
-/* Does transport have a successful result in mode with a positive counter c? */
+/* Does transport have a successful result in mode (at size, or any size if
+ * size is NULL) with a positive counter c? */
 static int has_value(const ipcb_resultset *rs, const char *transport, const char *mode,
-                     enum ipcb_counter c)
+                     const char *size, enum ipcb_counter c)
 {
     for (size_t i = 0; i < rs->nresults; i++) {
         const ipcb_result *r = &rs->results[i];
         if (!r->failed && r->summary.counter[c] > 0 && strcmp(r->transport, transport) == 0
-            && strcmp(r->mode, mode) == 0)
+            && strcmp(r->mode, mode) == 0 && (!size || strcmp(r->size, size) == 0))
             return 1;
     }
     return 0;
@@ -104,20 +106,38 @@ static int histogram_has_data(const char *path)
 
 /* ---- gnuplot's -e assignments -------------------------------------------- */
 
-/* The plots: a line plot of one counter per mode from results.csv, or the
+typedef enum plot_kind {
+    PLOT_BY_SIZE,         /* results.csv: counter against frame size, a line per transport */
+    PLOT_CDF,             /* the histograms at one size, a line per transport */
+    PLOT_BY_SUBSCRIBERS,  /* results.csv: counter against the number of subscribers,
+                           * a line per transport and size */
+} plot_kind;
+
+/* The plots: a line plot of one counter of one mode from results.csv, or the
  * latency CDF from the histograms. */
 typedef struct plot_spec {
     const char       *name;     /* script and output base name */
     const char       *mode;
-    enum ipcb_counter counter;  /* a transport is plotted if it has this > 0 */
-    int               cdf;
+    enum ipcb_counter counter;  /* a line is plotted if it has this > 0 */
+    plot_kind         kind;
 } plot_spec;
 
 static const plot_spec plot_specs[] = {
-    { "throughput", "throughput", IPCB_C_MB_PER_S, 0 },
-    { "latency",    "latency",    IPCB_C_P50_US,   0 },
-    { "cdf",        "latency",    IPCB_C_P50_US,   1 },
+    { "throughput", "throughput", IPCB_C_MB_PER_S, PLOT_BY_SIZE },
+    { "latency",    "latency",    IPCB_C_P50_US,   PLOT_BY_SIZE },
+    { "cdf",        "latency",    IPCB_C_P50_US,   PLOT_CDF },
+    { "fanout",     "fanout",     IPCB_C_P50_US,   PLOT_BY_SUBSCRIBERS },
 };
+
+/* Scratch for choosing a plot's lines; each array has room for rs->nresults. */
+typedef struct plot_scratch {
+    const char        **transports;  /* every transport with results, in order */
+    size_t              nt;
+    size_t             *sel;         /* each line's transport: a position in transports */
+    const ipcb_result **rows;        /* fanout: the (size, subscribers) rows */
+    const char        **sizes;       /* fanout: the distinct sizes, by bytes */
+    size_t             *size_sel;    /* fanout: each line's size: a position in sizes */
+} plot_scratch;
 
 /* s with single quotes doubled, as gnuplot reads a '...' string. */
 static void put_escaped(FILE *f, const char *s)
@@ -136,72 +156,100 @@ static void put_var(FILE *f, const char *name, const char *value)
     fputs("'; ", f);
 }
 
-/* name='w1 w2 ...', word i = prefix + the i-th selected transport + suffix. */
+/* name='w1 w2 ...', word i = prefix + words[sel[i]] + suffix. */
 static void put_words(FILE *f, const char *name, const char *prefix, const char *suffix,
-                      const char **transports, const size_t *sel, size_t n)
+                      const char **words, const size_t *sel, size_t n)
 {
     fprintf(f, "%s='", name);
     for (size_t i = 0; i < n; i++) {
         fputs(i ? " " : "", f);
         put_escaped(f, prefix);
-        put_escaped(f, transports[sel[i]]);
+        put_escaped(f, words[sel[i]]);
         put_escaped(f, suffix);
     }
     fputs("'; ", f);
 }
 
-/* colors='k1 k2 ...': a transport's gnuplot colour is its position + 1 in
- * the list of all transports, so it is the same in every plot. */
-static void put_colors(FILE *f, const size_t *sel, size_t n)
+/* name='k1 k2 ...', k = sel[i] + 1. As colors: a transport's gnuplot colour
+ * is its position + 1 in the list of all transports, so it is the same in
+ * every plot. */
+static void put_positions(FILE *f, const char *name, const size_t *sel, size_t n)
 {
-    fputs("colors='", f);
+    fprintf(f, "%s='", name);
     for (size_t i = 0; i < n; i++)
         fprintf(f, "%s%zu", i ? " " : "", sel[i] + 1);
     fputs("'; ", f);
 }
 
-/* Select the transports with data for this plot into sel. Returns how many. */
+/* Select the transports with data for this plot into s->sel. Returns how many. */
 static size_t select_transports(const plot_spec *ps, const ipcb_resultset *rs,
-                                const char *dir, const char *size,
-                                const char **transports, size_t nt, size_t *sel)
+                                const char *dir, const char *size, plot_scratch *s)
 {
     size_t n = 0;
-    for (size_t k = 0; k < nt; k++) {
+    for (size_t k = 0; k < s->nt; k++) {
         int ok;
-        if (ps->cdf) {
+        if (ps->kind == PLOT_CDF) {
             char hist[PATH_MAX];
             snprintf(hist, sizeof hist, "%s/histograms/%s_latency_%s.dat", dir,
-                     transports[k], size);
+                     s->transports[k], size);
             ok = histogram_has_data(hist);
         } else {
-            ok = has_value(rs, transports[k], ps->mode, ps->counter);
+            ok = has_value(rs, s->transports[k], ps->mode, NULL, ps->counter);
         }
         if (ok)
-            sel[n++] = k;
+            s->sel[n++] = k;
     }
     return n;
 }
 
-/* The -e assignments (but out and fmt) for one plot, into f. Returns the
- * number of transports plotted; 0 means nothing to plot. */
-static size_t plot_vars(FILE *f, const plot_spec *ps, const ipcb_resultset *rs,
-                        const char *dir, const char **transports, size_t nt, size_t *sel)
+/* Select the lines of a plot by subscribers into s->sel and s->size_sel: one
+ * per transport and size with data, transports in their order, sizes by
+ * bytes. Returns how many. */
+static size_t select_transport_sizes(const plot_spec *ps, const ipcb_resultset *rs,
+                                     plot_scratch *s)
 {
-    const char *size = ps->cdf ? cdf_size(rs) : "";
+    size_t nrows = ipcb_resultset_rows(rs, ps->mode, s->rows), ns = 0, n = 0;
+    for (size_t i = 0; i < nrows; i++)  /* the rows of one size are adjacent */
+        if (ns == 0 || strcmp(s->rows[i]->size, s->sizes[ns - 1]) != 0)
+            s->sizes[ns++] = s->rows[i]->size;
+    for (size_t k = 0; k < s->nt; k++)
+        for (size_t j = 0; j < ns; j++)
+            if (has_value(rs, s->transports[k], ps->mode, s->sizes[j], ps->counter)) {
+                s->sel[n] = k;
+                s->size_sel[n++] = j;
+            }
+    return n;
+}
+
+/* The -e assignments (but out and fmt) for one plot, into f. Returns the
+ * number of lines plotted; 0 means nothing to plot. */
+static size_t plot_vars(FILE *f, const plot_spec *ps, const ipcb_resultset *rs,
+                        const char *dir, plot_scratch *s)
+{
+    if (ps->kind == PLOT_BY_SUBSCRIBERS) {
+        size_t n = select_transport_sizes(ps, rs, s);
+        put_var(f, "csv", "results.csv");
+        put_words(f, "transports", "", "", s->transports, s->sel, n);
+        put_words(f, "sizes", "", "", s->sizes, s->size_sel, n);
+        put_positions(f, "colors", s->sel, n);
+        put_positions(f, "dashes", s->size_sel, n);
+        return n;
+    }
+    const char *size = ps->kind == PLOT_CDF ? cdf_size(rs) : "";
     if (!size)
         return 0;
-    size_t n = select_transports(ps, rs, dir, size, transports, nt, sel);
-    if (ps->cdf) {
+    size_t n = select_transports(ps, rs, dir, size, s);
+    if (ps->kind == PLOT_CDF) {
         char suffix[64];
         snprintf(suffix, sizeof suffix, "_latency_%s.dat", size);
-        put_words(f, "files", "histograms/", suffix, transports, sel, n);
-        put_words(f, "titles", "", "", transports, sel, n);
+        put_words(f, "files", "histograms/", suffix, s->transports, s->sel, n);
+        put_words(f, "titles", "", "", s->transports, s->sel, n);
         put_var(f, "size", size);
     } else {
         put_var(f, "csv", "results.csv");
-        put_words(f, "transports", "", "", transports, sel, n);
+        put_words(f, "transports", "", "", s->transports, s->sel, n);
     }
-    put_colors(f, sel, n);
+    put_positions(f, "colors", s->sel, n);
     return n;
 }
 
@@ -311,7 +359,7 @@ static int render_one(const plot_ctx *pc, const char *name, const char *fmt,
 
 /* One plot in every format, unless no transport has data for it. */
 static int render_plot(const plot_ctx *pc, const plot_spec *ps, const ipcb_resultset *rs,
-                       const char **transports, size_t nt, size_t *sel)
+                       plot_scratch *s)
 {
     char *vars = NULL;
     size_t len = 0;
@@ -320,7 +368,7 @@ static int render_plot(const plot_ctx *pc, const plot_spec *ps, const ipcb_resul
         snprintf(pc->err, pc->errlen, "out of memory");
         return -1;
     }
-    size_t n = plot_vars(f, ps, rs, pc->dir, transports, nt, sel);
+    size_t n = plot_vars(f, ps, rs, pc->dir, s);
     int rc = fclose(f) == 0 ? 0 : -1;
     if (rc != 0)
         snprintf(pc->err, pc->errlen, "out of memory");
@@ -332,16 +380,24 @@ static int render_plot(const plot_ctx *pc, const plot_spec *ps, const ipcb_resul
 
 static int render_all(const plot_ctx *pc, const ipcb_resultset *rs)
 {
-    const char **transports = calloc(rs->nresults + 1, sizeof *transports);
-    size_t *sel = calloc(rs->nresults + 1, sizeof *sel);
-    int rc = transports && sel ? 0 : -1;
+    size_t room = rs->nresults + 1;
+    plot_scratch s = {
+        .transports = calloc(room, sizeof *s.transports), .sel = calloc(room, sizeof *s.sel),
+        .rows = calloc(room, sizeof *s.rows), .sizes = calloc(room, sizeof *s.sizes),
+        .size_sel = calloc(room, sizeof *s.size_sel),
+    };
+    int rc = s.transports && s.sel && s.rows && s.sizes && s.size_sel ? 0 : -1;
     if (rc != 0)
         snprintf(pc->err, pc->errlen, "out of memory");
-    size_t nt = rc == 0 ? ipcb_resultset_transports(rs, NULL, transports) : 0;
+    else
+        s.nt = ipcb_resultset_transports(rs, NULL, s.transports);
     for (size_t p = 0; rc == 0 && p < sizeof plot_specs / sizeof plot_specs[0]; p++)
-        rc = render_plot(pc, &plot_specs[p], rs, transports, nt, sel);
-    free(transports);
-    free(sel);
+        rc = render_plot(pc, &plot_specs[p], rs, &s);
+    free(s.transports);
+    free(s.sel);
+    free(s.rows);
+    free(s.sizes);
+    free(s.size_sel);
     return rc;
 }
 
@@ -429,8 +485,8 @@ static int render_overlay(const plot_ctx *pc, const struct overlay_spec *o,
 {
     size_t n = 0;
     for (size_t k = 0; k < nt; k++)
-        if (has_value(rs, transports[k], o->mode, o->counter)
-            || has_value(base, transports[k], o->mode, o->counter))
+        if (has_value(rs, transports[k], o->mode, NULL, o->counter)
+            || has_value(base, transports[k], o->mode, NULL, o->counter))
             sel[n++] = k;
     if (n == 0)
         return 0;
@@ -448,7 +504,7 @@ static int render_overlay(const plot_ctx *pc, const struct overlay_spec *o,
     put_var(f, "title", o->title);
     put_var(f, "ylabel", o->ylabel);
     put_words(f, "transports", "", "", transports, sel, n);
-    put_colors(f, sel, n);
+    put_positions(f, "colors", sel, n);
     int rc = fclose(f) == 0 ? 0 : -1;
     if (rc != 0)
         snprintf(pc->err, pc->errlen, "out of memory");

@@ -18,8 +18,9 @@
 #include <time.h>
 #include <unistd.h>
 
-/* One table: rows = sizes of mode by bytes, columns = transports, cells =
- * counter (and the late count for paced); the best cell per row in bold.
+/* One table: rows = sizes of mode by bytes (in fanout mode, each size with
+ * each number of subscribers), columns = transports, cells = counter (and
+ * the late count for paced); the best cell per row in bold.
  * metric names the compare metric that gives its change columns. */
 typedef struct table_spec {
     const char       *mode;
@@ -79,6 +80,7 @@ static const struct { const char *file, *title; } plots[] = {
     { "throughput", "Throughput by frame size" },
     { "latency", "One-way latency by frame size (p50 solid, p99 dashed)" },
     { "cdf", "Latency distribution at one frame size" },
+    { "fanout", "Fan-out latency p50 until the last subscriber, by number of subscribers" },
 };
 
 static const struct { const char *file, *title; } overlay_plots[] = {
@@ -122,6 +124,13 @@ static const char *const method_items[] = {
     "any transport that copies the frame.",
 };
 
+static const char fanout_method[] =
+    "**Fan-out**: one sender, K subscriber processes. Latency is measured from "
+    "t0 until the *last* subscriber has the frame. Broadcast transports "
+    "(`qcop`, `qcop-fd`) send each frame once, through the broker, which hands "
+    "it to every subscriber; point-to-point ones (`unix`, `tcp`) send the frame "
+    "on one connection per subscriber, one after another.";
+
 static const char compare_method[] =
     "**Comparison with a baseline**: each change is the median over the "
     "repetitions of this run against the median of the baseline's. A change "
@@ -140,7 +149,7 @@ typedef struct report_ctx {
     const ipcb_comparison *cmp;         /* NULL if there is none */
     const char            *cmp_err;     /* why there is no comparison */
     const char           **transports;  /* scratch, room for rs->nresults */
-    const ipcb_result    **sizes;       /* scratch */
+    const ipcb_result    **rows;        /* scratch, room for rs->nresults */
 } report_ctx;
 
 /* ---- small helpers ------------------------------------------------------- */
@@ -171,40 +180,33 @@ static int file_exists(const char *dir, const char *name)
     return len > 0 && (size_t)len < sizeof path && access(path, F_OK) == 0;
 }
 
+/* transport's result in a table row (row: any result of that row). */
 static const ipcb_result *find_cell(const ipcb_resultset *rs, const char *transport,
-                                    const char *mode, const char *size)
+                                    const ipcb_result *row)
 {
     char name[128]; /* as ipcb_result.name */
-    snprintf(name, sizeof name, "%s/%s/%s", transport, mode, size);
+    ipcb_benchmark_name(name, sizeof name, transport, row);
     return ipcb_resultset_find(rs, name);
 }
 
-static int cmp_by_bytes(const void *a, const void *b)
+/* Do any of the rows count subscribers (fanout mode)? */
+static int has_subscribers(const ipcb_result *const *rows, size_t n)
 {
-    const ipcb_result *x = *(const ipcb_result *const *)a;
-    const ipcb_result *y = *(const ipcb_result *const *)b;
-    if (x->bytes != y->bytes)
-        return x->bytes < y->bytes ? -1 : 1;
-    return strcmp(x->size, y->size);
+    for (size_t i = 0; i < n; i++)
+        if (rows[i]->subscribers > 0)
+            return 1;
+    return 0;
 }
 
-/* One result per distinct size of mode, ordered by bytes. Returns the count. */
-static size_t sizes_of_mode(const ipcb_resultset *rs, const char *mode,
-                            const ipcb_result **out)
+/* "1080p (8.29 MB)", and ", 4 subscribers" in fanout mode. */
+static void row_label(char *out, size_t n, const ipcb_result *row)
 {
-    size_t n = 0;
-    for (size_t i = 0; i < rs->nresults; i++) {
-        const ipcb_result *r = &rs->results[i];
-        if (!r->size[0] || strcmp(r->mode, mode) != 0)
-            continue;
-        size_t k = 0;
-        while (k < n && strcmp(out[k]->size, r->size) != 0)
-            k++;
-        if (k == n)
-            out[n++] = r;
-    }
-    qsort(out, n, sizeof *out, cmp_by_bytes);
-    return n;
+    char bytes[32];
+    format_bytes(bytes, sizeof bytes, row->bytes);
+    int len = snprintf(out, n, "%s (%s)", row->size, bytes);
+    if (row->subscribers && len > 0 && (size_t)len < n)
+        snprintf(out + len, n - (size_t)len, ", %d subscriber%s", row->subscribers,
+                 row->subscribers == 1 ? "" : "s");
 }
 
 static int mode_present(const ipcb_resultset *rs, const char *mode)
@@ -405,6 +407,11 @@ static void write_method(report_ctx *c)
         rd_markup(d, method_items[i]);
         rd_item_end(d);
     }
+    if (mode_present(c->rs, "fanout") || (c->base && mode_present(c->base, "fanout"))) {
+        rd_item_begin(d);
+        rd_markup(d, fanout_method);
+        rd_item_end(d);
+    }
     if (c->base) {
         rd_item_begin(d);
         rd_markup(d, compare_method);
@@ -415,12 +422,12 @@ static void write_method(report_ctx *c)
 }
 
 /* The best value in a row: lowest or highest among successful cells; NaN if none. */
-static double best_in_row(const ipcb_resultset *rs, const table_spec *t, const char *size,
+static double best_in_row(const ipcb_resultset *rs, const table_spec *t, const ipcb_result *row,
                           const char **transports, size_t nt)
 {
     double best = NAN;
     for (size_t k = 0; k < nt; k++) {
-        const ipcb_result *r = find_cell(rs, transports[k], t->mode, size);
+        const ipcb_result *r = find_cell(rs, transports[k], row);
         double v = r && !r->failed ? r->summary.counter[t->counter] : NAN;
         if (isfinite(v) && (isnan(best) || (t->higher_better ? v > best : v < best)))
             best = v;
@@ -474,7 +481,8 @@ static void write_table(report_ctx *c, const table_spec *t)
     rdoc *d = &c->d;
     const ipcb_resultset *rs = c->rs;
     size_t nt = ipcb_resultset_transports(rs, t->mode, c->transports);
-    size_t ns = sizes_of_mode(rs, t->mode, c->sizes);
+    size_t nrows = ipcb_resultset_rows(rs, t->mode, c->rows);
+    int fanout = has_subscribers(c->rows, nrows);
     int changes = c->cmp != NULL;
     rd_heading_begin(d, 3, NULL);
     rd_text(d, t->heading);
@@ -482,7 +490,8 @@ static void write_table(report_ctx *c, const table_spec *t)
     rd_para_begin(d);
     rd_text(d, t->explain);
     rd_text(d, t->higher_better ? " Higher is better" : " Lower is better");
-    rd_text(d, "; the best per size is in bold with a ★.");
+    rd_text(d, fanout ? "; the best per size and number of subscribers is in bold with a ★."
+                      : "; the best per size is in bold with a ★.");
     if (changes)
         rd_text(d, " Δ: the change against the baseline, with the verdict where there is one.");
     rd_para_end(d);
@@ -497,7 +506,7 @@ static void write_table(report_ctx *c, const table_spec *t)
         free(labels);
         return;
     }
-    cols[0] = "size";
+    cols[0] = fanout ? "size, subscribers" : "size";
     for (size_t k = 0, i = 1; k < nt; k++) {
         flags[i] = RD_NUM;
         cols[i++] = c->transports[k];
@@ -509,20 +518,18 @@ static void write_table(report_ctx *c, const table_spec *t)
     }
     rd_table_begin(d);
     rd_header(d, cols, flags, ncols);
-    for (size_t s = 0; s < ns; s++) {
-        char bytes[32], label[96];
-        format_bytes(bytes, sizeof bytes, c->sizes[s]->bytes);
-        snprintf(label, sizeof label, "%s (%s)", c->sizes[s]->size, bytes);
+    for (size_t s = 0; s < nrows; s++) {
+        const ipcb_result *row = c->rows[s];
+        char label[128];
+        row_label(label, sizeof label, row);
         rd_row_begin(d);
         rd_cell(d, 0, label);
-        double best = best_in_row(rs, t, c->sizes[s]->size, c->transports, nt);
+        double best = best_in_row(rs, t, row, c->transports, nt);
         for (size_t k = 0; k < nt; k++) {
-            const ipcb_result *r = find_cell(rs, c->transports[k], t->mode, c->sizes[s]->size);
-            write_table_cell(d, t, r, best);
+            write_table_cell(d, t, find_cell(rs, c->transports[k], row), best);
             if (changes) {
                 char name[128];
-                snprintf(name, sizeof name, "%s/%s/%s", c->transports[k], t->mode,
-                         c->sizes[s]->size);
+                ipcb_benchmark_name(name, sizeof name, c->transports[k], row);
                 write_change_cell(c, t, name);
             }
         }
@@ -748,9 +755,9 @@ int ipcb_report_write_baseline(const char *dir, const char *baseline, char *err,
         c.cmp_err = cmp_err;
     }
     c.transports = calloc(rs.nresults + 1, sizeof *c.transports);
-    c.sizes = calloc(rs.nresults + 1, sizeof *c.sizes);
+    c.rows = calloc(rs.nresults + 1, sizeof *c.rows);
     int rc = -1;
-    if (!c.transports || !c.sizes) {
+    if (!c.transports || !c.rows) {
         ipcb_set_err(err, errlen, "out of memory");
     } else {
         c.d.html = 1;
@@ -760,7 +767,7 @@ int ipcb_report_write_baseline(const char *dir, const char *baseline, char *err,
             rc = ipcb_write_atomically(md, write_report, &c, err, errlen);
     }
     free(c.transports);
-    free(c.sizes);
+    free(c.rows);
     if (c.cmp)
         ipcb_comparison_free(&cmp);
     if (baseline)

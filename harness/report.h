@@ -7,8 +7,9 @@
 
 #include <stddef.h>
 
-/* Render DIR/plots/{throughput,latency,cdf}.{svg,png} with the gnuplot scripts
- * in scripts_dir. Returns 0, or -1 with err (gnuplot missing or failing). */
+/* Render DIR/plots/{throughput,latency,cdf,fanout}.{svg,png} with the gnuplot
+ * scripts in scripts_dir; a plot without data (no fanout results, say) is not
+ * rendered. Returns 0, or -1 with err (gnuplot missing or failing). */
 int ipcb_plots_render(const char *dir, const char *scripts_dir, char *err, size_t errlen);
 
 /* Overlay plots of DIR against a baseline (a results directory or

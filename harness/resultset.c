@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <jansson.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -18,6 +19,7 @@ const char *const ipcb_counter_names[IPCB_NCOUNTERS] = {
     "rtt_p50_us", "rtt_p99_us", "frames_per_s", "mb_per_s",
     "cpu_driver_s", "cpu_peer_s", "cpu_infra_s", "cpu_per_gib_s",
     "cpu_per_frame_us", "copies", "late", "dropped", "frames", "bytes",
+    "subscribers",
 };
 
 /* How good an entry is as a result's summary: a later entry replaces the
@@ -265,17 +267,39 @@ static int copy_part(char *dst, size_t n, const char *src, size_t len)
     return 0;
 }
 
-/* "transport/mode/size" into its parts; any other shape leaves them empty. */
+/* The K of a "subscribers:K" name component, K a positive integer written
+ * as the harness writes it (no sign, space or leading zero); -1 otherwise. */
+static int parse_subscribers(const char *c)
+{
+    static const char prefix[] = "subscribers:";
+    if (strncmp(c, prefix, sizeof prefix - 1) != 0)
+        return -1;
+    const char *digits = c + sizeof prefix - 1;
+    if (*digits < '1' || *digits > '9')
+        return -1;
+    char *end;
+    errno = 0;
+    long k = strtol(digits, &end, 10);
+    return *end == '\0' && errno == 0 && k <= INT_MAX ? (int)k : -1;
+}
+
+/* "transport/mode/size" or "transport/mode/size/subscribers:K" into its
+ * parts; any other shape leaves them empty and subscribers 0. */
 static void split_name(ipcb_result *r)
 {
     const char *a = r->name, *b = strchr(a, '/');
     const char *c = b ? strchr(b + 1, '/') : NULL;
-    if (!c || strchr(c + 1, '/')
+    const char *d = c ? strchr(c + 1, '/') : NULL;
+    int k = d ? parse_subscribers(d + 1) : 0;
+    size_t size_len = d ? (size_t)(d - c - 1) : c ? strlen(c + 1) : 0;
+    if (!c || k < 0
         || copy_part(r->transport, sizeof r->transport, a, (size_t)(b - a))
         || copy_part(r->mode, sizeof r->mode, b + 1, (size_t)(c - b - 1))
-        || copy_part(r->size, sizeof r->size, c + 1, strlen(c + 1))) {
+        || copy_part(r->size, sizeof r->size, c + 1, size_len)) {
         r->transport[0] = r->mode[0] = r->size[0] = '\0';
+        k = 0;
     }
+    r->subscribers = k;
 }
 
 /* Google Benchmark time in time_unit (nanoseconds when absent), in microseconds. */
@@ -524,6 +548,44 @@ const ipcb_result *ipcb_resultset_find(const ipcb_resultset *rs, const char *nam
         if (strcmp(rs->results[i].name, name) == 0)
             return &rs->results[i];
     return NULL;
+}
+
+void ipcb_benchmark_name(char *out, size_t n, const char *transport, const ipcb_result *r)
+{
+    int len = snprintf(out, n, "%s/%s/%s", transport, r->mode, r->size);
+    if (r->subscribers && len > 0 && (size_t)len < n)
+        snprintf(out + len, n - (size_t)len, "/subscribers:%d", r->subscribers);
+}
+
+static int cmp_rows(const void *a, const void *b)
+{
+    const ipcb_result *x = *(const ipcb_result *const *)a;
+    const ipcb_result *y = *(const ipcb_result *const *)b;
+    if (x->bytes != y->bytes)
+        return x->bytes < y->bytes ? -1 : 1;
+    int c = strcmp(x->size, y->size);
+    if (c == 0 && x->subscribers != y->subscribers)
+        c = x->subscribers < y->subscribers ? -1 : 1;
+    return c;
+}
+
+size_t ipcb_resultset_rows(const ipcb_resultset *rs, const char *mode,
+                           const ipcb_result **out)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < rs->nresults; i++) {
+        const ipcb_result *r = &rs->results[i];
+        if (!r->size[0] || strcmp(r->mode, mode) != 0)
+            continue;
+        size_t k = 0;
+        while (k < n && (strcmp(out[k]->size, r->size) != 0
+                         || out[k]->subscribers != r->subscribers))
+            k++;
+        if (k == n)
+            out[n++] = r;
+    }
+    qsort(out, n, sizeof *out, cmp_rows);
+    return n;
 }
 
 size_t ipcb_resultset_transports(const ipcb_resultset *rs, const char *mode,

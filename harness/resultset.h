@@ -16,6 +16,7 @@ enum ipcb_counter {
     IPCB_C_CPU_DRIVER_S, IPCB_C_CPU_PEER_S, IPCB_C_CPU_INFRA_S,
     IPCB_C_CPU_PER_GIB_S, IPCB_C_CPU_PER_FRAME_US,
     IPCB_C_COPIES, IPCB_C_LATE, IPCB_C_DROPPED, IPCB_C_FRAMES, IPCB_C_BYTES,
+    IPCB_C_SUBSCRIBERS,   /* fanout mode: the number of subscribers */
     IPCB_NCOUNTERS
 };
 extern const char *const ipcb_counter_names[IPCB_NCOUNTERS]; /* "p50_us", ... */
@@ -26,10 +27,12 @@ typedef struct ipcb_run {
 } ipcb_run;
 
 typedef struct ipcb_result {
-    char name[128];       /* "unix/latency/1080p" (Google Benchmark's suffixes removed) */
-    char transport[32];
-    char mode[16];
+    char name[128];       /* "unix/latency/1080p" or "qcop/fanout/1080p/subscribers:4"
+                           * (Google Benchmark's suffixes removed) */
+    char transport[32];   /* transport, mode and size are empty when the name has */
+    char mode[16];        /* neither shape */
     char size[32];        /* size label */
+    int  subscribers;     /* K of a "subscribers:K" component; 0 without one */
     uint64_t bytes;       /* payload bytes per frame */
     int  failed;          /* any run had error_occurred */
     int  skipped;         /* failed because the transport is not available here
@@ -56,18 +59,29 @@ int  ipcb_resultset_load(ipcb_resultset *rs, const char *path, char *err, size_t
 void ipcb_resultset_free(ipcb_resultset *rs);
 const char *ipcb_resultset_context(const ipcb_resultset *rs, const char *key); /* NULL if absent */
 const ipcb_result *ipcb_resultset_find(const ipcb_resultset *rs, const char *name);
+/* The name of transport's benchmark with r's mode, size and subscribers:
+ * "transport/mode/size", or ".../subscribers:K" in fanout mode. */
+void ipcb_benchmark_name(char *out, size_t n, const char *transport, const ipcb_result *r);
 /* The distinct transports with results in mode (in any mode if mode is NULL),
  * in order of first appearance; out needs room for rs->nresults. Returns the count. */
 size_t ipcb_resultset_transports(const ipcb_resultset *rs, const char *mode,
                                  const char **out);
 
+/* One result per distinct (size, subscribers) of mode, ordered by bytes, then
+ * size label, then subscribers: the rows of a table that sets transports side
+ * by side. out needs room for rs->nresults. Returns the count. */
+size_t ipcb_resultset_rows(const ipcb_resultset *rs, const char *mode,
+                           const ipcb_result **out);
+
 /* results.csv: one row per benchmark with the columns
  *   transport,mode,size,bytes,p50_us,p90_us,p99_us,p999_us,max_us,mean_us,
  *   rtt_p50_us,mb_per_s,frames_per_s,cpu_per_gib_s,cpu_per_frame_us,copies,
- *   verify,late,dropped,repetitions,status,error
- * sorted by mode, transport, bytes (so each transport's rows of one mode are
- * contiguous for gnuplot); status is "ok" or "failed"; absent values are empty.
- * Written to a temporary name and renamed. */
+ *   verify,late,dropped,repetitions,status,error,subscribers
+ * (columns are only ever appended) sorted by mode, transport, bytes, size,
+ * subscribers (so each transport's rows of one mode, and in fanout mode each
+ * transport and size's rows, are contiguous for gnuplot); status is "ok",
+ * "skipped" or "failed"; subscribers is empty outside fanout mode; absent
+ * values are empty. Written to a temporary name and renamed. */
 int  ipcb_csv_write(const ipcb_resultset *rs, const char *path, char *err, size_t errlen);
 
 #endif

@@ -318,8 +318,11 @@ static void set_counters(run *r, const ipcb_ctl_msg *done, double driver_cpu, do
 
 static void histogram_path(const ipcb_bench *b, char *path, size_t len)
 {
-    snprintf(path, len, "%s/%s_%s_%s.dat", b->cfg->hist_dir, b->t->name,
-             ipcb_mode_name(b->mode), b->pool->size.label);
+    int n = snprintf(path, len, "%s/%s_%s_%s", b->cfg->hist_dir, b->t->name,
+                     ipcb_mode_name(b->mode), b->pool->size.label);
+    if (b->mode == IPCB_MODE_FANOUT)
+        n += snprintf(path + n, len - (size_t)n, "_subscribers%d", b->subscribers);
+    snprintf(path + n, len - (size_t)n, ".dat");
 }
 
 void ipcb_runner_flush(void)

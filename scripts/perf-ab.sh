@@ -5,9 +5,11 @@
 # change hits both sides alike; each side's runs are pooled and compared.
 #
 #   scripts/perf-ab.sh IPCBENCH_A IPCBENCH_B
+#   scripts/perf-ab.sh --base GIT_REVISION      (what `make perf-ab BASE=...` runs)
 #
-# IPCBENCH_A and IPCBENCH_B are two builds of ipcbench (e.g. the base branch
-# built in a git worktree, and this one); both run this tree's
+# IPCBENCH_A and IPCBENCH_B are two builds of ipcbench; with --base, A is
+# GIT_REVISION built in a git worktree under $BUILD/base-<commit> (kept for
+# the next time) and B is $BUILD/ipcbench. Both run this tree's
 # bench/campaigns/ci.ini. Exit status: 0 pass, 1 B is slower (as compare
 # decides), 2 bad input or a failed run.
 #
@@ -19,9 +21,36 @@
 # test-only slow fault to B this way).
 set -eu
 cd "$(dirname "$0")/.."
-[ $# -eq 2 ] || { echo "usage: scripts/perf-ab.sh IPCBENCH_A IPCBENCH_B" >&2; exit 2; }
-bin_a=$1
-bin_b=$2
+build=${BUILD:-build}
+
+# build_revision REV: builds ipcbench (and qcopd) of git revision REV in a
+# worktree of its own; prints the binary's path.
+build_revision() {
+    sha=$(git rev-parse --verify --quiet "$1^{commit}") \
+        || { echo "perf-ab: '$1' is not a git revision here (fetch it first?)" >&2; exit 2; }
+    tree=$(pwd)/$build/base-$sha
+    if [ ! -x "$tree/build/ipcbench" ]; then
+        rm -rf "$tree"
+        git worktree prune
+        echo "perf-ab: building $1 ($sha) in $tree" >&2
+        git worktree add --detach "$tree" "$sha" > /dev/null 2>&1 \
+            || { echo "perf-ab: git worktree add $tree failed" >&2; exit 2; }
+        make -C "$tree" --no-print-directory -j"$(nproc)" build/ipcbench build/qcopd >&2 \
+            || { echo "perf-ab: building $1 failed" >&2; exit 2; }
+    fi
+    echo "$tree/build/ipcbench"
+}
+
+if [ $# -eq 2 ] && [ "$1" = --base ]; then
+    bin_a=$(build_revision "$2")
+    bin_b=$build/ipcbench
+elif [ $# -eq 2 ]; then
+    bin_a=$1
+    bin_b=$2
+else
+    echo "usage: scripts/perf-ab.sh IPCBENCH_A IPCBENCH_B | --base GIT_REVISION" >&2
+    exit 2
+fi
 out=${OUT:-results}
 rounds=${ROUNDS:-2}
 metrics=${GATE_METRICS:-p50,throughput}

@@ -502,6 +502,58 @@ static void test_normalize_memcpy(void **state)
     assert_non_null(strstr(err, "memcpy"));
 }
 
+/* Fan-out benchmarks: rows grouped by size and number of subscribers (2
+ * before 16, unlike their names), memcpy first; normalized by the memcpy of
+ * the same size and number of subscribers. */
+static void test_fanout(void **state)
+{
+    (void)state;
+    static const bench_spec base[] = {
+        { "unix/fanout/64K/subscribers:16", "p50_us", { 100, 101, 99 }, 3, NULL },
+        { "unix/fanout/64K/subscribers:2", "p50_us", { 50, 51, 49 }, 3, NULL },
+        { "qcop/fanout/64K/subscribers:2", "p50_us", { 40, 41, 39 }, 3, NULL },
+        { "memcpy/fanout/64K/subscribers:2", "p50_us", { 10, 10.1, 9.9 }, 3, NULL },
+    };
+    static const bench_spec new_specs[] = {
+        { "unix/fanout/64K/subscribers:16", "p50_us", { 100, 101, 99 }, 3, NULL },
+        { "unix/fanout/64K/subscribers:2", "p50_us", { 100, 101, 99 }, 3, NULL },
+        { "qcop/fanout/64K/subscribers:2", "p50_us", { 40, 41, 39 }, 3, NULL },
+        { "memcpy/fanout/64K/subscribers:2", "p50_us", { 10, 10.1, 9.9 }, 3, NULL },
+    };
+    ipcb_cmp_opts o;
+    ipcb_cmp_opts_default(&o);
+    o.metrics[0] = ipcb_metric_find("fanout-p50");
+    o.nmetrics = 1;
+    ipcb_comparison c;
+    char err[512];
+    assert_int_equal(compare_specs(base, N_OF(base), new_specs, N_OF(new_specs), &o, &c,
+                                   err, sizeof err), 0);
+    static const char *const order[] = {
+        "memcpy/fanout/64K/subscribers:2", "qcop/fanout/64K/subscribers:2",
+        "unix/fanout/64K/subscribers:2", "unix/fanout/64K/subscribers:16",
+    };
+    assert_int_equal(c.nrows, N_OF(order));
+    for (size_t i = 0; i < N_OF(order); i++)
+        assert_string_equal(c.rows[i].name, order[i]);
+    assert_int_equal(c.rows[1].subscribers, 2);
+    assert_int_equal(c.rows[3].subscribers, 16);
+    assert_string_equal(c.rows[3].size, "64K");
+    assert_int_equal(row(&c, "unix/fanout/64K/subscribers:2", "fanout-p50")->verdict,
+                     IPCB_V_SLOWER);
+    ipcb_comparison_free(&c);
+
+    o.normalize_memcpy = 1;
+    assert_int_equal(compare_specs(base, N_OF(base), new_specs, N_OF(new_specs), &o, &c,
+                                   err, sizeof err), 0);
+    const ipcb_cmp_row *r = row(&c, "unix/fanout/64K/subscribers:2", "fanout-p50");
+    assert_close(r->base, 5.0, 1e-12);      /* 50 / memcpy's median 10 */
+    assert_close(r->new_value, 10.0, 1e-12);
+    r = row(&c, "unix/fanout/64K/subscribers:16", "fanout-p50");
+    assert_int_equal(r->verdict, IPCB_V_FAILED);
+    assert_non_null(strstr(r->note, "no memcpy/fanout/64K/subscribers:16 in the baseline"));
+    ipcb_comparison_free(&c);
+}
+
 /* ---- bad input ----------------------------------------------------------- */
 
 static void test_nothing_in_common(void **state)
@@ -603,6 +655,7 @@ int main(void)
         cmocka_unit_test(test_threshold_and_alpha),
         cmocka_unit_test(test_holm),
         cmocka_unit_test(test_normalize_memcpy),
+        cmocka_unit_test(test_fanout),
         cmocka_unit_test(test_nothing_in_common),
         cmocka_unit_test(test_formats),
     };

@@ -25,7 +25,7 @@
 static const char csv_header[] =
     "transport,mode,size,bytes,p50_us,p90_us,p99_us,p999_us,max_us,mean_us,"
     "rtt_p50_us,mb_per_s,frames_per_s,cpu_per_gib_s,cpu_per_frame_us,copies,"
-    "verify,late,dropped,repetitions,status,error";
+    "verify,late,dropped,repetitions,status,error,subscribers";
 
 /* ---- temporary directories and files ------------------------------------- */
 
@@ -92,6 +92,20 @@ static long file_size(const char *dir, const char *name)
     struct stat st;
     path_in(path, dir, name);
     return stat(path, &st) == 0 ? (long)st.st_size : -1;
+}
+
+/* Field i (0-based) of an unquoted CSV line, into out. */
+static void csv_field(const char *line, int i, char *out, size_t n)
+{
+    for (; i > 0 && line; i--) {
+        line = strchr(line, ',');
+        line = line ? line + 1 : NULL;
+    }
+    assert_non_null(line);
+    size_t len = strcspn(line, ",\n");
+    assert_true(len < n);
+    memcpy(out, line, len);
+    out[len] = '\0';
 }
 
 /* ---- synthetic Google Benchmark JSON ------------------------------------- */
@@ -215,6 +229,63 @@ static void write_campaign(const char *dir)
     for (int t = 0; t < 2; t++)
         for (int s = 0; s < 3; s++)
             write_histogram(dir, t, sizes[s].label);
+}
+
+/* The fan-out campaign: qcop and unix at vga and 1080p (written in that
+ * order, 1080p first) with 1, 2 and 4 subscribers, 2 repetitions (p50 x 0.9
+ * and x 1.1) and the median each. p50 grows with the subscribers, slowly for
+ * qcop (one send through the broker), fast for unix (one send per
+ * subscriber): unix is best at 1 and 2 subscribers, qcop at 4. Next to them
+ * a latency benchmark and a malformed fan-out name with a tempting p50 of 1. */
+static const char *const fanout_transports[] = { "qcop", "unix" };
+static const struct { const char *label; double bytes, factor; } fanout_sizes[] = {
+    { "1080p", 8294400, 4 }, { "vga", 1228800, 1 },
+};
+static const int fanout_ks[] = { 1, 2, 4 };
+#define FANOUT_ODD_NAME "qcop/fanout/vga/subscribers:x"
+
+static double fanout_p50(int t, int s, int k)
+{
+    return fanout_sizes[s].factor * (t == 0 ? 100 + 10 * k : 5 + 50 * k);
+}
+
+static json_t *fanout_counters(int s, int k, double p50)
+{
+    return json_pack("{s:f, s:f, s:f, s:f, s:f, s:f}", "p50_us", p50, "p99_us", 2 * p50,
+                     "subscribers", (double)k, "bytes", fanout_sizes[s].bytes,
+                     "copies", 1.0, "frames", 1000.0);
+}
+
+static void add_fanout_benchmark(json_t *arr, const char *name, int s, int k, double p50)
+{
+    json_array_append_new(arr, gb_entry(name, NULL, 0, 900, "us",
+                                        fanout_counters(s, k, p50 * 0.9)));
+    json_array_append_new(arr, gb_entry(name, NULL, 1, 1100, "us",
+                                        fanout_counters(s, k, p50 * 1.1)));
+    json_array_append_new(arr, gb_entry(name, "median", 0, 1000, "us",
+                                        fanout_counters(s, k, p50)));
+}
+
+/* With baseline set, the baseline of the comparison test: qcop the same,
+ * unix faster by a factor 1 + K/4, so that the campaign's unix is +25%,
+ * +50% and +100% at K = 1, 2, 4. */
+static void write_fanout_campaign(const char *dir, int baseline)
+{
+    json_t *arr = json_array();
+    for (int t = 0; t < 2; t++)
+        for (int s = 0; s < 2; s++)
+            for (int i = 0; i < 3; i++) {
+                int k = fanout_ks[i];
+                char name[128];
+                snprintf(name, sizeof name, "%s/fanout/%s/subscribers:%d",
+                         fanout_transports[t], fanout_sizes[s].label, k);
+                double p50 = fanout_p50(t, s, k);
+                add_fanout_benchmark(arr, name, s, k, baseline && t == 1 ? p50 / (1 + k / 4.0)
+                                                                         : p50);
+            }
+    add_campaign_benchmark(arr, 1, "latency", 1);
+    add_fanout_benchmark(arr, FANOUT_ODD_NAME, 1, 4, 1.0);
+    write_json(dir, gb_root(arr));
 }
 
 /* ---- loading ------------------------------------------------------------- */
@@ -395,20 +466,150 @@ static void test_load_bad_inputs(void **state)
                          "{\"name\": \"y\"}]}", "benchmarks[1]");
 }
 
+static void test_load_fanout(void **state)
+{
+    const char *dir = *state;
+    write_fanout_campaign(dir, 0);
+    ipcb_resultset rs;
+    char err[256] = "";
+    assert_int_equal(ipcb_resultset_load(&rs, dir, err, sizeof err), 0);
+    assert_int_equal(rs.nresults, 2 * 2 * 3 + 2);
+    for (int t = 0; t < 2; t++)
+        for (int s = 0; s < 2; s++)
+            for (int i = 0; i < 3; i++) {
+                int k = fanout_ks[i];
+                char name[128];
+                snprintf(name, sizeof name, "%s/fanout/%s/subscribers:%d",
+                         fanout_transports[t], fanout_sizes[s].label, k);
+                const ipcb_result *r = ipcb_resultset_find(&rs, name);
+                if (!r)
+                    fail_msg("no result %s", name);
+                assert_string_equal(r->name, name);
+                assert_string_equal(r->transport, fanout_transports[t]);
+                assert_string_equal(r->mode, "fanout");
+                assert_string_equal(r->size, fanout_sizes[s].label);
+                assert_int_equal(r->subscribers, k);
+                assert_int_equal(r->bytes, (uint64_t)fanout_sizes[s].bytes);
+                assert_int_equal(r->nruns, 2);
+                assert_float_equal(r->summary.counter[IPCB_C_SUBSCRIBERS], k, 0);
+                assert_float_equal(r->summary.counter[IPCB_C_P50_US], fanout_p50(t, s, k), 1e-9);
+                assert_float_equal(r->runs[1].counter[IPCB_C_P50_US],
+                                   fanout_p50(t, s, k) * 1.1, 1e-9);
+            }
+    const ipcb_result *lat = ipcb_resultset_find(&rs, "unix/latency/vga");
+    assert_non_null(lat);
+    assert_int_equal(lat->subscribers, 0);
+    assert_true(isnan(lat->summary.counter[IPCB_C_SUBSCRIBERS]));
+
+    /* The name of another transport's benchmark in the same place. */
+    char name[128];
+    ipcb_benchmark_name(name, sizeof name, "tcp",
+                        ipcb_resultset_find(&rs, "qcop/fanout/vga/subscribers:4"));
+    assert_string_equal(name, "tcp/fanout/vga/subscribers:4");
+    ipcb_benchmark_name(name, sizeof name, "memcpy", lat);
+    assert_string_equal(name, "memcpy/latency/vga");
+
+    /* The table rows of fanout mode: by bytes, then subscribers. */
+    const ipcb_result *rows[16];
+    static const struct { const char *size; int k; } want[] = {
+        { "vga", 1 }, { "vga", 2 }, { "vga", 4 }, { "1080p", 1 }, { "1080p", 2 }, { "1080p", 4 },
+    };
+    assert_int_equal(ipcb_resultset_rows(&rs, "fanout", rows), 6);
+    for (size_t i = 0; i < 6; i++) {
+        assert_string_equal(rows[i]->size, want[i].size);
+        assert_int_equal(rows[i]->subscribers, want[i].k);
+    }
+    assert_int_equal(ipcb_resultset_rows(&rs, "latency", rows), 1);
+    assert_int_equal(rows[0]->subscribers, 0);
+    const char *ts[16];
+    assert_int_equal(ipcb_resultset_transports(&rs, "fanout", ts), 2);
+    assert_string_equal(ts[0], "qcop");
+    assert_string_equal(ts[1], "unix");
+    ipcb_resultset_free(&rs);
+}
+
+/* A subscribers component that is not a positive whole number makes the name
+ * as odd as any other: it loads, with empty parts and no subscribers. */
+static void test_load_fanout_odd_names(void **state)
+{
+    const char *dir = *state;
+    static const char *const odd[] = {
+        FANOUT_ODD_NAME, "qcop/fanout/vga/subscribers:", "qcop/fanout/vga/subscribers:0",
+        "qcop/fanout/vga/subscribers:-2", "qcop/fanout/vga/subscribers:+2",
+        "qcop/fanout/vga/subscribers: 2", "qcop/fanout/vga/subscribers:04",
+        "qcop/fanout/vga/subscribers:4x", "qcop/fanout/vga/subscribers:99999999999999999999",
+        "qcop/fanout/vga/subscribers:4/extra", "qcop/fanout/vga/clients:4",
+        "qcop/fanout//subscribers:4", "subscribers:4",
+    };
+    json_t *arr = json_array();
+    for (size_t i = 0; i < sizeof odd / sizeof odd[0]; i++)
+        add_fanout_benchmark(arr, odd[i], 1, 4, 10.0);
+    add_fanout_benchmark(arr, "qcop/fanout/vga/subscribers:16", 1, 16, 10.0);
+    write_json(dir, gb_root(arr));
+
+    ipcb_resultset rs;
+    char err[256] = "";
+    assert_int_equal(ipcb_resultset_load(&rs, dir, err, sizeof err), 0);
+    assert_int_equal(rs.nresults, sizeof odd / sizeof odd[0] + 1);
+    for (size_t i = 0; i < sizeof odd / sizeof odd[0]; i++) {
+        const ipcb_result *r = ipcb_resultset_find(&rs, odd[i]);
+        if (!r)
+            fail_msg("no result %s", odd[i]);
+        if (r->transport[0] || r->mode[0] || r->size[0] || r->subscribers != 0)
+            fail_msg("%s: parsed as \"%s\" \"%s\" \"%s\" %d", odd[i], r->transport, r->mode,
+                     r->size, r->subscribers);
+        assert_int_equal(r->nruns, 2);
+    }
+    const ipcb_result *good = ipcb_resultset_find(&rs, "qcop/fanout/vga/subscribers:16");
+    assert_non_null(good);
+    assert_string_equal(good->size, "vga");
+    assert_int_equal(good->subscribers, 16);
+    const ipcb_result *rows[32];
+    assert_int_equal(ipcb_resultset_rows(&rs, "fanout", rows), 1);
+
+    /* The CSV and the report take them like any odd name. */
+    char path[PATH_MAX];
+    path_in(path, dir, "results.csv");
+    assert_int_equal(ipcb_csv_write(&rs, path, err, sizeof err), 0);
+    ipcb_resultset_free(&rs);
+    char *csv = read_text(dir, "results.csv"), cell[64];
+    const char *row = strstr(csv, "\n" FANOUT_ODD_NAME ",");
+    assert_non_null(row);
+    row++;
+    csv_field(row, 1, cell, sizeof cell);   assert_string_equal(cell, "");  /* mode */
+    csv_field(row, 2, cell, sizeof cell);   assert_string_equal(cell, "");  /* size */
+    csv_field(row, 4, cell, sizeof cell);   assert_string_equal(cell, "10");
+    csv_field(row, 20, cell, sizeof cell);  assert_string_equal(cell, "ok");
+    csv_field(row, 22, cell, sizeof cell);  assert_string_equal(cell, "");  /* subscribers */
+    free(csv);
+    assert_int_equal(ipcb_report_write(dir, err, sizeof err), 0);
+    char *md = read_text(dir, "report.md");
+    assert_non_null(md);
+    assert_non_null(strstr(md, "| vga (1.23 MB), 16 subscribers | **10.0 ★** |\n\n"));
+    free(md);
+}
+
 /* ---- results.csv --------------------------------------------------------- */
 
-/* Field i (0-based) of an unquoted CSV line, into out. */
-static void csv_field(const char *line, int i, char *out, size_t n)
+/* The rows of the Markdown table under heading, in order, are exactly want. */
+static void expect_table(const char *md, const char *heading, const char *const *want,
+                         size_t n)
 {
-    for (; i > 0 && line; i--) {
-        line = strchr(line, ',');
-        line = line ? line + 1 : NULL;
+    const char *h = strstr(md, heading);
+    if (!h)
+        fail_msg("no \"%s\" in report.md", heading);
+    const char *sep = strstr(h, "\n|---");
+    assert_non_null(sep);
+    const char *row = strchr(sep + 1, '\n') + 1;
+    for (size_t i = 0; i < n; i++) {
+        size_t len = strcspn(row, "\n");
+        if (len != strlen(want[i]) || strncmp(row, want[i], len) != 0)
+            fail_msg("%s, row %zu: expected\n  %s\ngot\n  %.*s", heading, i, want[i],
+                     (int)len, row);
+        row += len + (row[len] == '\n');
     }
-    assert_non_null(line);
-    size_t len = strcspn(line, ",\n");
-    assert_true(len < n);
-    memcpy(out, line, len);
-    out[len] = '\0';
+    if (*row == '|')
+        fail_msg("%s: an extra row %.*s", heading, (int)strcspn(row, "\n"), row);
 }
 
 static void test_csv(void **state)
@@ -459,14 +660,95 @@ static void test_csv(void **state)
     csv_field(lat, 19, cell, sizeof cell);  assert_string_equal(cell, "2");
     csv_field(lat, 20, cell, sizeof cell);  assert_string_equal(cell, "ok");
     csv_field(lat, 21, cell, sizeof cell);  assert_string_equal(cell, "");
+    csv_field(lat, 22, cell, sizeof cell);  assert_string_equal(cell, "");   /* subscribers */
+    assert_int_equal(lat[strcspn(lat, "\n") - 1], ',');                     /* the last cell */
     const char *tp = strstr(csv, "shm,throughput,vga,");
     csv_field(tp, 13, cell, sizeof cell);   assert_string_equal(cell, "0.125");
 
     /* The failed row: RFC 4180 quoting of a message with a comma and quotes. */
     const char *failed = strstr(csv, "unix,paced,4k,");
     assert_non_null(failed);
-    assert_non_null(strstr(failed, ",failed,\"peer died, said \"\"boom\"\"\"\n"));
+    assert_non_null(strstr(failed, ",failed,\"peer died, said \"\"boom\"\"\",\n"));
     free(csv);
+}
+
+/* The CSV of the campaign in dir, read back (caller frees). */
+static char *csv_of(const char *dir)
+{
+    ipcb_resultset rs;
+    char err[256] = "", path[PATH_MAX];
+    assert_int_equal(ipcb_resultset_load(&rs, dir, err, sizeof err), 0);
+    path_in(path, dir, "results.csv");
+    assert_int_equal(ipcb_csv_write(&rs, path, err, sizeof err), 0);
+    ipcb_resultset_free(&rs);
+    char *csv = read_text(dir, "results.csv");
+    assert_non_null(csv);
+    return csv;
+}
+
+static void test_csv_fanout(void **state)
+{
+    const char *dir = *state;
+    write_fanout_campaign(dir, 0);
+    char *csv = csv_of(dir);
+    assert_memory_equal(csv, csv_header, strlen(csv_header));
+
+    /* Sorted by mode, transport, bytes, subscribers; the subscribers last. */
+    static const struct { const char *prefix, *subscribers, *p50; } order[] = {
+        { FANOUT_ODD_NAME ",,,", "", "1" },
+        { "qcop,fanout,vga,", "1", "110" }, { "qcop,fanout,vga,", "2", "120" },
+        { "qcop,fanout,vga,", "4", "140" }, { "qcop,fanout,1080p,", "1", "440" },
+        { "qcop,fanout,1080p,", "2", "480" }, { "qcop,fanout,1080p,", "4", "560" },
+        { "unix,fanout,vga,", "1", "55" }, { "unix,fanout,vga,", "2", "105" },
+        { "unix,fanout,vga,", "4", "205" }, { "unix,fanout,1080p,", "1", "220" },
+        { "unix,fanout,1080p,", "2", "420" }, { "unix,fanout,1080p,", "4", "820" },
+        { "unix,latency,vga,", "", "59.2593" },
+    };
+    const char *line = strchr(csv, '\n') + 1;
+    char cell[64];
+    for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
+        if (strncmp(line, order[i].prefix, strlen(order[i].prefix)) != 0)
+            fail_msg("row %zu: expected %s, got %.40s", i, order[i].prefix, line);
+        csv_field(line, 22, cell, sizeof cell);
+        if (strcmp(cell, order[i].subscribers) != 0)
+            fail_msg("row %zu (%s): subscribers \"%s\", expected \"%s\"", i, order[i].prefix,
+                     cell, order[i].subscribers);
+        csv_field(line, 4, cell, sizeof cell);
+        assert_string_equal(cell, order[i].p50);
+        csv_field(line, 20, cell, sizeof cell);
+        assert_string_equal(cell, "ok");
+        line = strchr(line, '\n') + 1;
+    }
+    assert_int_equal(*line, '\0');
+    free(csv);
+}
+
+/* Subscriber counts sort as numbers (2 before 16, unlike their names), in
+ * the CSV and in the report. */
+static void test_fanout_sorted_by_number(void **state)
+{
+    const char *dir = *state;
+    json_t *arr = json_array();
+    add_fanout_benchmark(arr, "qcop/fanout/vga/subscribers:16", 1, 16, 300);
+    add_fanout_benchmark(arr, "qcop/fanout/vga/subscribers:2", 1, 2, 120);
+    write_json(dir, gb_root(arr));
+    char *csv = csv_of(dir), cell[64];
+    const char *first = strchr(csv, '\n') + 1, *second = strchr(first, '\n') + 1;
+    csv_field(first, 22, cell, sizeof cell);
+    assert_string_equal(cell, "2");
+    csv_field(second, 22, cell, sizeof cell);
+    assert_string_equal(cell, "16");
+    free(csv);
+
+    char err[256] = "";
+    assert_int_equal(ipcb_report_write(dir, err, sizeof err), 0);
+    char *md = read_text(dir, "report.md");
+    static const char *const rows[] = {
+        "| vga (1.23 MB), 2 subscribers | **120 ★** |",
+        "| vga (1.23 MB), 16 subscribers | **300 ★** |",
+    };
+    expect_table(md, "### Fanout", rows, 2);
+    free(md);
 }
 
 static void test_csv_unwritable(void **state)
@@ -544,6 +826,92 @@ static void test_report(void **state)
 
     /* The failure, listed with its message. */
     assert_non_null(strstr(strstr(md, "## Failures"), "- `unix/paced/4k`: " FAIL_MSG "\n"));
+
+    /* No fanout results: no fanout table, no word on fan-out. */
+    assert_null(strstr(md, "### Fanout"));
+    assert_null(strstr(md, "Fan-out"));
+    free(md);
+}
+
+/* The fanout table of the fan-out campaign: a row per size and number of
+ * subscribers, by bytes then subscribers, the malformed name left out. */
+static const char *const fanout_rows[] = {
+    "| vga (1.23 MB), 1 subscriber | 110 | **55.0 ★** |",
+    "| vga (1.23 MB), 2 subscribers | 120 | **105 ★** |",
+    "| vga (1.23 MB), 4 subscribers | **140 ★** | 205 |",
+    "| 1080p (8.29 MB), 1 subscriber | 440 | **220 ★** |",
+    "| 1080p (8.29 MB), 2 subscribers | 480 | **420 ★** |",
+    "| 1080p (8.29 MB), 4 subscribers | **560 ★** | 820 |",
+};
+#define FANOUT_HEADING "### Fanout: p50 latency until the last subscriber has the frame (µs)"
+
+static void test_report_fanout(void **state)
+{
+    const char *dir = *state;
+    write_fanout_campaign(dir, 0);
+    char err[256] = "";
+    assert_int_equal(ipcb_report_write(dir, err, sizeof err), 0);
+    char *md = read_text(dir, "report.md");
+    assert_non_null(md);
+    assert_non_null(strstr(md, FANOUT_HEADING "\n"));
+    assert_non_null(strstr(strstr(md, FANOUT_HEADING), "\n| size, subscribers | qcop | unix |\n"));
+    expect_table(md, FANOUT_HEADING, fanout_rows, sizeof fanout_rows / sizeof fanout_rows[0]);
+    /* The other modes keep their size-only rows. */
+    static const char *const latency_rows[] = { "| vga (1.23 MB) | **59.3 ★** |" };
+    expect_table(md, "### Latency: one-way p50", latency_rows, 1);
+
+    /* The method says what fan-out measures. */
+    const char *method = strstr(md, "## Method");
+    assert_non_null(method);
+    const char *fanout = strstr(method, "- **Fan-out**: one sender, K subscriber processes.");
+    assert_non_null(fanout);
+    assert_true(fanout < strstr(md, "## Results"));
+    static const char *const words[] = { "*last* subscriber", "`qcop`, `qcop-fd`",
+                                         "once, through the broker", "`unix`, `tcp`",
+                                         "one connection per subscriber, one after another" };
+    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+        if (!row_contains(fanout, words[i]))
+            fail_msg("the fan-out method item lacks \"%s\"", words[i]);
+    free(md);
+
+    /* The HTML says the same. */
+    char *html = read_text(dir, "report.html");
+    assert_non_null(html);
+    assert_non_null(strstr(html, "<td>vga (1.23 MB), 4 subscribers</td><td class=\"num best\">"
+                                 "<strong>140 ★</strong></td><td class=\"num\">205</td>"));
+    assert_non_null(strstr(html, "<li><strong>Fan-out</strong>: one sender"));
+    free(html);
+}
+
+/* Against a baseline, every (size, subscribers) row has its own change. */
+static void test_report_fanout_baseline(void **state)
+{
+    const char *dir = *state;
+    char run[PATH_MAX], base[PATH_MAX];
+    path_in(run, dir, "run");
+    path_in(base, dir, "base");
+    assert_int_equal(mkdir(run, 0755), 0);
+    assert_int_equal(mkdir(base, 0755), 0);
+    write_fanout_campaign(run, 0);
+    write_fanout_campaign(base, 1);
+    char err[512] = "";
+    if (ipcb_report_write_baseline(run, base, err, sizeof err) != 0)
+        fail_msg("ipcb_report_write_baseline: %s", err);
+    char *md = read_text(run, "report.md");
+    assert_non_null(md);
+    assert_non_null(strstr(strstr(md, FANOUT_HEADING),
+                           "\n| size, subscribers | qcop | qcop Δ | unix | unix Δ |\n"));
+    static const char *const rows[] = {
+        "| vga (1.23 MB), 1 subscriber | 110 | +0.0% | **55.0 ★** | **+25.0% slower** |",
+        "| vga (1.23 MB), 2 subscribers | 120 | +0.0% | **105 ★** | **+50.0% slower** |",
+        "| vga (1.23 MB), 4 subscribers | **140 ★** | +0.0% | 205 | **+100.0% slower** |",
+        "| 1080p (8.29 MB), 1 subscriber | 440 | +0.0% | **220 ★** | **+25.0% slower** |",
+        "| 1080p (8.29 MB), 2 subscribers | 480 | +0.0% | **420 ★** | **+50.0% slower** |",
+        "| 1080p (8.29 MB), 4 subscribers | **560 ★** | +0.0% | 820 | **+100.0% slower** |",
+    };
+    expect_table(md, FANOUT_HEADING, rows, sizeof rows / sizeof rows[0]);
+    /* The comparison lists the fan-out regressions by name. */
+    assert_non_null(strstr(md, "`unix/fanout/vga/subscribers:4`"));
     free(md);
 }
 
@@ -594,6 +962,7 @@ static void test_plots(void **state)
     }
     assert_true(file_size(dir, "results.csv") > 0);  /* written for gnuplot */
     assert_true(file_size(dir, "plots/gnuplot.log") >= 0);
+    assert_int_equal(file_size(dir, "plots/fanout.svg"), -1);  /* no fanout results */
 
     /* The report embeds the rendered plots. */
     assert_int_equal(ipcb_report_write(dir, err, sizeof err), 0);
@@ -601,7 +970,76 @@ static void test_plots(void **state)
     assert_non_null(strstr(md, "](plots/throughput.svg)"));
     assert_non_null(strstr(md, "](plots/latency.svg)"));
     assert_non_null(strstr(md, "](plots/cdf.svg)"));
+    assert_null(strstr(md, "fanout.svg"));
     assert_null(strstr(md, "No plots were rendered"));
+    free(md);
+}
+
+/* The number of points gnuplot drew for the line titled title in an SVG
+ * plot: its group's point markers, less the one in the key; -1 if no line. */
+static int svg_line_points(const char *svg, const char *title)
+{
+    char needle[128];
+    snprintf(needle, sizeof needle, "<title>%s</title>", title);
+    const char *p = strstr(svg, needle);
+    if (!p)
+        return -1;
+    const char *end = strstr(p, "<g id=\"gnuplot_plot_");
+    int markers = 0;
+    while ((p = strstr(p + 1, "xlink:href='#gpPt")) && (!end || p < end))
+        markers++;
+    return markers - 1;
+}
+
+/* Fan-out results: a plot of p50 against the number of subscribers with a
+ * line per transport and size (tcp has only vga at 2 subscribers), in the
+ * report. */
+static void test_plots_fanout(void **state)
+{
+    const char *dir = *state;
+    if (!have_gnuplot())
+        skip();
+    write_fanout_campaign(dir, 0);
+    char path[PATH_MAX];
+    path_in(path, dir, "results.json");
+    json_t *root = json_load_file(path, 0, NULL);
+    assert_non_null(root);
+    add_fanout_benchmark(json_object_get(root, "benchmarks"), "tcp/fanout/vga/subscribers:2",
+                         1, 2, 150);
+    write_json(dir, root);
+    char scripts[PATH_MAX], err[512] = "";
+    scripts_dir(scripts);
+    if (ipcb_plots_render(dir, scripts, err, sizeof err) != 0)
+        fail_msg("ipcb_plots_render: %s", err);
+    assert_true(file_size(dir, "plots/fanout.png") > 0);
+    char *svg = read_text(dir, "plots/fanout.svg");
+    assert_non_null(svg);
+    static const struct { const char *title; int points; } lines[] = {
+        { "qcop vga", 3 }, { "qcop 1080p", 3 }, { "unix vga", 3 }, { "unix 1080p", 3 },
+        { "tcp vga", 1 }, { "tcp 1080p", -1 },
+    };
+    for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++) {
+        int n = svg_line_points(svg, lines[i].title);
+        if (n != lines[i].points)
+            fail_msg("fanout.svg: %d points for \"%s\", expected %d", n, lines[i].title,
+                     lines[i].points);
+    }
+    assert_non_null(strstr(svg, ">subscribers<"));
+    assert_null(strstr(svg, "no fanout results"));
+    free(svg);
+    /* gnuplot was told what to draw and found data for every line */
+    char *log = read_text(dir, "plots/gnuplot.log");
+    assert_non_null(log);
+    assert_non_null(strstr(log, "transports='qcop qcop unix unix tcp'; "
+                                "sizes='vga 1080p vga 1080p vga'; colors='1 1 2 2 3'; "
+                                "dashes='1 2 1 2 1'; "));
+    assert_null(strstr(log, "no valid points"));
+    free(log);
+
+    assert_int_equal(ipcb_report_write(dir, err, sizeof err), 0);
+    char *md = read_text(dir, "report.md");
+    assert_non_null(strstr(md, "](plots/fanout.svg)"));
+    assert_non_null(strstr(md, "](plots/latency.svg)"));
     free(md);
 }
 
@@ -660,11 +1098,18 @@ int main(void)
         DIR_TEST(test_load_time_units_and_names),
         cmocka_unit_test(test_load_gbench_inputs),
         DIR_TEST(test_load_bad_inputs),
+        DIR_TEST(test_load_fanout),
+        DIR_TEST(test_load_fanout_odd_names),
         DIR_TEST(test_csv),
+        DIR_TEST(test_csv_fanout),
+        DIR_TEST(test_fanout_sorted_by_number),
         DIR_TEST(test_csv_unwritable),
         DIR_TEST(test_report),
         DIR_TEST(test_report_no_results),
+        DIR_TEST(test_report_fanout),
+        DIR_TEST(test_report_fanout_baseline),
         DIR_TEST(test_plots),
+        DIR_TEST(test_plots_fanout),
         DIR_TEST(test_plots_skip_absent_mode),
         DIR_TEST(test_plots_without_gnuplot),
         DIR_TEST(test_plots_bad_scripts_dir),
