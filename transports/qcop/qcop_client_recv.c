@@ -46,22 +46,8 @@ static int wait_readable(qcop_client *c, long long deadline_ms, char *err)
 /* Keeps the descriptors that came with a read. */
 static int take_fds(qcop_client *c, struct msghdr *mh, char *err)
 {
-    int overflow = (mh->msg_flags & MSG_CTRUNC) != 0;
-    for (struct cmsghdr *cm = CMSG_FIRSTHDR(mh); cm; cm = CMSG_NXTHDR(mh, cm)) {
-        if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
-            continue;
-        size_t count = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-        for (size_t i = 0; i < count; i++) {
-            int fd;
-            memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int), sizeof fd);
-            if (c->nfds == QCOP_MAX_FDS) {
-                close(fd);
-                overflow = 1;
-            } else {
-                c->fds[c->nfds++] = fd;
-            }
-        }
-    }
+    int overflow;
+    c->nfds += qcop_take_rights(mh, c->fds + c->nfds, QCOP_MAX_FDS - c->nfds, &overflow);
     return overflow ? qcop_break(c, "the broker sent more descriptors than messages", err) : 0;
 }
 

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -108,4 +109,26 @@ void *qcop_memfd_map(int fd, size_t len, char *err)
         return NULL;
     }
     return p;
+}
+
+size_t qcop_take_rights(struct msghdr *mh, int *fds, size_t max, int *overflow)
+{
+    size_t taken = 0;
+    *overflow = (mh->msg_flags & MSG_CTRUNC) != 0;
+    for (struct cmsghdr *cm = CMSG_FIRSTHDR(mh); cm; cm = CMSG_NXTHDR(mh, cm)) {
+        if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+            continue;
+        size_t count = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+        for (size_t i = 0; i < count; i++) {
+            int fd;
+            memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int), sizeof fd);
+            if (taken == max) {
+                close(fd);
+                *overflow = 1;
+            } else {
+                fds[taken++] = fd;
+            }
+        }
+    }
+    return taken;
 }

@@ -20,4 +20,10 @@ int   qcop_memfd_check(int fd, size_t len, char *err);
  * Returns the mapping or NULL with err; release it with munmap. */
 void *qcop_memfd_map(int fd, size_t len, char *err);
 
+struct msghdr;
+/* The descriptors that came with a recvmsg (SCM_RIGHTS), in order: the first
+ * max go into fds and their count is returned; any more are closed and
+ * *overflow is set, as it is when the kernel truncated them (MSG_CTRUNC). */
+size_t qcop_take_rights(struct msghdr *mh, int *fds, size_t max, int *overflow);
+
 #endif

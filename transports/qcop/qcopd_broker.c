@@ -417,23 +417,12 @@ static void parse_buffered(qcopd *b, qcopd_client *c)
 /* Keeps the descriptors that came with a read of [start, start + n). */
 static int take_fds(qcopd *b, qcopd_client *c, struct msghdr *mh, uint64_t start, size_t n)
 {
-    int overflow = 0;
-    for (struct cmsghdr *cm = CMSG_FIRSTHDR(mh); cm; cm = CMSG_NXTHDR(mh, cm)) {
-        if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
-            continue;
-        size_t count = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-        for (size_t i = 0; i < count; i++) {
-            int fd;
-            memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int), sizeof fd);
-            if (c->nfds == QCOPD_MAX_PENDING_FDS) {
-                close(fd);
-                overflow = 1;
-                continue;
-            }
-            c->fds[c->nfds++] = (qcopd_pending_fd){ fd, start, start + n };
-        }
-    }
-    if (overflow || (mh->msg_flags & MSG_CTRUNC)) {
+    int fds[FD_CMSG_MAX], overflow;
+    size_t room = QCOPD_MAX_PENDING_FDS - c->nfds;
+    size_t got = qcop_take_rights(mh, fds, room < FD_CMSG_MAX ? room : FD_CMSG_MAX, &overflow);
+    for (size_t i = 0; i < got; i++)
+        c->fds[c->nfds++] = (qcopd_pending_fd){ fds[i], start, start + n };
+    if (overflow) {
         bad_packet(b, c, "too many descriptors");
         return -1;
     }
