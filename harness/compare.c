@@ -194,7 +194,10 @@ static int decide_all(ipcb_comparison *c)
     for (size_t i = 0; i < c->nrows; i++)
         if (c->rows[i].judged == IPCB_J_UTEST)
             tested[k++] = &c->rows[i];
+    c->ntested = m;
     if (c->opts.holm) {
+        for (k = 0; k < m; k++)
+            c->nholm_unreachable += tested[k]->test.p_min > c->opts.alpha / (double)m;
         qsort(tested, m, sizeof *tested, cmp_p);
         for (k = 0; k < m && tested[k]->test.p <= c->opts.alpha / (double)(m - k); k++)
             tested[k]->significant = 1;

@@ -83,6 +83,10 @@ typedef struct ipcb_comparison {
     size_t        count[IPCB_NVERDICTS];
     size_t        ncommon;       /* benchmarks present in both */
     size_t        nthreshold_only; /* rows judged by threshold only */
+    size_t        ntested;       /* rows judged by the U test */
+    size_t        nholm_unreachable; /* with holm: tested rows whose smallest attainable p
+                                  * is above Holm's first bound alpha / ntested, so that
+                                  * they can never be significant (too few repetitions) */
     size_t        nskipped_mode; /* common benchmarks of modes no chosen metric covers */
     ipcb_cmp_metric_summary per_metric[16];
     size_t        ncompared;     /* rows with both values, over all metrics */

@@ -100,6 +100,11 @@ static void method_line(FILE *f, const ipcb_comparison *c, const char *prefix)
     if (c->opts.holm)
         fprintf(f, "%ssignificance corrected for testing many benchmarks at once (Holm): the "
                 "chance of any false verdict is at most %g\n", prefix, c->opts.alpha);
+    if (c->nholm_unreachable)
+        fprintf(f, "%sWARNING: %zu of %zu tested comparisons can never be significant under "
+                "Holm: with so few repetitions their smallest possible p is above alpha/%zu = "
+                "%.3g; run more repetitions\n", prefix, c->nholm_unreachable, c->ntested,
+                c->ntested, c->opts.alpha / (double)c->ntested);
     if (c->nthreshold_only)
         fprintf(f, "%s%zu comparison%s judged by threshold alone: too few repetitions for the U "
                 "test to reach p <= %g (see the notes)\n", prefix, c->nthreshold_only,
@@ -292,6 +297,7 @@ static int print_json(FILE *f, const ipcb_comparison *c, const char *base_label,
     json_object_set_new(root, "regression", json_boolean(c->regression));
     json_object_set_new(root, "common_benchmarks", json_integer((json_int_t)c->ncommon));
     json_object_set_new(root, "threshold_only", json_integer((json_int_t)c->nthreshold_only));
+    json_object_set_new(root, "holm_unreachable", json_integer((json_int_t)c->nholm_unreachable));
     json_object_set_new(root, "counts", counts);
     json_object_set_new(root, "geomean_time_ratio", geo);
     json_object_set_new(root, "summary", json_string(line));

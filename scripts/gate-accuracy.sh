@@ -68,8 +68,8 @@ slower_rows() {
 # final_rows FILE PATTERN: the rows matching PATTERN that decided the gate:
 # slower in both runs when perf-gate.sh confirmed, else in the only comparison.
 final_rows() {
-    if grep -q '^perf-gate: confirming' "$1"; then
-        sed -n 's/^perf-gate: REGRESSION: slower in both runs: //p' "$1" | tr ',' '\n' \
+    if grep -Eq '^perf-(gate|ab): confirming' "$1"; then
+        sed -En 's/^perf-(gate|ab): REGRESSION: slower in both runs: //p' "$1" | tr ',' '\n' \
             | awk -v pat="$2" '{ sub(/^ +/, "") } $1 ~ pat { n++ } END { print n + 0 }'
     else
         slower_rows "$1" "$2"

@@ -13,6 +13,9 @@
 # bench/campaigns/ci.ini. Exit status: 0 pass, 1 B is slower (as compare
 # decides), 2 bad input or a failed run.
 #
+# When B is found slower, a second batch of rounds runs and the same
+# benchmark and metric must be slower again (as in perf-gate.sh).
+#
 # Environment: ROUNDS (2: A B B A; 3: A B B A A B ...), OUT (results),
 # CPU_LATENCY (hold, as in perf-gate.sh; keep),
 # GATE_METRICS (p50,throughput), GATE_HOLM (1: compare --holm; 0),
@@ -51,69 +54,55 @@ else
     echo "usage: scripts/perf-ab.sh IPCBENCH_A IPCBENCH_B | --base GIT_REVISION" >&2
     exit 2
 fi
-out=${OUT:-results}
+GATE_NAME=perf-ab
+. scripts/gate-common.sh
 rounds=${ROUNDS:-2}
-metrics=${GATE_METRICS:-p50,throughput}
-campaign="--campaign $(pwd)/bench/campaigns/ci.ini --benchmark_enable_random_interleaving=true"
+# With ci.ini's 5 repetitions, one round gives 5 against 5, whose smallest
+# possible p (0.008) is above Holm's bound over 20 comparisons (0.0025).
+[ "$rounds" -ge 2 ] || [ -z "$holm" ] \
+    || { echo "perf-ab: ROUNDS must be at least 2 (one round cannot be significant under Holm)" >&2; exit 2; }
 for b in "$bin_a" "$bin_b"; do
     [ -x "$b" ] || { echo "perf-ab: $b is not an executable" >&2; exit 2; }
 done
 
-# While measuring, ask the kernel to keep idle CPUs out of sleep states
-# (a PM QoS CPU latency request of 0, held open on fd 9 until the script
-# ends), as latency benchmarks do: otherwise how fast a sleeping peer is woken
-# depends on how the idle governor (in a VM: haltpoll) adapted to whatever
-# else the machine was doing, and that changes from minute to minute. Needs
-# root; CPU_LATENCY=keep leaves the machine alone.
-if [ "${CPU_LATENCY:-hold}" = hold ] && [ -w /dev/cpu_dma_latency ]; then
-    exec 9> /dev/cpu_dma_latency
-    printf 0 >&9
-fi
-
-# run BIN FLAGS: one campaign into $out; prints its directory.
-run() {
-    log=$(mktemp)
+# batch NAME: ROUNDS rounds of A and B (A B in odd rounds, B A in even ones,
+# so a steady drift favours neither side), each side's runs pooled into
+# $out/ab-.../NAME/{a,b}; their comparison in NAME/compare.txt and shown.
+# compare's exit status goes to batch_rc (a function called in an || list
+# would run with set -e off, and a failed campaign must end the gate).
+batch() {
+    runs_a=""
+    runs_b=""
+    i=1
+    while [ "$i" -le "$rounds" ]; do
+        # shellcheck disable=SC2086
+        if [ $((i % 2)) -eq 1 ]; then
+            runs_a="$runs_a $(run_ci "$bin_a" ${RUN_FLAGS_A:-})"
+            runs_b="$runs_b $(run_ci "$bin_b" ${RUN_FLAGS_B:-})"
+        else
+            runs_b="$runs_b $(run_ci "$bin_b" ${RUN_FLAGS_B:-})"
+            runs_a="$runs_a $(run_ci "$bin_a" ${RUN_FLAGS_A:-})"
+        fi
+        i=$((i + 1))
+    done
+    mkdir -p "$dir/$1/a" "$dir/$1/b"
     # shellcheck disable=SC2086
-    if ! "$1" run $campaign $2 --out "$out" > "$log" 2>&1; then
-        tail -n 20 "$log" >&2
-        rm -f "$log"
-        echo "perf-ab: the ci campaign failed with $1 (see above)" >&2
-        exit 2
-    fi
-    sed -n 's/^results: //p' "$log"
-    rm -f "$log"
+    python3 scripts/merge-results.py "$dir/$1/a/results.json" $runs_a
+    # shellcheck disable=SC2086
+    python3 scripts/merge-results.py "$dir/$1/b/results.json" $runs_b
+    echo "perf-ab: A ($bin_a):$runs_a"
+    echo "perf-ab: B ($bin_b):$runs_b"
+    batch_rc=0
+    compare_into "$dir/$1/compare.txt" "$bin_b" "$dir/$1/a" "$dir/$1/b" || batch_rc=$?
 }
 
-runs_a=""
-runs_b=""
-i=1
-while [ "$i" -le "$rounds" ]; do
-    # A B in odd rounds, B A in even ones: a steady drift favours neither side
-    if [ $((i % 2)) -eq 1 ]; then
-        runs_a="$runs_a $(run "$bin_a" "${RUN_FLAGS_A:-}")"
-        runs_b="$runs_b $(run "$bin_b" "${RUN_FLAGS_B:-}")"
-    else
-        runs_b="$runs_b $(run "$bin_b" "${RUN_FLAGS_B:-}")"
-        runs_a="$runs_a $(run "$bin_a" "${RUN_FLAGS_A:-}")"
-    fi
-    i=$((i + 1))
-done
-
 dir=$out/ab-$(date -u +%Y%m%dT%H%M%SZ)-$$
-mkdir -p "$dir/a" "$dir/b"
-# shellcheck disable=SC2086
-python3 scripts/merge-results.py "$dir/a/results.json" $runs_a
-# shellcheck disable=SC2086
-python3 scripts/merge-results.py "$dir/b/results.json" $runs_b
-echo "perf-ab: A ($bin_a):$runs_a"
-echo "perf-ab: B ($bin_b):$runs_b"
-set +e
-# shellcheck disable=SC2086
-holm=--holm
-[ "${GATE_HOLM:-1}" = 1 ] || holm=
-# shellcheck disable=SC2086
-"$bin_b" compare "$dir/a" "$dir/b" --metric "$metrics" $holm ${COMPARE_FLAGS:-} > "$dir/compare.txt" 2>&1
-rc=$?
-set -e
-cat "$dir/compare.txt"
-exit "$rc"
+batch first
+[ "$batch_rc" -eq 1 ] || exit "$batch_rc"
+# Confirm: another batch; a regression must be slower in both, benchmark and
+# metric alike (a passing load spike seldom hits the same row twice).
+echo
+echo "perf-ab: confirming: another $rounds rounds of A and B" >&2
+batch again
+[ "$batch_rc" -eq 2 ] && exit 2
+verdict "$dir/first/compare.txt" "$dir/again/compare.txt"

@@ -27,61 +27,21 @@ set -eu
 cd "$(dirname "$0")/.."
 build=${BUILD:-build}
 bin=${IPCBENCH:-$build/ipcbench}
-out=${OUT:-results}
-metrics=${GATE_METRICS:-p50,throughput}
-# Holm's correction: a gate fails if any of its ~20 comparisons is slower, so
-# the chance of a false "slower" is controlled over all of them together.
-holm=--holm
-[ "${GATE_HOLM:-1}" = 1 ] || holm=
-campaign="--campaign ci --benchmark_enable_random_interleaving=true"
+GATE_NAME=perf-gate
+. scripts/gate-common.sh
 
 [ -x "$bin" ] || { echo "perf-gate: $bin missing (run make)" >&2; exit 2; }
 
-# While measuring, ask the kernel to keep idle CPUs out of sleep states
-# (a PM QoS CPU latency request of 0, held open on fd 9 until the script
-# ends), as latency benchmarks do: otherwise how fast a sleeping peer is woken
-# depends on how the idle governor (in a VM: haltpoll) adapted to whatever
-# else the machine was doing, and that changes from minute to minute. Needs
-# root; CPU_LATENCY=keep leaves the machine alone.
-if [ "${CPU_LATENCY:-hold}" = hold ] && [ -w /dev/cpu_dma_latency ]; then
-    exec 9> /dev/cpu_dma_latency
-    printf 0 >&9
-fi
-
-# run [FLAGS...]: one campaign into $out; prints its directory. A campaign
-# with a failed benchmark is an error: the gate never passes on a broken run.
-run() {
-    log=$(mktemp)
-    # shellcheck disable=SC2086
-    if ! "$bin" run $campaign ${RUN_FLAGS:-} --out "$out" "$@" > "$log" 2>&1; then
-        tail -n 20 "$log" >&2
-        rm -f "$log"
-        echo "perf-gate: the ci campaign failed (see above)" >&2
-        exit 2
-    fi
-    sed -n 's/^results: //p' "$log"
-    rm -f "$log"
-}
-
-# compare BASE NEW [FLAGS...]: prints the table; returns compare's status.
-compare() {
-    b=$1
-    n=$2
-    shift 2
-    # shellcheck disable=SC2086
-    "$bin" compare "$b" "$n" --metric "$metrics" $holm ${COMPARE_FLAGS:-} "$@"
-}
+# shellcheck disable=SC2086
+run() { run_ci "$bin" ${RUN_FLAGS:-}; }
 
 check() {
     base=${1:-results/baselines/ci}
     [ -e "$base" ] || { echo "perf-gate: no baseline at $base (make baseline)" >&2; exit 2; }
     echo "perf-gate: running the ci campaign" >&2
     new=$(run)
-    set +e
-    compare "$base" "$new" > "$new/compare.txt"
-    rc=$?
-    set -e
-    cat "$new/compare.txt"
+    rc=0
+    compare_into "$new/compare.txt" "$bin" "$base" "$new" || rc=$?
     [ "$rc" -eq 1 ] || return "$rc"
 
     # Confirm: the whole campaign once more (a subset run alone would run in
@@ -90,21 +50,10 @@ check() {
     echo
     echo "perf-gate: confirming: running the ci campaign again" >&2
     again=$(run)
-    set +e
-    compare "$base" "$again" > "$again/compare.txt"
-    rc=$?
-    set -e
-    cat "$again/compare.txt"
+    rc=0
+    compare_into "$again/compare.txt" "$bin" "$base" "$again" || rc=$?
     [ "$rc" -eq 2 ] && return 2
-    awk '/ SLOWER / { print $1 " " $2 }' "$new/compare.txt" | sort -u > "$again/slower-first.txt"
-    awk '/ SLOWER / { print $1 " " $2 }' "$again/compare.txt" | sort -u > "$again/slower-again.txt"
-    both=$(comm -12 "$again/slower-first.txt" "$again/slower-again.txt" | paste -sd',' - | sed 's/,/, /g')
-    if [ -n "$both" ]; then
-        echo "perf-gate: REGRESSION: slower in both runs: $both"
-        return 1
-    fi
-    echo "perf-gate: pass: nothing was slower in both runs (noise)"
-    return 0
+    verdict "$new/compare.txt" "$again/compare.txt"
 }
 
 baseline() {
@@ -121,9 +70,8 @@ baseline() {
     # shellcheck disable=SC2086
     python3 scripts/merge-results.py "$dir/results.json" $dirs
     # Check that what was written is something compare can read.
-    # shellcheck disable=SC2086
     "$bin" compare "$dir" "$dir" --metric "$metrics" > /dev/null
-    echo "perf-gate: baseline of $runs runs ($(echo $dirs)) written to $dir/results.json"
+    echo "perf-gate: baseline of $runs runs (${dirs# }) written to $dir/results.json"
 }
 
 cmd=${1:-check}

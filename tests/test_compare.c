@@ -444,6 +444,39 @@ static void test_holm(void **state)
     assert_non_null(strstr(r->note, "Holm over 4 tests"));
     assert_int_equal(c.count[IPCB_V_SLOWER], 2);
     assert_true(c.regression);
+    assert_int_equal(c.nholm_unreachable, 0);
+    ipcb_comparison_free(&c);
+}
+
+/* 4 vs 4 repetitions: the smallest two-sided p is 2/70 = 0.029, under alpha
+ * (so the rows are tested) but above Holm's first bound 0.05/4: no row can be
+ * significant, and the output must say so rather than quietly pass. */
+static void test_holm_unreachable(void **state)
+{
+    (void)state;
+    static const bench_spec base[] = {
+        { "unix/latency/64K", "p50_us", { 100, 101, 102, 103 }, 4, NULL },
+        { "pipe/latency/64K", "p50_us", { 100, 101, 102, 103 }, 4, NULL },
+    };
+    static const bench_spec new_specs[] = {
+        { "unix/latency/64K", "p50_us", { 200, 201, 202, 203 }, 4, NULL },
+        { "pipe/latency/64K", "p50_us", { 200, 201, 202, 203 }, 4, NULL },
+    };
+    ipcb_cmp_opts o;
+    ipcb_cmp_opts_default(&o);
+    o.holm = 1;
+    ipcb_comparison c;
+    char err[512], *text = NULL;
+    size_t len = 0;
+    assert_int_equal(compare_specs(base, 2, new_specs, 2, &o, &c, err, sizeof err), 0);
+    assert_int_equal(c.ntested, 4);
+    assert_int_equal(c.nholm_unreachable, 4);
+    assert_int_equal(c.count[IPCB_V_SLOWER], 0);
+    FILE *f = open_memstream(&text, &len);
+    assert_int_equal(ipcb_comparison_print(f, &c, IPCB_FMT_TEXT, "a", "b"), 0);
+    fclose(f);
+    assert_non_null(strstr(text, "WARNING: 4 of 4 tested comparisons can never be significant"));
+    free(text);
     ipcb_comparison_free(&c);
 }
 
@@ -654,6 +687,7 @@ int main(void)
         cmocka_unit_test(test_identical_sets_pass),
         cmocka_unit_test(test_threshold_and_alpha),
         cmocka_unit_test(test_holm),
+        cmocka_unit_test(test_holm_unreachable),
         cmocka_unit_test(test_normalize_memcpy),
         cmocka_unit_test(test_fanout),
         cmocka_unit_test(test_nothing_in_common),
