@@ -318,11 +318,11 @@ static void set_counters(run *r, const ipcb_ctl_msg *done, double driver_cpu, do
 
 static void histogram_path(const ipcb_bench *b, char *path, size_t len)
 {
-    int n = snprintf(path, len, "%s/%s_%s_%s", b->cfg->hist_dir, b->t->name,
-                     ipcb_mode_name(b->mode), b->pool->size.label);
+    char k[32] = "";
     if (b->mode == IPCB_MODE_FANOUT)
-        n += snprintf(path + n, len - (size_t)n, "_subscribers%d", b->subscribers);
-    snprintf(path + n, len - (size_t)n, ".dat");
+        snprintf(k, sizeof k, "_subscribers%d", b->subscribers);
+    snprintf(path, len, "%s/%s_%s_%s%s.dat", b->cfg->hist_dir, b->t->name,
+             ipcb_mode_name(b->mode), b->pool->size.label, k);
 }
 
 void ipcb_runner_flush(void)
