@@ -318,10 +318,11 @@ static void register_one(campaign_state *cs, const ipcb_campaign *c, size_t k, s
     b->subscribers = subscribers;
     b->index = (int)k;
     b->total = (int)cs->nbenches;
-    int n = snprintf(b->name, sizeof b->name, "%s/%s/%s", b->t->name, ipcb_mode_name(b->mode),
-                     b->pool->size.label);
+    char group[32] = "";
     if (b->mode == IPCB_MODE_FANOUT)
-        snprintf(b->name + n, sizeof b->name - (size_t)n, "/subscribers:%d", subscribers);
+        snprintf(group, sizeof group, "/subscribers:%d", subscribers);
+    snprintf(b->name, sizeof b->name, "%s/%s/%s%s", b->t->name, ipcb_mode_name(b->mode),
+             b->pool->size.label, group);
     gb_bench *g = gb_register(b->name, ipcb_bench_run, b);
     gb_use_manual_time(g);
     gb_time_unit(g, GB_US);
