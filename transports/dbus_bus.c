@@ -353,6 +353,22 @@ static DBusMessage *add_listener_call(int listen_fd)
     return m;
 }
 
+/* Up to cap - 1 bytes of /proc/PID/FILE into buf, NUL-terminated; returns
+ * how many (<= 0 when it cannot be read: the process may be gone). */
+static ssize_t read_proc(const char *pid, const char *file, char *buf, size_t cap)
+{
+    char path[300];
+    snprintf(path, sizeof path, "/proc/%s/%s", pid, file);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    ssize_t n = read(fd, buf, cap - 1);
+    close(fd);
+    if (n > 0)
+        buf[n] = '\0';
+    return n;
+}
+
 /* The pid of our youngest child process named comm (the broker libdbus has
  * just started; an earlier one may serve another transport). */
 static pid_t find_child(const char *comm)
@@ -363,20 +379,13 @@ static pid_t find_child(const char *comm)
     if (!d)
         return 0;
     for (struct dirent *e; (e = readdir(d)) != NULL;) {
-        char path[300], buf[1024], name[64];
+        char buf[1024], name[64];
         long ppid = 0;
         unsigned long long start = 0;
         if (e->d_name[0] < '0' || e->d_name[0] > '9')
             continue;
-        snprintf(path, sizeof path, "/proc/%s/stat", e->d_name);
-        int fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
+        if (read_proc(e->d_name, "stat", buf, sizeof buf) <= 0)
             continue;
-        ssize_t n = read(fd, buf, sizeof buf - 1);
-        close(fd);
-        if (n <= 0)
-            continue;
-        buf[n] = '\0';
         char *open_paren = strchr(buf, '('), *close_paren = strrchr(buf, ')');
         if (!open_paren || !close_paren || close_paren < open_paren)
             continue;
@@ -557,15 +566,9 @@ void ipcb_dbus_bus_reap(const char *rundir, const char *run_id)
         snprintf(path, sizeof path, "/proc/%s", e->d_name);
         if (stat(path, &st) != 0 || st.st_uid != getuid())
             continue;
-        snprintf(path, sizeof path, "/proc/%s/cmdline", e->d_name);
-        int fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
-            continue;
-        ssize_t n = read(fd, cmd, sizeof cmd - 1);
-        close(fd);
+        ssize_t n = read_proc(e->d_name, "cmdline", cmd, sizeof cmd);
         if (n <= 0)
             continue;
-        cmd[n] = '\0';
         if (strcmp(cmd, "dbus-daemon") != 0)
             continue;
         for (ssize_t i = 0; i < n; i += (ssize_t)strlen(cmd + i) + 1)
