@@ -60,6 +60,21 @@ static int find_gnuplot(char out[PATH_MAX])
     return -1;
 }
 
+/* gnuplot's absolute path and the scripts directory's, or -1 with err. */
+static int find_tools(char gnuplot[PATH_MAX], const char *scripts_dir, char scripts[PATH_MAX],
+                      char *err, size_t errlen)
+{
+    if (find_gnuplot(gnuplot) != 0) {
+        snprintf(err, errlen, "gnuplot not found (install gnuplot-nox)");
+        return -1;
+    }
+    if (!realpath(scripts_dir, scripts)) {
+        snprintf(err, errlen, "%s: %s", scripts_dir, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
 /* Does transport have a successful result in mode (at size, or any size if
  * size is NULL) with a positive counter c? */
 static int has_value(const ipcb_resultset *rs, const char *transport, const char *mode,
@@ -437,14 +452,8 @@ static int open_log(const char *dir, int truncate, char *err, size_t errlen)
 int ipcb_plots_render(const char *dir, const char *scripts_dir, char *err, size_t errlen)
 {
     char gnuplot[PATH_MAX], scripts[PATH_MAX];
-    if (find_gnuplot(gnuplot) != 0) {
-        snprintf(err, errlen, "gnuplot not found (install gnuplot-nox)");
+    if (find_tools(gnuplot, scripts_dir, scripts, err, errlen) != 0)
         return -1;
-    }
-    if (!realpath(scripts_dir, scripts)) {
-        snprintf(err, errlen, "%s: %s", scripts_dir, strerror(errno));
-        return -1;
-    }
     ipcb_resultset rs;
     if (ipcb_resultset_load(&rs, dir, err, errlen) != 0)
         return -1;
@@ -518,14 +527,8 @@ int ipcb_plots_render_baseline(const char *dir, const char *baseline, const char
                                char *err, size_t errlen)
 {
     char gnuplot[PATH_MAX], scripts[PATH_MAX], path[PATH_MAX];
-    if (find_gnuplot(gnuplot) != 0) {
-        snprintf(err, errlen, "gnuplot not found (install gnuplot-nox)");
+    if (find_tools(gnuplot, scripts_dir, scripts, err, errlen) != 0)
         return -1;
-    }
-    if (!realpath(scripts_dir, scripts)) {
-        snprintf(err, errlen, "%s: %s", scripts_dir, strerror(errno));
-        return -1;
-    }
     ipcb_resultset rs, base;
     if (ipcb_resultset_load(&rs, dir, err, errlen) != 0)
         return -1;

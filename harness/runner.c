@@ -459,7 +459,6 @@ static int open_peers(run *r, const ipcb_session_cfg *common)
         r->nopened = i + 1;
         if (ipcb_session_open(&r->s[i], &c) != 0)
             return failed_at(r, i);
-        r->s[i].quick_peer_errors = broadcast;
     }
     if (broadcast && ipcb_session_connect(&r->s[0], common) != 0)
         return failed_at(r, 0);

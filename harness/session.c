@@ -177,6 +177,7 @@ int ipcb_session_open(ipcb_session *s, const ipcb_session_cfg *c)
     s->opts.infra_address = c->infra_address;
     s->opts.group = c->group ? c->group : "";
     s->opts.group_size = c->group_size > 0 ? c->group_size : 1;
+    s->shares_link = c->listen_only;
     s->opts.max_message = IPCB_HEADER_SIZE + c->payload_bytes;
     s->opts.timeout_ms = c->timeout_ms;
     int rc = (c->t->caps & IPCB_CAP_IN_PROCESS) ? open_inproc(s, c) : open_remote(s, c);
@@ -224,7 +225,7 @@ int ipcb_session_recv_ack(ipcb_session *s, ipcb_header *ack)
     if (ack->status != IPCB_STATUS_OK) {
         snprintf(s->err, sizeof s->err, "peer rejected frame %llu (status %u)",
                  (unsigned long long)ack->seq, ack->status);
-        if (!s->quick_peer_errors)
+        if (!s->shares_link)
             fetch_peer_error(s, s->timeout_ms);
         return -1;
     }
@@ -265,14 +266,6 @@ int ipcb_session_finish(ipcb_session *s, ipcb_ctl_msg *done)
     }
     ipcb_session_abort(s); /* releases what is left; the peer is already reaped */
     return 0;
-}
-
-int ipcb_session_close(ipcb_session *s, ipcb_ctl_msg *done)
-{
-    ipcb_header ack;
-    if (ipcb_session_send_stop(s) != 0 || ipcb_session_recv_ack(s, &ack) != 0)
-        return -1;
-    return ipcb_session_finish(s, done);
 }
 
 void ipcb_session_abort(ipcb_session *s)

@@ -40,8 +40,8 @@ typedef struct ipcb_session {
     ipcb_link  *peer_link;
     int         has_inproc;
     char        peer_addr[IPCB_ADDR_MAX]; /* what the peer's listen announced */
-    int         quick_peer_errors;        /* fetch the peer's error report without waiting
-                                           * (its ack may come over another member's link) */
+    int         shares_link;              /* opened listen_only: its acks may come over another
+                                           * member's link, so its error report is not awaited */
     char        err[1024];
 } ipcb_session;
 
@@ -52,12 +52,11 @@ int  ipcb_session_connect(ipcb_session *s, const ipcb_session_cfg *c);
 int  ipcb_session_pump(ipcb_session *s);
 /* Wait for the next ack; checks its kind and status (fetching the peer's reason). */
 int  ipcb_session_recv_ack(ipcb_session *s, ipcb_header *ack);
-/* Send STOP, wait for its ack and the peer's report, reap the peer. */
-int  ipcb_session_close(ipcb_session *s, ipcb_ctl_msg *done);
-/* close in two halves, for a broadcast group whose STOP goes out once and
- * whose acks all come back over one link: send STOP (on a connected session)... */
+/* Closing, in two halves (a broadcast group's STOP goes out once and its
+ * acks all come back over one link): send STOP on a connected session... */
 int  ipcb_session_send_stop(ipcb_session *s);
-/* ...and, once its ack is in, the peer's report; reaps the peer. */
+/* ...and, once its ack is in (ipcb_session_recv_ack), the peer's report;
+ * reaps the peer. */
 int  ipcb_session_finish(ipcb_session *s, ipcb_ctl_msg *done);
 /* Tear down after a failure: kill and reap the peer, close everything.
  * Adds how the peer ended to s->err. */

@@ -94,21 +94,6 @@ static void write_file(const char *path, const char *text, size_t len)
     assert_int_equal(fclose(f), 0);
 }
 
-static char *read_all(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    rewind(f);
-    char *buf = calloc(1, (size_t)n + 1);
-    assert_non_null(buf);
-    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-    fclose(f);
-    return buf;
-}
-
 static size_t count_of(const char *text, const char *what)
 {
     size_t n = 0;
@@ -249,7 +234,7 @@ static void test_bad_input(void **state)
     for (int i = 0; i < 6; i++)
         snprintf(path[i], sizeof path[i], "%s/bad%d.json", workdir, i);
     snprintf(json, sizeof json, "%s/results.json", base_dir);
-    char *good = read_all(json);
+    char *good = slurp_alloc(json);
     assert_non_null(good);
     write_file(path[0], "{ \"benchmarks\": [ {\"name\": ", 27);          /* malformed */
     write_file(path[1], good, strlen(good) / 2);                        /* truncated */
@@ -365,7 +350,7 @@ static void test_report_with_baseline(void **state)
         fail_msg("report --baseline: exit %d: %s", cap.status, cap.err);
     char path[600];
     snprintf(path, sizeof path, "%s/report.md", slow_dir);
-    char *md = read_all(path);
+    char *md = slurp_alloc(path);
     assert_non_null(md);
     static const char *const must[] = {
         "# ipcbench report: quick", "against the baseline quick", "## Comparison with the baseline",
@@ -381,7 +366,7 @@ static void test_report_with_baseline(void **state)
     free(md);
 
     snprintf(path, sizeof path, "%s/report.html", slow_dir);
-    char *html = read_all(path);
+    char *html = slurp_alloc(path);
     assert_non_null(html);
     for (size_t i = 0; i < sizeof sections / sizeof sections[0]; i++)
         if (!strstr(html, sections[i]))

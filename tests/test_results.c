@@ -19,6 +19,7 @@
 
 #include "report.h"
 #include "resultset.h"
+#include "runcli.h"
 
 #define GBENCH_INPUTS "/usr/share/benchmark/gbench/Inputs"
 
@@ -73,17 +74,7 @@ static char *read_text(const char *dir, const char *name)
 {
     char path[PATH_MAX];
     path_in(path, dir, name);
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    rewind(f);
-    char *buf = calloc(1, (size_t)n + 1);
-    assert_non_null(buf);
-    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-    fclose(f);
-    return buf;
+    return slurp_alloc(path);
 }
 
 static long file_size(const char *dir, const char *name)

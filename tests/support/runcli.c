@@ -39,6 +39,21 @@ void slurp(const char *path, char *out, size_t len)
         fclose(f);
 }
 
+char *slurp_alloc(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    rewind(f);
+    char *buf = calloc(1, (size_t)n + 1);
+    assert_non_null(buf);
+    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+    fclose(f);
+    return buf;
+}
+
 /* Runs ipcbench with the given arguments (NULL-terminated), killing it after
  * limit_s seconds; a kill fails the test. */
 void run_ipcbench(outcome *o, double limit_s, ...)

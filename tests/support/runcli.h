@@ -18,6 +18,8 @@ extern char workdir[256];    /* scratch directory of this test program */
 
 double now_s(void);
 void   slurp(const char *path, char *out, size_t len);
+/* The whole file, NUL-terminated, in a buffer to free; NULL if it cannot be opened. */
+char  *slurp_alloc(const char *path);
 /* Runs ipcbench with the given arguments (NULL-terminated), killing it after
  * limit_s seconds; a kill fails the test. */
 void   run_ipcbench(outcome *o, double limit_s, ...);
