@@ -19,9 +19,11 @@ static const char compare_usage[] =
     "  --holm                 significance by Holm's step-down correction over all the tests,\n"
     "                         so the chance of any false 'slower' stays at alpha (for gates)\n"
     "  --format text|md|json  terminal table (default), Markdown for a pull request, JSON\n"
-    "Verdicts: faster, slower, unchanged, new, missing, failed. Slower and faster need a\n"
+    "Verdicts: faster, slower, unchanged, new, missing, failed, n/a. Slower and faster need a\n"
     "change beyond the threshold and p <= alpha; with too few repetitions for the test to\n"
     "reach alpha (fewer than 4 per side) the threshold alone decides, and the output says so.\n"
+    "n/a: the value is absent on a side (p99 needs 100 frames per run, p99.9 1000); never a\n"
+    "regression.\n"
     "Exit status: 0 no regression, 1 a benchmark is slower, 2 bad input.\n";
 
 static int show_usage(FILE *f)

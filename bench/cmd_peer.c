@@ -48,6 +48,8 @@ int cmd_peer(int argc, char **argv)
             a.group = v;
         else if (cli_option(argc, argv, &i, "--payload-bytes", &v) == 1)
             ok = parse_u64(v, &a.cfg.payload_bytes) == 0;
+        else if (cli_option(argc, argv, &i, "--window", &v) == 1)
+            ok = parse_u64(v, &n) == 0 && n >= 1 && n <= 1000000 && (a.window = (int)n) > 0;
         else if (cli_option(argc, argv, &i, "--mode", &v) == 1) {
             ok = ipcb_mode_parse(v, &mode) == 0;
             a.cfg.allow_gaps = ok && mode == IPCB_MODE_PACED;

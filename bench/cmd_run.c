@@ -31,11 +31,15 @@ static const char run_usage[] =
     "  --mode m1,m2           latency, throughput, paced, fanout\n"
     "  --subscribers K1,K2    fanout mode: peers per frame (default 1,2,4; at most 16)\n"
     "  --fps N                paced mode frame rate (default 60)\n"
-    "  --paced-frames N       frames per paced run (default 60)\n"
+    "  --paced-frames N       paced mode: frames per run at least (same as [paced] min_frames)\n"
     "  --window N             throughput mode: frames in flight (default 8)\n"
     "  --repetitions N        runs per benchmark (default 3)\n"
-    "  --min-time S           measured seconds per run (default 0.2)\n"
-    "  --warmup N             warm-up frames per run (default: automatic)\n"
+    "  --min-frames N         measured frames per run at least (default: 200; throughput:\n"
+    "                         two cycles of the frame pool and the transport's buffers)\n"
+    "  --min-time S           measured seconds per run at least: more frames if needed (default 0.2)\n"
+    "  --max-time S           a run plans no more frames than fit in S seconds (default 5)\n"
+    "  --warmup N             warm-up frames per run at least (default: enough to touch\n"
+    "                         every buffer, about 64 MiB)\n"
     "  --verify all|sample|none  payload checksums: every frame, 1 in 16, none\n"
     "  --timeout-ms N         bound on every wait (default 10000)\n"
     "  --pin D[,P]            pin the driver to CPU D and the peer to CPU P\n"
@@ -76,6 +80,7 @@ static const struct { const char *flag, *key; } run_flags[] = {
     { "--transport", "transports" }, { "--size", "sizes" },      { "--mode", "modes" },
     { "--fps", "fps" },              { "--repetitions", "repetitions" },
     { "--min-time", "min_time" },    { "--verify", "verify" },   { "--pin", "pin" },
+    { "--min-frames", "min_frames" }, { "--max-time", "max_time" },
     { "--image", "image" },          { "--window", "window" },   { "--warmup", "warmup" },
     { "--timeout-ms", "timeout_ms" }, { "--paced-frames", "paced_frames" }, { "--name", "name" },
     { "--shm-backend", "shm_backend" }, { "--wait", "wait" }, { "--param", "param" },
@@ -120,6 +125,9 @@ static int parse_run_args(int argc, char **argv, run_opts *o)
         if (strncmp(argv[i], "--benchmark_", 12) == 0) {
             if (strncmp(argv[i], "--benchmark_out", 15) == 0)
                 return cli_usage_error("use --out instead of %s (results.json is written by ipcbench)", argv[i]);
+            if (strncmp(argv[i], "--benchmark_min_time", 20) == 0)
+                return cli_usage_error("use --min-frames, --min-time and --max-time instead of %s "
+                                       "(ipcbench decides how many frames a run measures)", argv[i]);
             if (o->gb_argc == 60)
                 return cli_usage_error("too many --benchmark_ flags");
             o->gb_argv[o->gb_argc++] = argv[i];
@@ -131,7 +139,7 @@ static int parse_run_args(int argc, char **argv, run_opts *o)
                 return cli_usage_error("%s needs a value", run_flags[f].flag);
             if (r > 0) {
                 matched = 1;
-                if (ipcb_campaign_set(&o->c, run_flags[f].key, v, err, sizeof err) != 0)
+                if (ipcb_campaign_override(&o->c, run_flags[f].key, v, err, sizeof err) != 0)
                     return cli_usage_error("%s: %s", run_flags[f].flag, err);
             }
         }
@@ -249,8 +257,12 @@ static void add_campaign_facts(const ipcb_campaign *c, int argc, char **argv)
     gb_add_context("repetitions", buf);
     snprintf(buf, sizeof buf, "%g", c->min_time);
     gb_add_context("min_time_s", buf);
-    snprintf(buf, sizeof buf, "%d", c->paced_frames);
-    gb_add_context("paced_frames", buf);
+    snprintf(buf, sizeof buf, "%g", c->max_time);
+    gb_add_context("max_time_s", buf);
+    snprintf(buf, sizeof buf, "%d", c->min_frames);
+    gb_add_context("min_frames", c->min_frames ? buf : "automatic");
+    snprintf(buf, sizeof buf, "%d", c->warmup);
+    gb_add_context("warmup", c->warmup ? buf : "automatic");
     snprintf(buf, sizeof buf, "%d", c->timeout_ms);
     gb_add_context("timeout_ms", buf);
     size_t used = 0;
@@ -264,7 +276,7 @@ static void add_campaign_facts(const ipcb_campaign *c, int argc, char **argv)
 /* ---- the run --------------------------------------------------------- */
 
 typedef struct campaign_state {
-    ipcb_pool       pools[IPCB_MAX_LIST + 1];
+    ipcb_pool       pools[IPCB_MAX_LIST * (IPCB_NMODES + 1) + 1];
     size_t          npools;
     ipcb_infra_slot infra[IPCB_MAX_LIST];
     ipcb_bench     *benches;
@@ -279,9 +291,11 @@ typedef struct campaign_state {
 static int make_pools(campaign_state *cs, const ipcb_campaign *c)
 {
     char err[512];
-    for (size_t i = 0; i < c->nsizes; i++)
-        if (ipcb_pool_create(&cs->pools[cs->npools++], &c->sizes[i], err, sizeof err) != 0)
-            return cli_usage_error("size %s: %s", c->sizes[i].label, err);
+    const ipcb_size *sizes[IPCB_MAX_LIST * (IPCB_NMODES + 1)];
+    size_t n = ipcb_campaign_all_sizes(c, sizes);
+    for (size_t i = 0; i < n; i++)
+        if (ipcb_pool_create(&cs->pools[cs->npools++], sizes[i], err, sizeof err) != 0)
+            return cli_usage_error("size %s: %s", sizes[i]->label, err);
     if (c->image[0]) {
         ipcb_size s;
         if (ipcb_pool_create_png(&cs->pools[cs->npools++], c->image, &s, err, sizeof err) != 0)
@@ -306,18 +320,22 @@ static void note_unsupported_fanout(const campaign_state *cs, const ipcb_campaig
                 "(see 'ipcbench list')\n", names);
 }
 
-static void register_one(campaign_state *cs, const ipcb_campaign *c, size_t k, size_t m,
-                         size_t p, size_t t, int subscribers)
+static void register_one(campaign_state *cs, const ipcb_mode_plan *plan, ipcb_mode mode, size_t k,
+                         const ipcb_pool *pool, size_t t, int subscribers)
 {
     ipcb_bench *b = &cs->benches[k];
     b->t = cs->infra[t].t;
-    b->mode = c->modes[m];
-    b->pool = &cs->pools[p];
+    b->mode = mode;
+    b->pool = pool;
     b->cfg = &cs->cfg;
     b->infra = &cs->infra[t];
     b->subscribers = subscribers;
     b->index = (int)k;
     b->total = (int)cs->nbenches;
+    b->min_frames = plan->min_frames;
+    b->min_time = plan->min_time;
+    b->max_time = plan->max_time;
+    b->fps = plan->fps;
     char group[32] = "";
     if (b->mode == IPCB_MODE_FANOUT)
         snprintf(group, sizeof group, "/subscribers:%d", subscribers);
@@ -326,33 +344,60 @@ static void register_one(campaign_state *cs, const ipcb_campaign *c, size_t k, s
     gb_bench *g = gb_register(b->name, ipcb_bench_run, b);
     gb_use_manual_time(g);
     gb_time_unit(g, GB_US);
-    if (b->mode == IPCB_MODE_PACED)
-        gb_iterations(g, c->paced_frames);
+    /* Only a mode's own repetitions go in per benchmark (Google Benchmark
+     * then adds "/repeats:N" to the name); the campaign's go in as a flag. */
+    if (plan->own_repetitions)
+        gb_repetitions(g, plan->repetitions);
+}
+
+/* The pools mode m runs: those of its sizes, and the --image picture's. */
+static size_t mode_pools(campaign_state *cs, const ipcb_campaign *c, const ipcb_mode_plan *plan,
+                         const ipcb_pool **out)
+{
+    size_t n = 0;
+    for (size_t p = 0; p < cs->npools; p++) {
+        int wanted = c->image[0] && p + 1 == cs->npools;
+        for (size_t i = 0; i < plan->nsizes && !wanted; i++)
+            wanted = strcmp(plan->sizes[i].label, cs->pools[p].size.label) == 0;
+        if (wanted)
+            out[n++] = &cs->pools[p];
+    }
+    return n;
 }
 
 /* One benchmark per mode, size and transport (fan-out: and group size K),
- * in that order of loops; fan-out only where the transport supports it. */
+ * in that order of loops; fan-out only where the transport supports it.
+ * Counts them first (pass 0), then registers them (pass 1). */
 static int register_benchmarks(campaign_state *cs, const ipcb_campaign *c)
 {
     for (size_t t = 0; t < c->ntransports; t++)
         cs->infra[t].t = ipcb_transport_find(c->transports[t]);
-    cs->nbenches = 0;
-    for (size_t m = 0; m < c->nmodes; m++)
-        for (size_t t = 0; t < c->ntransports; t++)
-            if (ipcb_mode_supported(cs->infra[t].t, c->modes[m]))
-                cs->nbenches += cs->npools * (c->modes[m] == IPCB_MODE_FANOUT ? c->nsubscribers : 1);
-    cs->benches = calloc(cs->nbenches ? cs->nbenches : 1, sizeof *cs->benches);
-    if (!cs->benches)
-        return cli_usage_error("out of memory");
     note_unsupported_fanout(cs, c);
-    size_t k = 0;
-    for (size_t m = 0; m < c->nmodes; m++) {
-        int fanout = c->modes[m] == IPCB_MODE_FANOUT;
-        for (size_t p = 0; p < cs->npools; p++)
-            for (size_t s = 0; s < (fanout ? c->nsubscribers : 1); s++)
-                for (size_t t = 0; t < c->ntransports; t++)
-                    if (ipcb_mode_supported(cs->infra[t].t, c->modes[m]))
-                        register_one(cs, c, k++, m, p, t, fanout ? c->subscribers[s] : 1);
+    for (int pass = 0; pass < 2; pass++) {
+        size_t k = 0;
+        for (size_t m = 0; m < c->nmodes; m++) {
+            ipcb_mode_plan plan;
+            const ipcb_pool *pools[sizeof cs->pools / sizeof cs->pools[0]];
+            ipcb_campaign_plan(c, c->modes[m], &plan);
+            size_t npools = mode_pools(cs, c, &plan, pools);
+            int fanout = c->modes[m] == IPCB_MODE_FANOUT;
+            for (size_t p = 0; p < npools; p++)
+                for (size_t s = 0; s < (fanout ? c->nsubscribers : 1); s++)
+                    for (size_t t = 0; t < c->ntransports; t++) {
+                        if (!ipcb_mode_supported(cs->infra[t].t, c->modes[m]))
+                            continue;
+                        if (pass == 1)
+                            register_one(cs, &plan, c->modes[m], k, pools[p], t,
+                                         fanout ? c->subscribers[s] : 1);
+                        k++;
+                    }
+        }
+        if (pass == 0) {
+            cs->nbenches = k;
+            cs->benches = calloc(k ? k : 1, sizeof *cs->benches);
+            if (!cs->benches)
+                return cli_usage_error("out of memory");
+        }
     }
     return 0;
 }
@@ -418,7 +463,7 @@ static int run_campaign(run_opts *o, campaign_state *cs, ipcb_outdir *out, int a
     cs->cfg = (ipcb_run_cfg){
         .exe = cs->exe, .rundir = cs->rundir, .run_id = cs->run_id, .params = c->params,
         .hist_dir = cs->hist_dir, .verify = c->verify,
-        .fps = c->fps, .window = c->window, .warmup = c->warmup, .timeout_ms = c->timeout_ms,
+        .window = c->window, .warmup = c->warmup, .timeout_ms = c->timeout_ms,
         .progress = isatty(2) ? show_progress : NULL,
     };
     parse_fault(o->fault, &cs->cfg);
@@ -427,11 +472,14 @@ static int run_campaign(run_opts *o, campaign_state *cs, ipcb_outdir *out, int a
         return cli_usage_error("--pin %s: cannot pin to CPU %d: %s", c->pin, cs->cfg.driver_cpu, strerror(errno));
 
     snprintf(json_flag, sizeof json_flag, "--benchmark_out=%s/results.json", out->tmp);
-    /* Repetitions and min time go in as flags, not per benchmark, so the
-     * names stay "transport/mode/size/manual_time"; user flags come later and win. */
+    /* Repetitions go in as a flag, not per benchmark, so the names stay
+     * "transport/mode/size/manual_time"; user flags come later and win. The
+     * harness decides how many frames a run measures (gb_frames_begin), so
+     * Google Benchmark's calibration is switched off: its first run always
+     * lasts longer than a nanosecond and is taken as it is. */
     char reps_flag[64], min_time_flag[64];
     snprintf(reps_flag, sizeof reps_flag, "--benchmark_repetitions=%d", c->repetitions);
-    snprintf(min_time_flag, sizeof min_time_flag, "--benchmark_min_time=%g", c->min_time);
+    snprintf(min_time_flag, sizeof min_time_flag, "--benchmark_min_time=1e-9");
     char *gb_args[70] = { cs->exe, json_flag, "--benchmark_out_format=json", reps_flag, min_time_flag };
     int gb_argc = 5;
     for (int i = 1; i < o->gb_argc; i++)

@@ -18,7 +18,7 @@ void ipcb_campaign_defaults(ipcb_campaign *c)
     snprintf(c->name, sizeof c->name, "adhoc");
     c->repetitions = 3;
     c->min_time = 0.2;
-    c->paced_frames = 60;
+    c->max_time = 5;
     c->fps = 60;
     c->window = 8;
     c->verify = IPCB_VERIFY_SAMPLE;
@@ -27,6 +27,8 @@ void ipcb_campaign_defaults(ipcb_campaign *c)
     c->subscribers[1] = 2;
     c->subscribers[2] = 4;
     c->nsubscribers = 3;
+    for (int m = 0; m < IPCB_NMODES; m++)
+        c->mode[m].min_time = -1;
 }
 
 /* Calls one(item) for each comma-separated item of list (spaces trimmed). */
@@ -242,7 +244,11 @@ int ipcb_campaign_set(ipcb_campaign *c, const char *key, const char *v, char *er
     if (strcmp(key, "repetitions") == 0)
         return parse_int(key, v, 1, 1000, &c->repetitions, err, errlen);
     if (strcmp(key, "paced_frames") == 0)
-        return parse_int(key, v, 1, 1000000, &c->paced_frames, err, errlen);
+        return ipcb_campaign_set_for_mode(c, IPCB_MODE_PACED, "min_frames", v, err, errlen);
+    if (strcmp(key, "min_frames") == 0)
+        return parse_int(key, v, 0, IPCB_MAX_FRAMES, &c->min_frames, err, errlen);
+    if (strcmp(key, "max_time") == 0)
+        return parse_double(key, v, 0.001, 3600, &c->max_time, err, errlen);
     if (strcmp(key, "window") == 0)
         return parse_int(key, v, 1, 4096, &c->window, err, errlen);
     if (strcmp(key, "warmup") == 0)
@@ -250,11 +256,97 @@ int ipcb_campaign_set(ipcb_campaign *c, const char *key, const char *v, char *er
     if (strcmp(key, "timeout_ms") == 0)
         return parse_int(key, v, 10, 3600000, &c->timeout_ms, err, errlen);
     if (strcmp(key, "min_time") == 0)
-        return parse_double(key, v, 0.001, 3600, &c->min_time, err, errlen);
+        return parse_double(key, v, 0, 3600, &c->min_time, err, errlen);
     if (strcmp(key, "fps") == 0)
         return parse_double(key, v, 0.1, 100000, &c->fps, err, errlen);
     snprintf(err, errlen, "unknown setting '%s'", key);
     return -1;
+}
+
+/* Sizes of one mode's section go through the campaign's own list parser on a
+ * scratch campaign, so both lists obey the same rules. */
+static int set_mode_sizes(ipcb_mode_settings *ms, const char *v, char *err, size_t errlen)
+{
+    static ipcb_campaign scratch;
+    scratch.nsizes = 0;
+    if (for_each_item(v, add_size, &scratch, err, errlen) != 0)
+        return -1;
+    memcpy(ms->sizes, scratch.sizes, scratch.nsizes * sizeof scratch.sizes[0]);
+    ms->nsizes = scratch.nsizes;
+    return 0;
+}
+
+int ipcb_campaign_set_for_mode(ipcb_campaign *c, ipcb_mode m, const char *key, const char *v,
+                               char *err, size_t errlen)
+{
+    ipcb_mode_settings *ms = &c->mode[m];
+    if (strcmp(key, "sizes") == 0)
+        return set_mode_sizes(ms, v, err, errlen);
+    if (strcmp(key, "repetitions") == 0)
+        return parse_int(key, v, 1, 1000, &ms->repetitions, err, errlen);
+    if (strcmp(key, "min_frames") == 0)
+        return parse_int(key, v, 1, IPCB_MAX_FRAMES, &ms->min_frames, err, errlen);
+    if (strcmp(key, "min_time") == 0)
+        return parse_double(key, v, 0, 3600, &ms->min_time, err, errlen);
+    if (strcmp(key, "max_time") == 0)
+        return parse_double(key, v, 0.001, 3600, &ms->max_time, err, errlen);
+    if (strcmp(key, "fps") == 0)
+        return parse_double(key, v, 0.1, 100000, &ms->fps, err, errlen);
+    snprintf(err, errlen, "'%s' cannot be set for one mode (sizes, repetitions, min_frames, "
+             "min_time, max_time, fps can)", key);
+    return -1;
+}
+
+int ipcb_campaign_override(ipcb_campaign *c, const char *key, const char *v, char *err, size_t errlen)
+{
+    if (ipcb_campaign_set(c, key, v, err, errlen) != 0)
+        return -1;
+    for (int m = 0; m < IPCB_NMODES; m++) {
+        ipcb_mode_settings *ms = &c->mode[m];
+        if (strcmp(key, "sizes") == 0)
+            ms->nsizes = 0;
+        else if (strcmp(key, "repetitions") == 0)
+            ms->repetitions = 0;
+        else if (strcmp(key, "min_frames") == 0)
+            ms->min_frames = 0;
+        else if (strcmp(key, "min_time") == 0)
+            ms->min_time = -1;
+        else if (strcmp(key, "max_time") == 0)
+            ms->max_time = 0;
+        else if (strcmp(key, "fps") == 0)
+            ms->fps = 0;
+    }
+    return 0;
+}
+
+void ipcb_campaign_plan(const ipcb_campaign *c, ipcb_mode m, ipcb_mode_plan *out)
+{
+    const ipcb_mode_settings *ms = &c->mode[m];
+    out->sizes = ms->nsizes ? ms->sizes : c->sizes;
+    out->nsizes = ms->nsizes ? ms->nsizes : c->nsizes;
+    out->own_repetitions = ms->repetitions && ms->repetitions != c->repetitions;
+    out->repetitions = ms->repetitions ? ms->repetitions : c->repetitions;
+    out->min_frames = ms->min_frames ? ms->min_frames : c->min_frames;
+    out->min_time = ms->min_time >= 0 ? ms->min_time : c->min_time;
+    out->max_time = ms->max_time > 0 ? ms->max_time : c->max_time;
+    out->fps = ms->fps > 0 ? ms->fps : c->fps;
+}
+
+size_t ipcb_campaign_all_sizes(const ipcb_campaign *c, const ipcb_size **out)
+{
+    size_t n = 0;
+    for (int m = -1; m < IPCB_NMODES; m++) {
+        const ipcb_size *list = m < 0 ? c->sizes : c->mode[m].sizes;
+        size_t count = m < 0 ? c->nsizes : c->mode[m].nsizes;
+        for (size_t i = 0; i < count; i++) {
+            size_t j = 0;
+            while (j < n && strcmp(out[j]->label, list[i].label) != 0)
+                j++;
+            if (j == n)
+                out[n++] = &list[i];
+        }
+    }
+    return n;
 }
 
 typedef struct ini_ctx {
@@ -268,11 +360,14 @@ static int on_ini_value(void *user, const char *section, const char *key, const 
     ini_ctx *x = user;
     if (x->err[0])
         return 0;
-    if (strcmp(section, "campaign") != 0) {
-        snprintf(x->err, sizeof x->err, "unknown section [%s] (expected [campaign])", section);
-        return 0;
-    }
-    return ipcb_campaign_set(x->c, key, value, x->err, sizeof x->err) == 0;
+    if (strcmp(section, "campaign") == 0)
+        return ipcb_campaign_set(x->c, key, value, x->err, sizeof x->err) == 0;
+    ipcb_mode m;
+    if (ipcb_mode_parse(section, &m) == 0)
+        return ipcb_campaign_set_for_mode(x->c, m, key, value, x->err, sizeof x->err) == 0;
+    snprintf(x->err, sizeof x->err, "unknown section [%s] (expected [campaign], [latency], "
+             "[throughput], [paced] or [fanout])", section);
+    return 0;
 }
 
 int ipcb_campaign_load(ipcb_campaign *c, const char *path, char *err, size_t errlen)
@@ -330,9 +425,21 @@ int ipcb_campaign_validate(const ipcb_campaign *c, char *err, size_t errlen)
                  "fanout column of 'ipcbench list')");
         return -1;
     }
+    for (int m = 0; m < IPCB_NMODES; m++) {
+        ipcb_mode_plan p;
+        ipcb_campaign_plan(c, (ipcb_mode)m, &p);
+        if (p.min_time > p.max_time) {
+            snprintf(err, errlen, "%s mode: min_time %g s is more than max_time %g s",
+                     ipcb_mode_name((ipcb_mode)m), p.min_time, p.max_time);
+            return -1;
+        }
+    }
     ipcb_size image = { 0 };
     if (c->image[0] && ipcb_png_probe(c->image, &image, err, errlen) != 0)
         return -1;
+    const ipcb_size *sizes[IPCB_MAX_LIST * (IPCB_NMODES + 1) + 1];
+    size_t nsizes = ipcb_campaign_all_sizes(c, sizes);
+    sizes[nsizes] = &image;
     const ipcb_transport *ts[IPCB_MAX_LIST];
     for (size_t i = 0; i < c->ntransports; i++)
         ts[i] = ipcb_transport_find(c->transports[i]);
@@ -340,8 +447,8 @@ int ipcb_campaign_validate(const ipcb_campaign *c, char *err, size_t errlen)
         return -1;
     for (size_t i = 0; i < c->ntransports; i++) {
         const ipcb_transport *t = ipcb_transport_find(c->transports[i]);
-        for (size_t j = 0; j <= c->nsizes; j++) {
-            const ipcb_size *s = j < c->nsizes ? &c->sizes[j] : &image;
+        for (size_t j = 0; j <= nsizes; j++) {
+            const ipcb_size *s = sizes[j];
             if (t->max_frame && s->bytes && IPCB_HEADER_SIZE + s->bytes > t->max_frame) {
                 snprintf(err, errlen, "size %s (%llu bytes) is larger than transport %s allows (%zu bytes)",
                          s->label, (unsigned long long)s->bytes, t->name, t->max_frame - IPCB_HEADER_SIZE);

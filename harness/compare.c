@@ -4,6 +4,7 @@
 #include "compare.h"
 #include "textfile.h"
 
+#include <inttypes.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +21,7 @@ const ipcb_metric ipcb_metrics[] = {
 };
 
 const char *const ipcb_verdict_names[IPCB_NVERDICTS] = {
-    "unchanged", "faster", "slower", "new", "missing", "failed",
+    "unchanged", "faster", "slower", "new", "missing", "failed", "n/a",
 };
 
 const ipcb_metric *ipcb_metric_find(const char *name)
@@ -58,18 +59,14 @@ static double median(double *v, size_t n)
     return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-/* The memcpy result of r's mode and size (and subscribers) in rs, summarised:
- * its median for counter c, or NaN if there is none usable. */
-static double memcpy_reference(const ipcb_resultset *rs, const ipcb_result *r,
-                               enum ipcb_counter c)
+/* The successful memcpy result of r's mode and size (and subscribers) in rs,
+ * or NULL. */
+static const ipcb_result *memcpy_reference(const ipcb_resultset *rs, const ipcb_result *r)
 {
     char name[160];
     ipcb_benchmark_name(name, sizeof name, "memcpy", r);
     const ipcb_result *ref = ipcb_resultset_find(rs, name);
-    if (!ref || ref->failed)
-        return NAN;
-    double v = ref->summary.counter[c];
-    return isfinite(v) && v > 0 ? v : NAN;
+    return ref && !ref->failed ? ref : NULL;
 }
 
 /* The per-repetition values of counter c (the summary if the file has no
@@ -106,27 +103,70 @@ static double *scratch(const ipcb_result *r)
     return malloc((r->nruns ? r->nruns : 1) * sizeof(double));
 }
 
-/* Values of one side into s->v; 0, or -1 with a note (no values, no memcpy). */
-static int side_values(side *s, const ipcb_cmp_opts *o, const ipcb_metric *m, ipcb_cmp_row *row)
+typedef enum side_status {
+    SIDE_OK,
+    SIDE_ABSENT,        /* the counter is absent: not comparable (n/a) */
+    SIDE_NO_REFERENCE,  /* no memcpy result to normalize by */
+} side_status;
+
+/* Why r (in where: "the baseline", ...) has no value of counter c: its runs
+ * measured too few frames for it (a percentile), or it has none at all. */
+static void absent_note(ipcb_cmp_row *row, const ipcb_result *r, enum ipcb_counter c,
+                        const char *where)
+{
+    if (ipcb_result_too_few_frames(r, c))
+        snprintf(row->note, sizeof row->note, "too few samples for %s in %s (%" PRIu64
+                 " frames per run, needs %" PRIu64 ")", ipcb_counter_names[c], where,
+                 r->frames_per_run, ipcb_counter_min_frames(c));
+    else
+        snprintf(row->note, sizeof row->note, "no %s values in %s", ipcb_counter_names[c],
+                 where);
+}
+
+/* The memcpy value of one side to divide by, into *scale. */
+static side_status memcpy_scale(const side *s, const ipcb_metric *m, ipcb_cmp_row *row,
+                                double *scale)
+{
+    const ipcb_result *ref = memcpy_reference(s->rs, s->r);
+    char where[200];
+    if (!ref) {
+        ipcb_benchmark_name(where, sizeof where, "memcpy", s->r);
+        snprintf(row->note, sizeof row->note, "no %s in the %s to normalize by", where,
+                 s->label);
+        return SIDE_NO_REFERENCE;
+    }
+    *scale = ref->summary.counter[m->counter];
+    if (!isfinite(*scale)) {
+        snprintf(where, sizeof where, "%s of the %s", ref->name, s->label);
+        absent_note(row, ref, m->counter, where);
+        return SIDE_ABSENT;
+    }
+    if (*scale <= 0) {
+        snprintf(row->note, sizeof row->note, "no positive %s of %s in the %s to normalize by",
+                 ipcb_counter_names[m->counter], ref->name, s->label);
+        return SIDE_NO_REFERENCE;
+    }
+    return SIDE_OK;
+}
+
+/* Values of one side into s->v, or why there are none (in the row's note). */
+static side_status side_values(side *s, const ipcb_cmp_opts *o, const ipcb_metric *m,
+                               ipcb_cmp_row *row)
 {
     double scale = 1;
     if (o->normalize_memcpy) {
-        scale = memcpy_reference(s->rs, s->r, m->counter);
-        if (isnan(scale)) {
-            char name[160];
-            ipcb_benchmark_name(name, sizeof name, "memcpy", s->r);
-            snprintf(row->note, sizeof row->note, "no %s in the %s to normalize by", name,
-                     s->label);
-            return -1;
-        }
+        side_status st = memcpy_scale(s, m, row, &scale);
+        if (st != SIDE_OK)
+            return st;
     }
     s->n = values_of(s->r, m->counter, scale, s->v);
     if (s->n == 0) {
-        snprintf(row->note, sizeof row->note, "no %s values in the %s",
-                 ipcb_counter_names[m->counter], s->label);
-        return -1;
+        char where[64];
+        snprintf(where, sizeof where, "the %s", s->label);
+        absent_note(row, s->r, m->counter, where);
+        return SIDE_ABSENT;
     }
-    return 0;
+    return SIDE_OK;
 }
 
 /* The change, the time ratio, the direction beyond the threshold and the U
@@ -241,7 +281,7 @@ static int make_row(ipcb_cmp_row *row, const ipcb_cmp_opts *o, const ipcb_metric
         row->verdict = b ? IPCB_V_MISSING : IPCB_V_NEW;
         if (s->r->failed)
             failed_note(row, "failed", s->r);
-        else if (side_values(s, o, m, row) == 0)
+        else if (side_values(s, o, m, row) == SIDE_OK)
             *(b ? &row->base : &row->new_value) = median(s->v, s->n);
         *(b ? &row->nbase : &row->nnew) = s->n;
     } else if (n->failed || b->failed) {
@@ -250,14 +290,18 @@ static int make_row(ipcb_cmp_row *row, const ipcb_cmp_opts *o, const ipcb_metric
             failed_note(row, "failed", n);
         else
             failed_note(row, "failed in the baseline", b);
-    } else if (side_values(&sb, o, m, row) != 0 || side_values(&sn, o, m, row) != 0) {
-        row->verdict = IPCB_V_FAILED;
     } else {
+        side_status st = side_values(&sb, o, m, row);
+        if (st == SIDE_OK)
+            st = side_values(&sn, o, m, row);
         row->nbase = sb.n;
         row->nnew = sn.n;
         row->base = median(sb.v, sb.n);
         row->new_value = median(sn.v, sn.n);
-        judge(row, o, &sb, &sn);
+        if (st == SIDE_OK)
+            judge(row, o, &sb, &sn);
+        else
+            row->verdict = st == SIDE_ABSENT ? IPCB_V_NA : IPCB_V_FAILED;
     }
     free(sb.v);
     free(sn.v);
@@ -414,7 +458,8 @@ int ipcb_compare(const ipcb_resultset *base, const ipcb_resultset *new_rs,
         qsort(c->rows, c->nrows, sizeof *c->rows, cmp_rows);
         summarise(c);
         size_t judged = c->count[IPCB_V_UNCHANGED] + c->count[IPCB_V_FASTER]
-                      + c->count[IPCB_V_SLOWER] + c->count[IPCB_V_FAILED];
+                      + c->count[IPCB_V_SLOWER] + c->count[IPCB_V_FAILED]
+                      + c->count[IPCB_V_NA];
         if (judged == 0) {
             char list[256];
             metric_list(opts, list, sizeof list);

@@ -27,12 +27,14 @@ const ipcb_metric *ipcb_metric_find(const char *name);
 
 typedef enum ipcb_verdict {
     IPCB_V_UNCHANGED, IPCB_V_FASTER, IPCB_V_SLOWER, IPCB_V_NEW, IPCB_V_MISSING, IPCB_V_FAILED,
+    IPCB_V_NA,          /* not comparable: the value is absent on a side (a percentile
+                         * from runs of too few frames, an older file); never a regression */
     IPCB_NVERDICTS
 } ipcb_verdict;
 extern const char *const ipcb_verdict_names[IPCB_NVERDICTS]; /* "unchanged", ... */
 
 typedef enum ipcb_judged {
-    IPCB_J_NONE,        /* no values on one side (new, missing, failed) */
+    IPCB_J_NONE,        /* no values on one side (new, missing, failed, n/a) */
     IPCB_J_UTEST,       /* threshold and U test */
     IPCB_J_THRESHOLD,   /* threshold only: too few repetitions for the test to reach alpha */
 } ipcb_judged;

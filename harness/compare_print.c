@@ -63,7 +63,7 @@ void ipcb_comparison_summary(const ipcb_comparison *c, char *out, size_t len)
     PUT("%zu comparisons (%zu benchmarks in common):", c->nrows, c->ncommon);
     for (int v = 0; v < IPCB_NVERDICTS; v++) {
         static const int order[] = { IPCB_V_SLOWER, IPCB_V_FASTER, IPCB_V_UNCHANGED,
-                                     IPCB_V_NEW, IPCB_V_MISSING, IPCB_V_FAILED };
+                                     IPCB_V_NEW, IPCB_V_MISSING, IPCB_V_FAILED, IPCB_V_NA };
         PUT("%s %zu %s", v ? "," : "", c->count[order[v]], ipcb_verdict_names[order[v]]);
     }
     if (c->ncompared) {
@@ -109,6 +109,10 @@ static void method_line(FILE *f, const ipcb_comparison *c, const char *prefix)
         fprintf(f, "%s%zu comparison%s judged by threshold alone: too few repetitions for the U "
                 "test to reach p <= %g (see the notes)\n", prefix, c->nthreshold_only,
                 c->nthreshold_only == 1 ? "" : "s", c->opts.alpha);
+    if (c->count[IPCB_V_NA])
+        fprintf(f, "%s%zu comparison%s n/a: the value is absent on a side (p99 needs 100 frames "
+                "per run, p99.9 1000; see the notes); never a regression\n", prefix,
+                c->count[IPCB_V_NA], c->count[IPCB_V_NA] == 1 ? "" : "s");
     if (c->nskipped_mode)
         fprintf(f, "%s%zu common benchmark%s of other modes not compared (see --metric)\n", prefix,
                 c->nskipped_mode, c->nskipped_mode == 1 ? "" : "s");
@@ -171,10 +175,11 @@ static size_t md_names(FILE *f, const ipcb_comparison *c, ipcb_verdict v)
     return n;
 }
 
-/* Slower, faster and failed rows; new and missing benchmarks are listed by name. */
+/* Slower, faster and failed rows; new, missing and n/a benchmarks are listed by name. */
 static int md_in_notable_table(const ipcb_cmp_row *r)
 {
-    return notable(r) && r->verdict != IPCB_V_NEW && r->verdict != IPCB_V_MISSING;
+    return notable(r) && r->verdict != IPCB_V_NEW && r->verdict != IPCB_V_MISSING
+        && r->verdict != IPCB_V_NA;
 }
 
 static void md_table(FILE *f, const ipcb_comparison *c, int only_notable)
@@ -220,14 +225,16 @@ static void print_md(FILE *f, const ipcb_comparison *c, const char *base_label,
     } else {
         fputs("No benchmark is slower, faster or failed.\n\n", f);
     }
-    if (c->count[IPCB_V_NEW]) {
-        fputs("**New** (only in the new results): ", f);
-        md_names(f, c, IPCB_V_NEW);
-        fputs("\n\n", f);
-    }
-    if (c->count[IPCB_V_MISSING]) {
-        fputs("**Missing** (only in the baseline): ", f);
-        md_names(f, c, IPCB_V_MISSING);
+    static const struct { ipcb_verdict v; const char *label; } listed[] = {
+        { IPCB_V_NEW, "**New** (only in the new results): " },
+        { IPCB_V_MISSING, "**Missing** (only in the baseline): " },
+        { IPCB_V_NA, "**Not comparable** (n/a: a value absent on a side): " },
+    };
+    for (size_t i = 0; i < sizeof listed / sizeof listed[0]; i++) {
+        if (!c->count[listed[i].v])
+            continue;
+        fputs(listed[i].label, f);
+        md_names(f, c, listed[i].v);
         fputs("\n\n", f);
     }
     fprintf(f, "<details><summary>All %zu comparisons</summary>\n\n", c->nrows);

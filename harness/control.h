@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "usage.h"
+
 enum ipcb_ctl_type {
     IPCB_CTL_READY = 1, /* text: the address the driver connects to */
     IPCB_CTL_DONE  = 2, /* the peer's counts and CPU time for the measured frames */
@@ -19,8 +21,8 @@ typedef struct ipcb_ctl_msg {
     uint64_t frames;        /* measured frames received */
     uint64_t bytes;         /* measured payload bytes received */
     uint64_t dropped;       /* sequence numbers skipped (paced mode) */
-    double   cpu_user_s;    /* peer's CPU time while measuring */
-    double   cpu_sys_s;
+    ipcb_usage usage;       /* the peer's CPU time, page faults and context switches
+                             * while measuring */
     char     text[512];
 } ipcb_ctl_msg;
 

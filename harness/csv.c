@@ -15,13 +15,20 @@
 static const char header[] =
     "transport,mode,size,bytes,p50_us,p90_us,p99_us,p999_us,max_us,mean_us,"
     "rtt_p50_us,mb_per_s,frames_per_s,cpu_per_gib_s,cpu_per_frame_us,copies,"
-    "verify,late,dropped,repetitions,status,error,subscribers\n";
+    "verify,late,dropped,repetitions,status,error,subscribers,"
+    "samples,faults_per_frame,csw_per_frame,major_faults_per_frame,icsw_per_frame\n";
 
 /* The counters between "bytes" and "verify", in column order. */
 static const enum ipcb_counter measure_cols[] = {
     IPCB_C_P50_US, IPCB_C_P90_US, IPCB_C_P99_US, IPCB_C_P999_US, IPCB_C_MAX_US,
     IPCB_C_MEAN_US, IPCB_C_RTT_P50_US, IPCB_C_MB_PER_S, IPCB_C_FRAMES_PER_S,
     IPCB_C_CPU_PER_GIB_S, IPCB_C_CPU_PER_FRAME_US, IPCB_C_COPIES,
+};
+
+/* The counters after "samples", in column order. */
+static const enum ipcb_counter cost_cols[] = {
+    IPCB_C_FAULTS_PER_FRAME, IPCB_C_CSW_PER_FRAME, IPCB_C_MAJOR_FAULTS_PER_FRAME,
+    IPCB_C_ICSW_PER_FRAME,
 };
 
 static int cmp_results(const void *a, const void *b)
@@ -57,14 +64,22 @@ static void put_text(FILE *f, const char *s)
 }
 
 /* One number cell: whole numbers in full, others with 6 significant digits,
- * nothing for NaN. Always followed by a comma (no number ends a row). */
-static void put_number(FILE *f, double v)
+ * nothing for NaN. Followed by a comma unless it ends the row. */
+static void put_number(FILE *f, double v, int last)
 {
     if (!isnan(v) && v == floor(v) && fabs(v) < 1e15)
         fprintf(f, "%.0f", v);
     else if (!isnan(v))
         fprintf(f, "%.6g", v);
-    fputc(',', f);
+    if (!last)
+        fputc(',', f);
+}
+
+static void put_counters(FILE *f, const ipcb_run *run, const enum ipcb_counter *cols,
+                         size_t n, int last)
+{
+    for (size_t i = 0; i < n; i++)
+        put_number(f, run->counter[cols[i]], last && i + 1 == n);
 }
 
 static void put_row(FILE *f, const ipcb_result *r, const char *verify)
@@ -77,19 +92,21 @@ static void put_row(FILE *f, const ipcb_result *r, const char *verify)
     fputc(',', f);
     put_text(f, r->size);
     fputc(',', f);
-    put_number(f, r->bytes ? (double)r->bytes : NAN);
-    for (size_t i = 0; i < sizeof measure_cols / sizeof measure_cols[0]; i++)
-        put_number(f, r->summary.counter[measure_cols[i]]);
+    put_number(f, r->bytes ? (double)r->bytes : NAN, 0);
+    put_counters(f, &r->summary, measure_cols, sizeof measure_cols / sizeof measure_cols[0], 0);
     put_text(f, verify);
     fputc(',', f);
-    put_number(f, r->summary.counter[IPCB_C_LATE]);
-    put_number(f, r->summary.counter[IPCB_C_DROPPED]);
-    put_number(f, (double)r->nruns);
+    put_number(f, r->summary.counter[IPCB_C_LATE], 0);
+    put_number(f, r->summary.counter[IPCB_C_DROPPED], 0);
+    put_number(f, (double)r->nruns, 0);
     fputs(r->skipped ? "skipped," : r->failed ? "failed," : "ok,", f);
     put_text(f, r->failed ? r->error : "");
     fputc(',', f);
     if (r->subscribers)     /* empty outside fanout mode */
         fprintf(f, "%d", r->subscribers);
+    fputc(',', f);
+    put_number(f, r->samples ? (double)r->samples : NAN, 0);
+    put_counters(f, &r->summary, cost_cols, sizeof cost_cols / sizeof cost_cols[0], 1);
     fputc('\n', f);
 }
 

@@ -153,6 +153,31 @@ void gb_skip_with_error(gb_state *st, const char *msg)
 
 bool gb_error_occurred(const gb_state *st) { return S(st).error_occurred(); }
 
+void gb_frames_begin(gb_state *st, int64_t n)
+{
+    // Before the first KeepRunning call the state has not started; one batch
+    // of n starts the timer and sets iterations() to n, however many
+    // iterations Google Benchmark asked for (at most n: calibration is off).
+    if (S(st).iterations() == 0 && n > 0)
+        S(st).KeepRunningBatch(n);
+}
+
+void gb_frames_end(gb_state *st)
+{
+    // The batch left nothing to run: this call stops the timer and ends the loop.
+    while (!S(st).error_occurred() && S(st).KeepRunningBatch(1))
+        ;
+}
+
+void gb_skip_with_error_frames(gb_state *st, const char *msg, int64_t n)
+{
+    guarded("skip_with_error", [&] {
+        if (S(st).iterations() == 0)
+            S(st).KeepRunningBatch(n > 0 ? n : 1);
+        S(st).SkipWithError(msg);
+    });
+}
+
 size_t gb_run(void (*before_print)(void *), void *arg)
 {
     size_t n = 0;

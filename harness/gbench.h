@@ -51,6 +51,18 @@ void    gb_set_label(gb_state *st, const char *label);
 void    gb_skip_with_error(gb_state *st, const char *msg);
 bool    gb_error_occurred(const gb_state *st);
 
+/* The harness, not Google Benchmark's calibration, decides how many
+ * iterations (frames) a run measures. With calibration switched off (the CLI
+ * passes a --benchmark_min_time any real run exceeds), Google Benchmark asks
+ * for one iteration; gb_frames_begin starts the timer and makes the run report
+ * exactly n iterations (KeepRunningBatch may run past what was asked), and
+ * gb_frames_end stops the timer. Every repetition of a benchmark must report
+ * the same n: Google Benchmark 1.7.1 aborts otherwise. */
+void    gb_frames_begin(gb_state *st, int64_t n);
+void    gb_frames_end(gb_state *st);
+/* Skip (fail) a run so that it reports n iterations like its siblings. */
+void    gb_skip_with_error_frames(gb_state *st, const char *msg, int64_t n);
+
 /* Runs every registered benchmark (respecting --benchmark_filter). The console
  * output goes to stdout; before each result line is printed, before_print (if
  * not NULL) is called, e.g. to clear a progress line. Returns the number run. */

@@ -43,6 +43,7 @@ int ipcb_peer_init(ipcb_peer *p, const ipcb_transport *t, ipcb_link *link,
         snprintf(err, errlen, "out of memory for a %zu-byte receive buffer", p->cap);
         return -1;
     }
+    memset(p->buf, 0, p->cap); /* prefault: no measured frame pays for a first touch */
     return 0;
 }
 
@@ -52,22 +53,16 @@ void ipcb_peer_free(ipcb_peer *p)
     p->buf = NULL;
 }
 
-static double tv_seconds(struct timeval tv)
+static void usage_mark(ipcb_peer *p, int starting)
 {
-    return (double)tv.tv_sec + (double)tv.tv_usec * 1e-6;
-}
-
-static void cpu_mark(ipcb_peer *p, int starting)
-{
-    struct rusage now;
-    if (!p->cfg.measure_cpu || getrusage(RUSAGE_SELF, &now) != 0)
+    ipcb_usage now;
+    if (!p->cfg.measure_cpu)
         return;
-    if (starting) {
-        p->ru_start = now;
-        return;
-    }
-    p->cpu_user_s = tv_seconds(now.ru_utime) - tv_seconds(p->ru_start.ru_utime);
-    p->cpu_sys_s = tv_seconds(now.ru_stime) - tv_seconds(p->ru_start.ru_stime);
+    ipcb_usage_self(&now);
+    if (starting)
+        p->usage_start = now;
+    else
+        ipcb_usage_since(&p->usage, &now, &p->usage_start);
 }
 
 static int send_ack(ipcb_peer *p, uint64_t seq, uint64_t t1, uint32_t status)
@@ -116,22 +111,24 @@ static int check_frame(ipcb_peer *p, const ipcb_header *h, const ipcb_frame *f)
     return IPCB_STATUS_OK;
 }
 
-static void apply_faults(const ipcb_peer *p, uint64_t seq)
+/* Test-only faults hit measured frame N, counted from 1 (warm-up excluded). */
+static void apply_faults(const ipcb_peer *p, uint64_t measured_frame)
 {
-    if (seq == p->cfg.fault_exit_seq)
+    if (measured_frame == p->cfg.fault_exit_seq)
         raise(SIGKILL);
-    if (seq == p->cfg.fault_hang_seq)
+    if (measured_frame == p->cfg.fault_hang_seq)
         for (;;)
             pause();
 }
 
 static int handle_data(ipcb_peer *p, const ipcb_header *h, const ipcb_frame *f, uint64_t t1)
 {
-    apply_faults(p, h->seq);
     int measured = !(h->flags & IPCB_FLAG_WARMUP);
+    if (measured)
+        apply_faults(p, p->frames + 1);
     if (measured && !p->measuring) {
         p->measuring = 1;
-        cpu_mark(p, 1);
+        usage_mark(p, 1);
     }
     p->status = check_frame(p, h, f);
     if (p->status != IPCB_STATUS_OK) {
@@ -170,7 +167,7 @@ int ipcb_peer_step(ipcb_peer *p, int timeout_ms)
         send_ack(p, p->next_seq, t1, IPCB_STATUS_BAD_HEADER);
         result = IPCB_PEER_FAILED;
     } else if (h.kind == IPCB_KIND_STOP) {
-        cpu_mark(p, 0);
+        usage_mark(p, 0);
         result = send_ack(p, h.seq, t1, IPCB_STATUS_OK) == 0 ? IPCB_PEER_STOPPED
                                                                      : IPCB_PEER_FAILED;
     } else if (h.kind == IPCB_KIND_DATA) {
@@ -193,8 +190,7 @@ void ipcb_peer_report(const ipcb_peer *p, ipcb_ctl_msg *done)
     done->frames = p->frames;
     done->bytes = p->bytes;
     done->dropped = p->dropped;
-    done->cpu_user_s = p->cpu_user_s;
-    done->cpu_sys_s = p->cpu_sys_s;
+    done->usage = p->usage;
 }
 
 static int peer_fail(int fd, const char *stage, const char *why)
@@ -228,6 +224,7 @@ int ipcb_peer_main(const ipcb_peer_args *a)
         .group_size = 1,
         .max_message = IPCB_HEADER_SIZE + a->cfg.payload_bytes,
         .timeout_ms = a->timeout_ms,
+        .window = a->window > 0 ? a->window : 1,
     };
     ipcb_link *link = NULL;
     ipcb_peer p;

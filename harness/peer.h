@@ -8,6 +8,7 @@
 #include <sys/resource.h>
 
 #include "control.h"
+#include "usage.h"
 #include "transport.h"
 
 enum ipcb_verify { IPCB_VERIFY_NONE, IPCB_VERIFY_SAMPLE, IPCB_VERIFY_ALL };
@@ -21,9 +22,9 @@ typedef struct ipcb_peer_cfg {
     uint64_t payload_bytes;   /* expected payload length of every DATA frame */
     int      verify;          /* IPCB_VERIFY_* */
     int      allow_gaps;      /* paced mode: skipped sequence numbers count as dropped */
-    int      measure_cpu;     /* take getrusage over the measured frames */
-    uint64_t fault_exit_seq;  /* test-only: die by SIGKILL on receiving this sequence */
-    uint64_t fault_hang_seq;  /* test-only: stop responding on this sequence */
+    int      measure_cpu;     /* take resource usage over the measured frames */
+    uint64_t fault_exit_seq;  /* test-only: die by SIGKILL on measured frame N (from 1) */
+    uint64_t fault_hang_seq;  /* test-only: stop responding on measured frame N */
 } ipcb_peer_cfg;
 
 typedef struct ipcb_peer {
@@ -35,8 +36,7 @@ typedef struct ipcb_peer {
     uint64_t      next_seq;
     uint64_t      frames, bytes, dropped;  /* measured (not warm-up) frames */
     int           measuring;
-    struct rusage ru_start;
-    double        cpu_user_s, cpu_sys_s;
+    ipcb_usage    usage_start, usage;     /* resource usage over the measured frames */
     int           status;                 /* IPCB_STATUS_* of the last frame */
     char          err[IPCB_ERR_MAX + 64];
 } ipcb_peer;
@@ -61,6 +61,7 @@ typedef struct ipcb_peer_args {
     const char *infra_address;/* the driver's shared infrastructure, or "" */
     const char *group;        /* fan-out over a broadcast transport: the group's name, or "" */
     int         timeout_ms;
+    int         window;       /* frames the driver keeps in flight */
     int         cpu;          /* pin to this CPU, -1 = no pinning */
 } ipcb_peer_args;
 int  ipcb_peer_main(const ipcb_peer_args *a);

@@ -1,8 +1,9 @@
 /* report.md and report.html for a results directory: the environment, the
  * measurement method in plain words, one table per mode with transports side
- * by side and the best per size marked, failures, CPU cost, copies, the plots
- * and the files; with a baseline also the verdicts, change columns and
- * overlay plots. One walk over the content writes both formats (reportdoc.c). */
+ * by side and the best per size marked, the counters that explain them,
+ * failures, CPU cost, copies, the plots and the files; with a baseline also
+ * the verdicts, change columns and overlay plots. One walk over the content
+ * writes both formats (reportdoc.c). */
 #include "report.h"
 #include "compare.h"
 #include "reportdoc.h"
@@ -10,8 +11,10 @@
 #include "textfile.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,10 +22,15 @@
 #include <unistd.h>
 
 /* One table: rows = sizes of mode by bytes (in fanout mode, each size with
- * each number of subscribers), columns = transports, cells = counter (and
- * the late count for paced); the best cell per row in bold.
- * metric names the compare metric that gives its change columns. */
-typedef struct table_spec {
+ * each number of subscribers), columns = transports, cells written by cell:
+ * a value cell shows counter (and the late count for paced), the best per
+ * row in bold. metric names the compare metric that gives its change
+ * columns (NULL: none); explain NULL leaves out the sentence under the heading. */
+typedef struct table_spec table_spec;
+typedef void cell_writer(rdoc *d, const table_spec *t, const ipcb_result *r, double best);
+static cell_writer write_value_cell, write_counters_cell;
+
+struct table_spec {
     const char       *mode;
     const char       *heading;
     const char       *explain;      /* one sentence under the heading */
@@ -30,31 +38,47 @@ typedef struct table_spec {
     int               higher_better;
     int               with_late;
     const char       *metric;
-} table_spec;
+    cell_writer      *cell;
+};
 
 static const table_spec mode_tables[] = {
     { "latency", "Latency: one-way p50 (µs)",
       "Median time from handing the frame to the transport until the peer can use it.",
-      IPCB_C_P50_US, 0, 0, "p50" },
+      IPCB_C_P50_US, 0, 0, "p50", write_value_cell },
     { "latency", "Latency: one-way p99 (µs)",
       "One frame in a hundred took longer than this.",
-      IPCB_C_P99_US, 0, 0, "p99" },
+      IPCB_C_P99_US, 0, 0, "p99", write_value_cell },
     { "throughput", "Throughput (MB/s)",
       "Payload megabytes (10^6 bytes) per second confirmed by the peer, frames streamed back to back.",
-      IPCB_C_MB_PER_S, 1, 0, "throughput" },
+      IPCB_C_MB_PER_S, 1, 0, "throughput", write_value_cell },
     { "paced", "Paced: p99 latency from the intended send time (µs), late frames",
       "Frames sent at a fixed rate; a frame is late when it arrives more than one frame period after it was due.",
-      IPCB_C_P99_US, 0, 1, "paced-p99" },
+      IPCB_C_P99_US, 0, 1, "paced-p99", write_value_cell },
     { "fanout", "Fanout: p50 latency until the last subscriber has the frame (µs)",
       "One sender, several subscribers; the frame counts as delivered when the last one has it.",
-      IPCB_C_P50_US, 0, 0, "fanout-p50" },
+      IPCB_C_P50_US, 0, 0, "fanout-p50", write_value_cell },
 };
 
 static const table_spec cpu_table = {
     "throughput", "CPU seconds per GiB moved (throughput mode)",
     "User + system CPU time of driver, peer and any daemon or broker together.",
-    IPCB_C_CPU_PER_GIB_S, 0, 0, "cpu",
+    IPCB_C_CPU_PER_GIB_S, 0, 0, "cpu", write_value_cell,
 };
+
+/* "Counters that explain": one table per mode, cells "faults · csw (n=...)". */
+static const table_spec counter_tables[] = {
+    { "latency", "Latency mode", NULL, IPCB_C_FAULTS_PER_FRAME, 0, 0, NULL, write_counters_cell },
+    { "throughput", "Throughput mode", NULL, IPCB_C_FAULTS_PER_FRAME, 0, 0, NULL, write_counters_cell },
+    { "paced", "Paced mode", NULL, IPCB_C_FAULTS_PER_FRAME, 0, 0, NULL, write_counters_cell },
+    { "fanout", "Fanout mode", NULL, IPCB_C_FAULTS_PER_FRAME, 0, 0, NULL, write_counters_cell },
+};
+
+static const char counters_intro[] =
+    "Why a figure is what it is. Each cell: page faults per frame · context switches per "
+    "frame (driver, peers and any daemon or broker together) and, in brackets, *n* = "
+    "frames measured per run × runs: the samples under that benchmark's figures. Many page "
+    "faults per frame mean buffers touched while cold (first use); many context switches "
+    "mean waiting by sleeping and waking up rather than spinning.";
 
 /* Context facts shown under "Environment", in this order, if present. */
 static const struct { const char *label, *key; } env_rows[] = {
@@ -118,8 +142,9 @@ static const char *const method_items[] = {
     "policy (all, sample or none). A mismatch fails the benchmark; it is never "
     "folded into a number.",
     "**Statistics**: p50, p90, p99, p99.9, maximum and mean come from all "
-    "samples of one run. With repetitions, the tables show the median across "
-    "runs.",
+    "samples (frames) of one run. p99 needs at least 100 samples in a run and "
+    "p99.9 at least 1000; with fewer, a table shows – and *n*, the frames each "
+    "run measured. With repetitions, the tables show the median across runs.",
     "**memcpy** (in-process copy) is the reference: the physical limit of "
     "any transport that copies the frame.",
 };
@@ -153,6 +178,19 @@ typedef struct report_ctx {
 } report_ctx;
 
 /* ---- small helpers ------------------------------------------------------- */
+
+/* Appends printf-style text to the string in buf (of size n), truncating. */
+static void appendf(char *buf, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void appendf(char *buf, size_t n, const char *fmt, ...)
+{
+    size_t len = strlen(buf);
+    if (len + 1 >= n)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf + len, n - len, fmt, ap);
+    va_end(ap);
+}
 
 /* A measurement with three or so significant digits, no exponent. */
 static void format_value(char *buf, size_t n, double v)
@@ -217,6 +255,17 @@ static int mode_present(const ipcb_resultset *rs, const char *mode)
     return 0;
 }
 
+/* Do any results carry page-fault or context-switch counters? */
+static int has_cost_counters(const ipcb_resultset *rs)
+{
+    for (size_t i = 0; i < rs->nresults; i++) {
+        const double *v = rs->results[i].summary.counter;
+        if (isfinite(v[IPCB_C_FAULTS_PER_FRAME]) || isfinite(v[IPCB_C_CSW_PER_FRAME]))
+            return 1;
+    }
+    return 0;
+}
+
 static size_t count_skipped(const ipcb_resultset *rs)
 {
     size_t n = 0;
@@ -274,6 +323,8 @@ static void write_nav(report_ctx *c)
     NAV("environment", "Environment");
     NAV("method", "Method");
     NAV("results", "Results");
+    if (has_cost_counters(c->rs))
+        NAV("counters", "Counters");
     NAV("failures", "Failures");
     if (count_skipped(c->rs))
         NAV("skipped", "Skipped");
@@ -295,7 +346,7 @@ static void comparison_table(report_ctx *c)
     rd_header(d, cols, flags, 8);
     for (size_t i = 0; i < c->cmp->nrows; i++) {
         const ipcb_cmp_row *r = &c->cmp->rows[i];
-        if (r->verdict == IPCB_V_UNCHANGED)
+        if (r->verdict == IPCB_V_UNCHANGED || r->verdict == IPCB_V_NA)
             continue;
         ipcb_cmp_cells k;
         ipcb_cmp_row_cells(c->cmp, r, &k);
@@ -358,11 +409,20 @@ static void write_comparison(report_ctx *c)
     rd_code(d, "ipcbench compare");
     rd_text(d, " gives the same verdicts as a table, Markdown or JSON.");
     rd_para_end(d);
-    size_t notable = c->cmp->nrows - c->cmp->count[IPCB_V_UNCHANGED];
+    size_t na = c->cmp->count[IPCB_V_NA];
+    size_t notable = c->cmp->nrows - c->cmp->count[IPCB_V_UNCHANGED] - na;
     if (notable)
         comparison_table(c);
     else
-        rd_para(d, "Every comparison is unchanged.");
+        rd_para(d, na ? "Every other comparison is unchanged." : "Every comparison is unchanged.");
+    if (na) {
+        rd_para_begin(d);
+        rd_textf(d, "%zu comparison%s n/a (marked so in the change columns): the value is "
+                 "absent on a side, most often a percentile from runs of too few frames "
+                 "(p99 needs 100, p99.9 1000). They never count as a regression.", na,
+                 na == 1 ? " is" : "s are");
+        rd_para_end(d);
+    }
     rd_section_end(d);
 }
 
@@ -435,19 +495,68 @@ static double best_in_row(const ipcb_resultset *rs, const table_spec *t, const i
     return best;
 }
 
-static void write_table_cell(rdoc *d, const table_spec *t, const ipcb_result *r, double best)
+/* The cell of a transport without a result in this row ("—") or whose
+ * benchmark failed; returns 1 if it wrote one. */
+static int write_no_result_cell(rdoc *d, const ipcb_result *r)
 {
-    double v = r ? r->summary.counter[t->counter] : NAN;
-    if (!r || r->failed || !isfinite(v)) {
-        rd_cell(d, RD_NUM, !r ? "—" : r->failed ? "failed" : "n/a");
+    if (r && !r->failed)
+        return 0;
+    rd_cell(d, RD_NUM, r ? "failed" : "—");
+    return 1;
+}
+
+/* The counter's value; "–" with the frames per run when the runs measured
+ * too few frames for it (a percentile); for paced, the late count after. */
+static void write_value_cell(rdoc *d, const table_spec *t, const ipcb_result *r, double best)
+{
+    if (write_no_result_cell(d, r))
+        return;
+    double v = r->summary.counter[t->counter];
+    char cell[64] = "", notes[48] = "";
+    if (isfinite(v)) {
+        format_value(cell, sizeof cell, v);
+    } else if (ipcb_result_too_few_frames(r, t->counter)) {
+        snprintf(cell, sizeof cell, "–");
+        snprintf(notes, sizeof notes, "n=%" PRIu64, r->frames_per_run);
+    } else {
+        rd_cell(d, RD_NUM, "n/a");
         return;
     }
-    char cell[64];
-    format_value(cell, sizeof cell, v);
     double late = r->summary.counter[IPCB_C_LATE];
     if (t->with_late && isfinite(late))
-        snprintf(cell + strlen(cell), sizeof cell - strlen(cell), " (%.0f late)", late);
+        appendf(notes, sizeof notes, "%s%.0f late", notes[0] ? ", " : "", late);
+    if (notes[0])
+        appendf(cell, sizeof cell, " (%s)", notes);
     rd_cell(d, RD_NUM | (v == best ? RD_BEST : 0), cell);
+}
+
+/* "0.02" or "n/a": a counter of the counters table. */
+static void format_counter(char *buf, size_t n, double v)
+{
+    if (isfinite(v))
+        format_value(buf, n, v);
+    else
+        snprintf(buf, n, "n/a");
+}
+
+/* "faults · csw (n=frames per run×runs)". */
+static void write_counters_cell(rdoc *d, const table_spec *t, const ipcb_result *r, double best)
+{
+    (void)t;
+    (void)best;
+    if (write_no_result_cell(d, r))
+        return;
+    char faults[32], csw[32], cell[96];
+    format_counter(faults, sizeof faults, r->summary.counter[IPCB_C_FAULTS_PER_FRAME]);
+    format_counter(csw, sizeof csw, r->summary.counter[IPCB_C_CSW_PER_FRAME]);
+    snprintf(cell, sizeof cell, "%s · %s", faults, csw);
+    if (r->frames_per_run) {
+        appendf(cell, sizeof cell, " (n=%" PRIu64, r->frames_per_run);
+        if (r->nruns > 1)
+            appendf(cell, sizeof cell, "×%zu", r->nruns);
+        appendf(cell, sizeof cell, ")");
+    }
+    rd_cell(d, RD_NUM, cell);
 }
 
 /* The change column of a cell: the comparison's change and verdict. */
@@ -463,8 +572,7 @@ static void write_change_cell(report_ctx *c, const table_spec *t, const char *na
     int flags = RD_NUM;
     snprintf(text, sizeof text, "%+.1f%%", 100 * r->change);
     if (r->verdict == IPCB_V_SLOWER || r->verdict == IPCB_V_FASTER) {
-        snprintf(text + strlen(text), sizeof text - strlen(text), " %s",
-                 ipcb_verdict_names[r->verdict]);
+        appendf(text, sizeof text, " %s", ipcb_verdict_names[r->verdict]);
         flags |= r->verdict == IPCB_V_SLOWER ? RD_SLOWER : RD_FASTER;
     }
     rd_cell_begin(&c->d, flags);
@@ -483,18 +591,20 @@ static void write_table(report_ctx *c, const table_spec *t)
     size_t nt = ipcb_resultset_transports(rs, t->mode, c->transports);
     size_t nrows = ipcb_resultset_rows(rs, t->mode, c->rows);
     int fanout = has_subscribers(c->rows, nrows);
-    int changes = c->cmp != NULL;
+    int changes = c->cmp != NULL && t->metric != NULL;
     rd_heading_begin(d, 3, NULL);
     rd_text(d, t->heading);
     rd_heading_end(d, 3);
-    rd_para_begin(d);
-    rd_text(d, t->explain);
-    rd_text(d, t->higher_better ? " Higher is better" : " Lower is better");
-    rd_text(d, fanout ? "; the best per size and number of subscribers is in bold with a ★."
-                      : "; the best per size is in bold with a ★.");
-    if (changes)
-        rd_text(d, " Δ: the change against the baseline, with the verdict where there is one.");
-    rd_para_end(d);
+    if (t->explain) {
+        rd_para_begin(d);
+        rd_text(d, t->explain);
+        rd_text(d, t->higher_better ? " Higher is better" : " Lower is better");
+        rd_text(d, fanout ? "; the best per size and number of subscribers is in bold with a ★."
+                          : "; the best per size is in bold with a ★.");
+        if (changes)
+            rd_text(d, " Δ: the change against the baseline, with the verdict where there is one.");
+        rd_para_end(d);
+    }
 
     size_t ncols = 1 + nt * (changes ? 2 : 1);
     const char **cols = calloc(ncols, sizeof *cols);
@@ -526,7 +636,7 @@ static void write_table(report_ctx *c, const table_spec *t)
         rd_cell(d, 0, label);
         double best = best_in_row(rs, t, row, c->transports, nt);
         for (size_t k = 0; k < nt; k++) {
-            write_table_cell(d, t, find_cell(rs, c->transports[k], row), best);
+            t->cell(d, t, find_cell(rs, c->transports[k], row), best);
             if (changes) {
                 char name[128];
                 ipcb_benchmark_name(name, sizeof name, c->transports[k], row);
@@ -541,18 +651,36 @@ static void write_table(report_ctx *c, const table_spec *t)
     free(labels);
 }
 
+/* The tables of the modes present; returns how many were written. */
+static size_t write_tables(report_ctx *c, const table_spec *tables, size_t n)
+{
+    size_t written = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!mode_present(c->rs, tables[i].mode))
+            continue;
+        write_table(c, &tables[i]);
+        written++;
+    }
+    return written;
+}
+
 static void write_results(report_ctx *c)
 {
     rd_section_begin(&c->d, "results", "Results");
-    int any = 0;
-    for (size_t i = 0; i < sizeof mode_tables / sizeof mode_tables[0]; i++) {
-        if (!mode_present(c->rs, mode_tables[i].mode))
-            continue;
-        write_table(c, &mode_tables[i]);
-        any = 1;
-    }
-    if (!any)
+    if (!write_tables(c, mode_tables, sizeof mode_tables / sizeof mode_tables[0]))
         rd_para(&c->d, "No ipcbench results (names of the form transport/mode/size) in this file.");
+    rd_section_end(&c->d);
+}
+
+/* Page faults, context switches and frames per run, per mode; nothing for
+ * results without those counters (older files). */
+static void write_counters(report_ctx *c)
+{
+    if (!has_cost_counters(c->rs))
+        return;
+    rd_section_begin(&c->d, "counters", "Counters that explain");
+    rd_para(&c->d, counters_intro);
+    write_tables(c, counter_tables, sizeof counter_tables / sizeof counter_tables[0]);
     rd_section_end(&c->d);
 }
 
@@ -709,6 +837,7 @@ static int write_report(FILE *f, void *arg)
     write_environment(c);
     write_method(c);
     write_results(c);
+    write_counters(c);
     write_failures(c);
     write_cpu_cost(c);
     write_copies(c);

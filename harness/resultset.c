@@ -19,8 +19,19 @@ const char *const ipcb_counter_names[IPCB_NCOUNTERS] = {
     "rtt_p50_us", "rtt_p99_us", "frames_per_s", "mb_per_s",
     "cpu_driver_s", "cpu_peer_s", "cpu_infra_s", "cpu_per_gib_s",
     "cpu_per_frame_us", "copies", "late", "dropped", "frames", "bytes",
-    "subscribers",
+    "subscribers", "faults_per_frame", "major_faults_per_frame", "csw_per_frame",
+    "icsw_per_frame",
 };
+
+uint64_t ipcb_counter_min_frames(enum ipcb_counter c)
+{
+    switch (c) {
+    case IPCB_C_P99_US:
+    case IPCB_C_RTT_P99_US: return 100;
+    case IPCB_C_P999_US:    return 1000;
+    default:                return 0;
+    }
+}
 
 /* How good an entry is as a result's summary: a later entry replaces the
  * summary when it ranks higher, or equal for iterations (the last one wins). */
@@ -365,9 +376,25 @@ static int append_run(ipcb_result *r, const ipcb_run *run)
     return 0;
 }
 
+/* A successful run's measured frames count towards the samples under r. */
+static void count_frames(ipcb_result *r, const ipcb_run *run)
+{
+    double frames = run->counter[IPCB_C_FRAMES];
+    if (!isfinite(frames) || frames <= 0)
+        return;
+    r->samples += (uint64_t)frames;
+    if ((uint64_t)frames > r->frames_per_run)
+        r->frames_per_run = (uint64_t)frames;
+}
+
+static int has_error(const json_t *e)
+{
+    return json_is_true(json_object_get(e, "error_occurred"));
+}
+
 static void note_error(ipcb_result *r, const json_t *e)
 {
-    if (!json_is_true(json_object_get(e, "error_occurred")))
+    if (!has_error(e))
         return;
     if (!r->failed) {
         const char *msg = get_string(e, "error_message");
@@ -386,8 +413,12 @@ static int add_entry(loader *ld, const json_t *e)
         return -1;
     ipcb_run run;
     read_run(e, &run);
-    if (!is_aggregate(e) && append_run(r, &run) != 0)
-        return -1;
+    if (!is_aggregate(e)) {
+        if (append_run(r, &run) != 0)
+            return -1;
+        if (!has_error(e))
+            count_frames(r, &run);
+    }
     unsigned char *rank = &ld->rank[r - ld->rs->results];
     enum summary_rank er = entry_rank(e);
     if (er > *rank || (er == RANK_ITERATION && *rank == RANK_ITERATION)) {
@@ -548,6 +579,12 @@ const ipcb_result *ipcb_resultset_find(const ipcb_resultset *rs, const char *nam
         if (strcmp(rs->results[i].name, name) == 0)
             return &rs->results[i];
     return NULL;
+}
+
+int ipcb_result_too_few_frames(const ipcb_result *r, enum ipcb_counter c)
+{
+    uint64_t need = ipcb_counter_min_frames(c);
+    return need > 0 && r->frames_per_run > 0 && r->frames_per_run < need;
 }
 
 void ipcb_benchmark_name(char *out, size_t n, const char *transport, const ipcb_result *r)

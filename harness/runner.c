@@ -8,11 +8,11 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "liveness.h"
+#include "usage.h"
 #include "peer.h"
 #include "session.h"
 
@@ -48,9 +48,11 @@ typedef struct run {
     size_t        nlinks;     /* links frames go out on: npeers, or 1 for a broadcast group */
     size_t        culprit;    /* the session whose err says what went wrong */
     uint64_t      seq;        /* next sequence number */
+    uint64_t      first_measured; /* sequence number of measured frame 1 (IPCB_NO_SEQ in warm-up) */
     uint64_t      frames;     /* measured frames */
     uint64_t      late;
     uint64_t      loop_ns;    /* wall time of the measured loop */
+    uint64_t      warm_frames;/* warm-up frames sent */
     ipcb_samples *lat, *rtt;
     double        slow_factor; /* test-only: measured times are multiplied by this (> 1) */
 } run;
@@ -65,6 +67,13 @@ static int failed_at(run *r, size_t i)
     return -1;
 }
 
+/* Test-only fault corrupt@N: measured frame N has a byte flipped in flight. */
+static int corrupt_this(const run *r, uint64_t seq)
+{
+    return r->first_measured != IPCB_NO_SEQ && r->b->cfg->fault_corrupt_seq != IPCB_NO_SEQ &&
+           seq - r->first_measured + 1 == r->b->cfg->fault_corrupt_seq;
+}
+
 static int send_frame(run *r, uint64_t seq, uint8_t flags, uint64_t t0)
 {
     const ipcb_pool *pool = r->b->pool;
@@ -72,9 +81,9 @@ static int send_frame(run *r, uint64_t seq, uint8_t flags, uint64_t t0)
     ipcb_pool_stamp(pool, slot, seq, flags, t0);
     ipcb_frame f = { .data = pool->slots[slot].msg, .len = IPCB_HEADER_SIZE + pool->size.bytes };
     uint8_t *victim = f.data + IPCB_HEADER_SIZE + pool->size.bytes / 2;
-    int corrupt = seq == r->b->cfg->fault_corrupt_seq;
+    int corrupt = corrupt_this(r, seq);
     if (corrupt)
-        *victim ^= 0x40; /* test-only fault: a byte flipped in flight */
+        *victim ^= 0x40;
     char err[IPCB_ERR_MAX];
     size_t i;
     int rc = 0;
@@ -135,26 +144,120 @@ static int ping_pong(run *r, uint8_t flags, uint64_t *t0, ipcb_header *ack)
     return 0;
 }
 
-static int warm_up(run *r)
+/* Throughput: n frames back to back with at most a window in flight, acks
+ * asked for every half window and on the last frame. *elapsed_ns is the wall
+ * time until the last frame was confirmed. */
+static int stream(run *r, uint64_t n, uint8_t flags, uint64_t *elapsed_ns)
 {
-    int n = r->b->cfg->warmup;
-    if (n <= 0) { /* automatic: about 64 MiB or 64 frames, at least 2 */
-        uint64_t by_bytes = (64u << 20) / (r->b->pool->size.bytes + 1);
-        n = by_bytes > 64 ? 64 : by_bytes < 2 ? 2 : (int)by_bytes;
-    }
-    uint64_t t0;
+    uint64_t window = (uint64_t)r->b->cfg->window;
+    uint64_t ack_every = window / 2 ? window / 2 : 1;
+    uint64_t base = r->seq, end = base + n, acked = base;
     ipcb_header ack;
-    for (int i = 0; i < n; i++)
-        if (ping_pong(r, IPCB_FLAG_WARMUP, &t0, &ack) != 0)
+    uint64_t start = ipcb_now_ns();
+    for (; r->seq < end; r->seq++) {
+        while (r->seq - acked >= window) {
+            if (await_ack(r, acked, r->seq - 1, &ack) != 0)
+                return -1;
+            acked = ack.seq + 1;
+        }
+        int ack_now = (r->seq - base + 1) % ack_every == 0 || r->seq + 1 == end;
+        if (send_frame(r, r->seq, flags | (ack_now ? IPCB_FLAG_ACK_NOW : 0), ipcb_now_ns()) != 0)
             return -1;
+    }
+    while (acked < end) {
+        if (await_ack(r, acked, end - 1, &ack) != 0)
+            return -1;
+        acked = ack.seq + 1;
+    }
+    *elapsed_ns = ipcb_now_ns() - start;
     return 0;
 }
 
-static int loop_latency(run *r)
+/* Buffers the run's frames cycle through on the transport's side (ring
+ * slots, pooled memfds): the most any of its links reports. */
+static uint64_t link_buffers(const run *r)
+{
+    uint64_t most = 1;
+    for (size_t i = 0; i < r->nlinks; i++)
+        if (r->b->t->buffers && r->s[i].link) {
+            uint64_t n = r->b->t->buffers(r->s[i].link);
+            most = n > most ? n : most;
+        }
+    return most;
+}
+
+/* Warm-up frames: enough to touch every frame-pool slot and every buffer of
+ * the link (so no measured frame lands on a cold page), about 64 MiB or 64
+ * frames besides, at least 4 and at least what --warmup asks. */
+static uint64_t warmup_frames(const run *r, uint64_t buffers)
+{
+    uint64_t by_bytes = (64u << 20) / (r->b->pool->size.bytes + 1);
+    uint64_t n = by_bytes > 64 ? 64 : by_bytes < 4 ? 4 : by_bytes;
+    uint64_t cover = r->b->pool->nslots > buffers + 1 ? r->b->pool->nslots : buffers + 1;
+    if (cover > n)
+        n = cover;
+    if (r->b->cfg->warmup > 0 && (uint64_t)r->b->cfg->warmup > n)
+        n = (uint64_t)r->b->cfg->warmup;
+    return n;
+}
+
+/* Runs the warm-up in the mode's own pattern (a window of frames in flight
+ * for throughput, ping-pong otherwise) and returns in *frame_ns the time per
+ * frame over its second half, when every buffer has been touched once. */
+static int warm_up(run *r, uint64_t n, double *frame_ns)
+{
+    uint64_t first = n / 2, second = n - first, elapsed = 0;
+    if (r->b->mode == IPCB_MODE_THROUGHPUT) {
+        if (stream(r, first, IPCB_FLAG_WARMUP, &elapsed) != 0 ||
+            stream(r, second, IPCB_FLAG_WARMUP, &elapsed) != 0)
+            return -1;
+    } else {
+        uint64_t t0, start = 0;
+        ipcb_header ack;
+        for (uint64_t i = 0; i < n; i++) {
+            if (i == first)
+                start = ipcb_now_ns();
+            if (ping_pong(r, IPCB_FLAG_WARMUP, &t0, &ack) != 0)
+                return -1;
+        }
+        elapsed = ipcb_now_ns() - start;
+    }
+    r->warm_frames = n;
+    *frame_ns = (double)elapsed / (double)second;
+    return 0;
+}
+
+/* Frames a run measures: min_frames, or more if min_time asks for more, but
+ * no more than max_time allows (fewer than min_frames then: the report shows
+ * how many samples each figure rests on). frame_ns is the warm-up's time per
+ * frame; a paced frame takes at least its period. */
+static int64_t plan_frames(const ipcb_bench *b, uint64_t buffers, double frame_ns)
+{
+    double per_s = frame_ns * 1e-9;
+    if (b->mode == IPCB_MODE_PACED && per_s < 1.0 / b->fps)
+        per_s = 1.0 / b->fps;
+    double n = b->min_frames;
+    if (n <= 0 && b->mode == IPCB_MODE_THROUGHPUT) {
+        double cycles = 2.0 * (double)(b->pool->nslots > buffers ? b->pool->nslots : buffers);
+        double windows = 4.0 * b->cfg->window;
+        n = cycles > windows ? cycles : windows;
+    } else if (n <= 0) {
+        n = IPCB_DEFAULT_MIN_FRAMES;
+    }
+    if (per_s > 0 && b->min_time / per_s > n)
+        n = ceil(b->min_time / per_s);
+    if (per_s > 0 && n * per_s > b->max_time)
+        n = floor(b->max_time / per_s);
+    if (n < 1)
+        n = 1;
+    return n > IPCB_MAX_PLANNED_FRAMES ? IPCB_MAX_PLANNED_FRAMES : (int64_t)n;
+}
+
+static int loop_latency(run *r, int64_t frames)
 {
     ipcb_header ack;
     uint64_t t0, start = ipcb_now_ns();
-    while (gb_keep_running(r->st)) {
+    for (int64_t i = 0; i < frames; i++) {
         if (ping_pong(r, 0, &t0, &ack) != 0)
             return -1;
         uint64_t t2 = ipcb_now_ns();
@@ -168,34 +271,14 @@ static int loop_latency(run *r)
     return 0;
 }
 
-static int loop_throughput(run *r)
+static int loop_throughput(run *r, int64_t frames)
 {
-    int64_t n = gb_max_iterations(r->st);
-    uint64_t window = (uint64_t)r->b->cfg->window;
-    uint64_t ack_every = window / 2 ? window / 2 : 1;
-    ipcb_header ack;
-    while (gb_keep_running_batch(r->st, n)) {
-        uint64_t base = r->seq, end = base + (uint64_t)n, acked = base;
-        uint64_t start = ipcb_now_ns();
-        for (; r->seq < end; r->seq++) {
-            while (r->seq - acked >= window) {
-                if (await_ack(r, acked, r->seq - 1, &ack) != 0)
-                    return -1;
-                acked = ack.seq + 1;
-            }
-            int ack_now = (r->seq - base + 1) % ack_every == 0 || r->seq + 1 == end;
-            if (send_frame(r, r->seq, ack_now ? IPCB_FLAG_ACK_NOW : 0, ipcb_now_ns()) != 0)
-                return -1;
-        }
-        while (acked < end) {
-            if (await_ack(r, acked, end - 1, &ack) != 0)
-                return -1;
-            acked = ack.seq + 1;
-        }
-        r->loop_ns = stretched(r, ipcb_now_ns() - start);
-        gb_set_iteration_time(r->st, (double)r->loop_ns * 1e-9);
-        r->frames += (uint64_t)n;
-    }
+    uint64_t elapsed;
+    if (stream(r, (uint64_t)frames, 0, &elapsed) != 0)
+        return -1;
+    r->loop_ns = stretched(r, elapsed);
+    gb_set_iteration_time(r->st, (double)r->loop_ns * 1e-9);
+    r->frames += (uint64_t)frames;
     return 0;
 }
 
@@ -208,13 +291,13 @@ static void sleep_until(uint64_t when_ns)
 
 /* Frame i is due at start + i * period; a late sender still sends it, and its
  * latency counts from when it was due, so queueing is never hidden. */
-static int loop_paced(run *r)
+static int loop_paced(run *r, int64_t frames)
 {
-    uint64_t period = (uint64_t)(1e9 / r->b->cfg->fps);
+    uint64_t period = (uint64_t)(1e9 / r->b->fps);
     uint64_t start = ipcb_now_ns() + period, t0;
     ipcb_header ack;
-    for (uint64_t i = 0; gb_keep_running(r->st); i++) {
-        uint64_t due = start + i * period;
+    for (int64_t i = 0; i < frames; i++) {
+        uint64_t due = start + (uint64_t)i * period;
         if (ipcb_now_ns() < due)
             sleep_until(due);
         if (ping_pong(r, 0, &t0, &ack) != 0)
@@ -229,71 +312,77 @@ static int loop_paced(run *r)
     return 0;
 }
 
-/* user + system CPU seconds of another process (a daemon), 0 if unreadable. */
-static double process_cpu_seconds(int pid)
-{
-    char path[64], buf[1024];
-    snprintf(path, sizeof path, "/proc/%d/stat", pid);
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return 0;
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = '\0';
-    const char *p = strrchr(buf, ')'); /* fields after "pid (comm)": state is field 3 */
-    unsigned long long utime = 0, stime = 0;
-    if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &utime, &stime) != 2)
-        return 0;
-    return (double)(utime + stime) / (double)sysconf(_SC_CLK_TCK);
-}
-
-/* CPU seconds used so far by the transport's infrastructure processes. */
-static double infra_cpu_seconds(const ipcb_bench *b)
+/* Usage so far of the transport's infrastructure processes (daemons, brokers). */
+static void infra_usage(const ipcb_bench *b, ipcb_usage *sum)
 {
     int pids[8];
-    double total = 0;
+    memset(sum, 0, sizeof *sum);
     if (!b->infra->started || !b->t->infra_pids)
-        return 0;
+        return;
     size_t n = b->t->infra_pids(b->infra->infra, pids, sizeof pids / sizeof pids[0]);
-    for (size_t i = 0; i < n; i++)
-        total += process_cpu_seconds(pids[i]);
-    return total;
+    for (size_t i = 0; i < n; i++) {
+        ipcb_usage one;
+        if (ipcb_usage_of_pid(pids[i], &one) == 0)
+            ipcb_usage_add(sum, &one);
+    }
 }
 
-static double cpu_seconds(void)
-{
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
-           (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1e-6;
-}
+/* What the measured frames cost each side. */
+typedef struct run_cost {
+    ipcb_usage driver, peers, infra;
+} run_cost;
 
+/* Percentiles only where the run's samples support them: p99 from at least
+ * IPCB_P99_MIN_SAMPLES, p99.9 from at least IPCB_P999_MIN_SAMPLES; below
+ * that the counter is left out (the report shows "–" and the count). */
 static void set_latency_counters(gb_state *st, ipcb_samples *lat, ipcb_samples *rtt)
 {
     ipcb_summary sum;
     ipcb_samples_summarize(lat, &sum);
     gb_set_counter(st, "p50_us", sum.p50_us, GB_COUNTER_DEFAULT);
     gb_set_counter(st, "p90_us", sum.p90_us, GB_COUNTER_DEFAULT);
-    gb_set_counter(st, "p99_us", sum.p99_us, GB_COUNTER_DEFAULT);
-    gb_set_counter(st, "p999_us", sum.p999_us, GB_COUNTER_DEFAULT);
+    if (lat->n >= IPCB_P99_MIN_SAMPLES)
+        gb_set_counter(st, "p99_us", sum.p99_us, GB_COUNTER_DEFAULT);
+    if (lat->n >= IPCB_P999_MIN_SAMPLES)
+        gb_set_counter(st, "p999_us", sum.p999_us, GB_COUNTER_DEFAULT);
     gb_set_counter(st, "max_us", sum.max_us, GB_COUNTER_DEFAULT);
     gb_set_counter(st, "mean_us", sum.mean_us, GB_COUNTER_DEFAULT);
-    if (rtt->n) {
+    if (rtt->n)
         gb_set_counter(st, "rtt_p50_us", ipcb_samples_quantile_us(rtt, 0.50), GB_COUNTER_DEFAULT);
+    if (rtt->n >= IPCB_P99_MIN_SAMPLES)
         gb_set_counter(st, "rtt_p99_us", ipcb_samples_quantile_us(rtt, 0.99), GB_COUNTER_DEFAULT);
-    }
 }
 
-static void set_counters(run *r, const ipcb_ctl_msg *done, double driver_cpu, double infra_cpu)
+/* Page faults and context switches of every process of the run, per frame:
+ * they tell a cold buffer or a preempted peer from a slow transport. */
+static void set_os_counters(gb_state *st, const run_cost *c, double frames)
+{
+    ipcb_usage all = c->driver;
+    ipcb_usage_add(&all, &c->peers);
+    ipcb_usage_add(&all, &c->infra);
+    gb_set_counter(st, "faults_per_frame", (double)(all.minflt + all.majflt) / frames, GB_COUNTER_DEFAULT);
+    gb_set_counter(st, "major_faults_per_frame", (double)all.majflt / frames, GB_COUNTER_DEFAULT);
+    gb_set_counter(st, "csw_per_frame", (double)(all.vcsw + all.ivcsw) / frames, GB_COUNTER_DEFAULT);
+    gb_set_counter(st, "icsw_per_frame", (double)all.ivcsw / frames, GB_COUNTER_DEFAULT);
+}
+
+static double cpu_of(const ipcb_usage *u)
+{
+    return u->user_s + u->sys_s;
+}
+
+static void set_counters(run *r, const ipcb_ctl_msg *done, const run_cost *c)
 {
     gb_state *st = r->st;
     double bytes = (double)r->b->pool->size.bytes;
     double frames = (double)r->frames;
     double seconds = (double)r->loop_ns * 1e-9;
-    double peer_cpu = done->cpu_user_s + done->cpu_sys_s;
+    double driver_cpu = cpu_of(&c->driver), peer_cpu = cpu_of(&c->peers), infra_cpu = cpu_of(&c->infra);
     double total_cpu = driver_cpu + peer_cpu + infra_cpu;
+    (void)done;
     if (r->lat->n)
         set_latency_counters(st, r->lat, r->rtt);
+    set_os_counters(st, c, frames);
     gb_set_counter(st, "frames_per_s", frames / seconds, GB_COUNTER_DEFAULT);
     gb_set_counter(st, "mb_per_s", frames * bytes / seconds / 1e6, GB_COUNTER_DEFAULT);
     gb_set_counter(st, "cpu_driver_s", driver_cpu, GB_COUNTER_DEFAULT);
@@ -338,17 +427,12 @@ void ipcb_runner_flush(void)
     ipcb_samples_free(&b->hist);
 }
 
-/* The histogram keeps the samples of the runs with the most iterations: the
- * repetitions Google Benchmark reports, not its shorter calibration runs. */
-static void keep_for_histogram(ipcb_bench *b, ipcb_samples *lat, int64_t iters)
+/* The histogram pools the latency samples of every repetition (they all
+ * measure the same number of frames). */
+static void keep_for_histogram(ipcb_bench *b, ipcb_samples *lat)
 {
-    if (lat->n == 0 || iters < b->hist_iters)
-        return;
-    if (iters > b->hist_iters) {
-        ipcb_samples_clear(&b->hist);
-        b->hist_iters = iters;
-    }
-    ipcb_samples_append(&b->hist, lat);
+    if (lat->n)
+        ipcb_samples_append(&b->hist, lat);
 }
 
 /* Asks available() once per transport; an unavailable one is skipped. */
@@ -386,8 +470,8 @@ void ipcb_infra_stop_all(ipcb_infra_slot *slots, size_t n)
 }
 
 /* Stop every peer and collect its report into done (frames must be the
- * measured ones for each; CPU and drops add up). */
-static int stop_peers(run *r, ipcb_ctl_msg *done)
+ * measured ones for each; drops add up, and so does their usage). */
+static int stop_peers(run *r, ipcb_ctl_msg *done, ipcb_usage *peers)
 {
     for (size_t i = 0; i < r->nlinks; i++)
         if (ipcb_session_send_stop(&r->s[i]) != 0)
@@ -397,6 +481,7 @@ static int stop_peers(run *r, ipcb_ctl_msg *done)
         if (ipcb_session_recv_ack(&r->s[ack_session(r, i)], &ack) != 0)
             return failed_at(r, ack_session(r, i));
     }
+    memset(peers, 0, sizeof *peers);
     for (size_t i = 0; i < r->npeers; i++) {
         ipcb_ctl_msg one = { 0 };
         if (ipcb_session_finish(&r->s[i], &one) != 0)
@@ -406,35 +491,115 @@ static int stop_peers(run *r, ipcb_ctl_msg *done)
                      (unsigned long long)one.frames, (unsigned long long)r->frames);
             return failed_at(r, i);
         }
-        if (i == 0) {
+        ipcb_usage_add(peers, &one.usage);
+        if (i == 0)
             *done = one;
-        } else {
-            done->cpu_user_s += one.cpu_user_s;
-            done->cpu_sys_s += one.cpu_sys_s;
+        else
             done->dropped += one.dropped;
-        }
     }
     return 0;
 }
 
-static int run_measured(run *r, ipcb_ctl_msg *done, double *driver_cpu, double *infra_cpu)
+/* The test-only faults that name a measured frame, for the checks below. */
+typedef struct fault_ref { const char *kind; uint64_t frame; } fault_ref;
+
+static size_t frame_faults(const ipcb_run_cfg *cfg, fault_ref out[3])
 {
-    int64_t reserve = gb_max_iterations(r->st);
-    if (r->b->mode != IPCB_MODE_THROUGHPUT &&
-        (ipcb_samples_reserve(r->lat, (size_t)reserve) != 0 ||
-         ipcb_samples_reserve(r->rtt, (size_t)reserve) != 0)) {
-        snprintf(r->s[0].err, sizeof r->s[0].err, "out of memory for %lld samples", (long long)reserve);
-        return failed_at(r, 0);
+    const fault_ref all[3] = { { "corrupt", cfg->fault_corrupt_seq },
+                               { "peer-exit", cfg->fault_peer_exit_seq },
+                               { "peer-hang", cfg->fault_peer_hang_seq } };
+    size_t n = 0;
+    for (size_t i = 0; i < 3; i++)
+        if (all[i].frame != IPCB_NO_SEQ)
+            out[n++] = all[i];
+    return n;
+}
+
+/* A fault must fire or fail the run: one aimed past the planned frames
+ * fails it before measuring. Blamed on the last peer (the one faults hit). */
+static int check_faults_reachable(run *r, int64_t frames)
+{
+    fault_ref f[3];
+    size_t n = frame_faults(r->b->cfg, f);
+    ipcb_session *s = &r->s[r->npeers - 1];
+    for (size_t i = 0; i < n; i++)
+        if (f[i].frame == 0 || f[i].frame > (uint64_t)frames) {
+            snprintf(s->err, sizeof s->err, "fault %s@%llu not reached: the run measured %lld frames "
+                     "(faults count measured frames from 1; raise --min-frames)",
+                     f[i].kind, (unsigned long long)f[i].frame, (long long)frames);
+            return failed_at(r, r->npeers - 1);
+        }
+    return 0;
+}
+
+/* ...and a run that passed although a fault was aimed at one of its frames
+ * fails too: a corrupted frame went unchecked (--verify), or a peer fault
+ * did not fire. */
+static int check_faults_fired(run *r)
+{
+    fault_ref f[3];
+    size_t n = frame_faults(r->b->cfg, f);
+    ipcb_session *s = &r->s[r->npeers - 1];
+    if (n == 0)
+        return 0;
+    if (strcmp(f[0].kind, "corrupt") == 0)
+        snprintf(s->err, sizeof s->err, "fault corrupt@%llu was not detected: the peer checksums "
+                 "%s (use --verify all)", (unsigned long long)f[0].frame,
+                 r->b->cfg->verify == IPCB_VERIFY_NONE ? "no frame" : "1 frame in 16");
+    else
+        snprintf(s->err, sizeof s->err, "fault %s@%llu did not fire", f[0].kind,
+                 (unsigned long long)f[0].frame);
+    return failed_at(r, r->npeers - 1);
+}
+
+static int reserve_samples(run *r, int64_t n)
+{
+    if (r->b->mode == IPCB_MODE_THROUGHPUT)
+        return 0;
+    if (ipcb_samples_reserve(r->lat, (size_t)n) == 0 && ipcb_samples_reserve(r->rtt, (size_t)n) == 0)
+        return 0;
+    snprintf(r->s[0].err, sizeof r->s[0].err, "out of memory for %lld samples", (long long)n);
+    return failed_at(r, 0);
+}
+
+static int measure(run *r, int64_t frames)
+{
+    switch (r->b->mode) {
+    case IPCB_MODE_THROUGHPUT: return loop_throughput(r, frames);
+    case IPCB_MODE_PACED:      return loop_paced(r, frames);
+    default:                   return loop_latency(r, frames); /* latency, fanout */
     }
-    if (warm_up(r) != 0)
+}
+
+/* Warm up, plan the frame count (first repetition only), measure exactly
+ * that many frames, stop the peers and take what each side spent. */
+static int run_measured(run *r, ipcb_ctl_msg *done, run_cost *cost)
+{
+    ipcb_bench *b = r->b;
+    uint64_t buffers = link_buffers(r);
+    double frame_ns;
+    r->first_measured = IPCB_NO_SEQ;
+    if (warm_up(r, warmup_frames(r, buffers), &frame_ns) != 0)
         return -1;
-    double cpu0 = cpu_seconds(), infra0 = infra_cpu_seconds(r->b);
-    int rc = r->b->mode == IPCB_MODE_THROUGHPUT ? loop_throughput(r)
-             : r->b->mode == IPCB_MODE_PACED    ? loop_paced(r)
-                                                : loop_latency(r); /* latency, fanout */
-    *driver_cpu = cpu_seconds() - cpu0;
-    *infra_cpu = infra_cpu_seconds(r->b) - infra0;
-    return rc != 0 ? -1 : stop_peers(r, done);
+    if (b->planned == 0)
+        b->planned = plan_frames(b, buffers, frame_ns);
+    if (check_faults_reachable(r, b->planned) != 0 || reserve_samples(r, b->planned) != 0)
+        return -1;
+    ipcb_usage driver0, infra0, driver1, infra1;
+    ipcb_usage_self(&driver0);
+    infra_usage(b, &infra0);
+    r->first_measured = r->seq;
+    gb_frames_begin(r->st, b->planned);
+    int rc = measure(r, b->planned);
+    if (rc == 0)
+        gb_frames_end(r->st);
+    ipcb_usage_self(&driver1);
+    infra_usage(b, &infra1);
+    ipcb_usage_since(&cost->driver, &driver1, &driver0);
+    ipcb_usage_since(&cost->infra, &infra1, &infra0);
+    if (rc != 0 || stop_peers(r, done, &cost->peers) != 0)
+        return -1;
+    return check_faults_fired(r);
 }
 
 /* Spawn the run's peers: one, or K for fan-out. A broadcast group's peers
@@ -492,6 +657,19 @@ static void abort_peers(run *r, char *why, size_t len)
                                      strstr(r->s[i].err, "peer: ") + 6);
 }
 
+/* Fails this repetition so that it reports the same frame count as its
+ * siblings (Google Benchmark requires it), and the later repetitions of the
+ * benchmark with it: they would fail the same way, and the benchmark has
+ * failed already. */
+static void fail_repetition(gb_state *st, ipcb_bench *b, const char *why)
+{
+    if (b->planned == 0)
+        b->planned = 1;
+    gb_skip_with_error_frames(st, why, b->planned);
+    if (!b->gave_up[0])
+        snprintf(b->gave_up, sizeof b->gave_up, "%s", why);
+}
+
 void ipcb_bench_run(gb_state *st, void *ctx)
 {
     ipcb_bench *b = ctx;
@@ -502,14 +680,15 @@ void ipcb_bench_run(gb_state *st, void *ctx)
         if (cfg->progress)
             cfg->progress(b->name, b->index, b->total, cfg->progress_arg);
     }
-    if (ipcb_interrupted) {
-        gb_skip_with_error(st, "interrupted");
+    if (ipcb_interrupted || b->gave_up[0]) {
+        fail_repetition(st, b, ipcb_interrupted ? "interrupted" : b->gave_up);
         return;
     }
     ipcb_opts o = { .rundir = cfg->rundir, .run_id = cfg->run_id, .params = cfg->params,
-                    .timeout_ms = cfg->timeout_ms, .max_message = IPCB_HEADER_SIZE + cfg->max_payload };
+                    .timeout_ms = cfg->timeout_ms, .max_message = IPCB_HEADER_SIZE + cfg->max_payload,
+                    .window = cfg->window };
     if (start_infra(b, &o) != 0) {
-        gb_skip_with_error(st, b->infra->err);
+        fail_repetition(st, b, b->infra->err);
         return;
     }
     ipcb_samples_clear(&latency_samples);
@@ -528,18 +707,20 @@ void ipcb_bench_run(gb_state *st, void *ctx)
         .run_id = cfg->run_id, .params = cfg->params,
         .infra_address = b->infra->infra && b->t->infra_address ? b->t->infra_address(b->infra->infra) : "",
         .mode = ipcb_mode_name(b->mode), .payload_bytes = b->pool->size.bytes,
+        .window = b->mode == IPCB_MODE_THROUGHPUT ? cfg->window : 1,
         .verify = cfg->verify, .allow_gaps = b->mode == IPCB_MODE_PACED,
         .timeout_ms = cfg->timeout_ms, .peer_cpu = cfg->peer_cpu,
         .fault_exit_seq = cfg->fault_peer_exit_seq, .fault_hang_seq = cfg->fault_peer_hang_seq,
     };
     ipcb_ctl_msg done = { 0 };
-    double driver_cpu = 0, infra_cpu = 0;
-    if (open_peers(&r, &sc) != 0 || run_measured(&r, &done, &driver_cpu, &infra_cpu) != 0) {
+    run_cost cost;
+    memset(&cost, 0, sizeof cost);
+    if (open_peers(&r, &sc) != 0 || run_measured(&r, &done, &cost) != 0) {
         char why[2048];
         abort_peers(&r, why, sizeof why);
-        gb_skip_with_error(st, ipcb_interrupted ? "interrupted" : why);
+        fail_repetition(st, b, ipcb_interrupted ? "interrupted" : why);
         return;
     }
-    set_counters(&r, &done, driver_cpu, infra_cpu);
-    keep_for_histogram(b, r.lat, gb_iterations_done(st));
+    set_counters(&r, &done, &cost);
+    keep_for_histogram(b, r.lat);
 }

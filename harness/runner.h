@@ -30,14 +30,13 @@ typedef struct ipcb_run_cfg {
     const char *hist_dir;     /* where histograms go */
     uint64_t max_payload;     /* largest frame payload of the campaign (sizes shared infra) */
     int      verify;          /* IPCB_VERIFY_* */
-    double   fps;             /* paced mode frame rate */
     int      window;          /* throughput mode: frames in flight */
-    int      warmup;          /* warm-up frames, 0 = automatic */
+    int      warmup;          /* warm-up frames at least (the harness may add more), 0 = automatic */
     int      timeout_ms;      /* bound on every wait */
     int      driver_cpu, peer_cpu;        /* -1 = not pinned */
-    uint64_t fault_corrupt_seq;           /* test-only fault switches, IPCB_NO_SEQ = off */
-    uint64_t fault_peer_exit_seq;
-    uint64_t fault_peer_hang_seq;
+    uint64_t fault_corrupt_seq;           /* test-only fault switches: the measured frame */
+    uint64_t fault_peer_exit_seq;         /* (counted from 1, warm-up excluded) they hit, */
+    uint64_t fault_peer_hang_seq;         /* IPCB_NO_SEQ = off */
     double   fault_slow_factor;           /* test-only: > 1 slows transport fault_slow_transport */
     char     fault_slow_transport[32];    /* ("" = every transport) by this factor */
     void   (*progress)(const char *name, int index, int total, void *arg);
@@ -57,6 +56,17 @@ typedef struct ipcb_infra_slot {
  * starting with this; results, CSV and report call them skipped. */
 #define IPCB_SKIPPED_PREFIX "skipped: "
 
+/* Automatic min_frames for latency, paced and fan-out runs. A throughput
+ * run's automatic minimum is two full cycles of the frame pool and of the
+ * link's buffers, and at least 4 windows. */
+enum { IPCB_DEFAULT_MIN_FRAMES = 200 };
+
+/* Percentiles are reported only from runs with at least this many samples. */
+enum { IPCB_P99_MIN_SAMPLES = 100, IPCB_P999_MIN_SAMPLES = 1000 };
+
+/* A run never plans more frames than this (its samples take 8 bytes each). */
+enum { IPCB_MAX_PLANNED_FRAMES = 10000000 };
+
 typedef struct ipcb_bench {
     char             name[128];   /* "transport/mode/size" */
     const ipcb_transport *t;
@@ -66,8 +76,14 @@ typedef struct ipcb_bench {
     ipcb_infra_slot *infra;
     int              subscribers; /* fan-out: peers (1..IPCB_MAX_SUBSCRIBERS); else 1 */
     int              index, total;
-    ipcb_samples     hist;        /* samples of the longest runs, for the histogram */
-    int64_t          hist_iters;
+    int              min_frames;  /* 0 = automatic (IPCB_DEFAULT_MIN_FRAMES or throughput's) */
+    double           min_time;    /* a run measures at least this many seconds... */
+    double           max_time;    /* ...unless that would take longer than this */
+    double           fps;         /* paced mode frame rate */
+    int64_t          planned;     /* frames every repetition measures: set by the first
+                                   * repetition from its warm-up, 0 until then */
+    char             gave_up[512];/* a repetition failed: the later ones are not run */
+    ipcb_samples     hist;        /* samples of the runs, for the histogram */
 } ipcb_bench;
 
 /* The Google Benchmark callback; ctx is an ipcb_bench. */

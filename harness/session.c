@@ -34,8 +34,9 @@ static int spawn_peer(ipcb_session *s, const ipcb_session_cfg *c)
         snprintf(s->err, sizeof s->err, "control socketpair: %s", strerror(errno));
         return -1;
     }
-    char bytes[32], timeout[32], cpu[32], exit_seq[32], hang_seq[32];
+    char bytes[32], window[32], timeout[32], cpu[32], exit_seq[32], hang_seq[32];
     num(bytes, sizeof bytes, c->payload_bytes);
+    num(window, sizeof window, (unsigned long long)s->opts.window);
     num(timeout, sizeof timeout, (unsigned long long)c->timeout_ms);
     snprintf(cpu, sizeof cpu, "%d", c->peer_cpu);
     num(exit_seq, sizeof exit_seq, c->fault_exit_seq);
@@ -44,7 +45,7 @@ static int spawn_peer(ipcb_session *s, const ipcb_session_cfg *c)
         c->exe, "peer", "--transport", c->t->name, "--control-fd", "3",
         "--rundir", c->rundir, "--run-id", c->run_id, "--params", c->params,
         "--infra-address", c->infra_address, "--group", c->group ? c->group : "",
-        "--payload-bytes", bytes, "--mode", c->mode,
+        "--payload-bytes", bytes, "--window", window, "--mode", c->mode,
         "--verify", ipcb_verify_name(c->verify), "--timeout-ms", timeout,
         "--pin-cpu", cpu, "--fault-exit-at", exit_seq, "--fault-hang-at", hang_seq, NULL,
     };
@@ -180,6 +181,7 @@ int ipcb_session_open(ipcb_session *s, const ipcb_session_cfg *c)
     s->shares_link = c->listen_only;
     s->opts.max_message = IPCB_HEADER_SIZE + c->payload_bytes;
     s->opts.timeout_ms = c->timeout_ms;
+    s->opts.window = c->window > 0 ? c->window : 1;
     int rc = (c->t->caps & IPCB_CAP_IN_PROCESS) ? open_inproc(s, c) : open_remote(s, c);
     if (rc != 0)
         ipcb_session_abort(s);

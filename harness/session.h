@@ -24,6 +24,7 @@ typedef struct ipcb_session_cfg {
                                 * with ipcb_session_connect (or never: a broadcast group's
                                 * other members are reached through the first one's link) */
     uint64_t    payload_bytes;
+    int         window;        /* frames the driver keeps in flight (ipcb_opts.window) */
     int         verify, allow_gaps, timeout_ms, peer_cpu;
     uint64_t    fault_exit_seq, fault_hang_seq;
 } ipcb_session_cfg;

@@ -62,7 +62,7 @@ static void test_load_every_key(void **state)
     assert_int_equal(c.sizes[3].bytes, 7680u * 4320 * 4);
     assert_int_equal(c.repetitions, 5);
     assert_true(c.min_time > 0.249 && c.min_time < 0.251);
-    assert_int_equal(c.paced_frames, 12);
+    assert_int_equal(c.mode[IPCB_MODE_PACED].min_frames, 12);
     assert_true(c.fps == 30);
     assert_int_equal(c.window, 4);
     assert_int_equal(c.warmup, 7);
@@ -107,6 +107,59 @@ static void test_load_errors_name_file_and_line(void **state)
     ipcb_campaign_defaults(&c);
     assert_int_equal(ipcb_campaign_load(&c, "/nonexistent/x.ini", err, sizeof err), -1);
     assert_non_null(strstr(err, "/nonexistent/x.ini"));
+}
+
+/* [MODE] sections override the campaign's settings for one mode; a
+ * command-line flag (ipcb_campaign_override) replaces them again. */
+static void test_mode_sections(void **state)
+{
+    (void)state;
+    write_ini("[campaign]\ntransports = unix\nmodes = latency,paced,fanout\nsizes = thumb,4k\n"
+              "repetitions = 3\nmin_frames = 150\nmin_time = 0.1\nmax_time = 2\n"
+              "[paced]\nsizes = 1080p\nrepetitions = 1\nfps = 30\nmax_time = 4\n"
+              "[fanout]\nsizes = thumb, 1080p\nmin_frames = 50\n");
+    ipcb_campaign c;
+    char err[512] = "";
+    ipcb_campaign_defaults(&c);
+    assert_int_equal(ipcb_campaign_load(&c, ini_path, err, sizeof err), 0);
+    assert_int_equal(ipcb_campaign_validate(&c, err, sizeof err), 0);
+    ipcb_mode_plan lat, paced, fan;
+    ipcb_campaign_plan(&c, IPCB_MODE_LATENCY, &lat);
+    ipcb_campaign_plan(&c, IPCB_MODE_PACED, &paced);
+    ipcb_campaign_plan(&c, IPCB_MODE_FANOUT, &fan);
+    assert_int_equal(lat.nsizes, 2);
+    assert_string_equal(lat.sizes[1].label, "4k");
+    assert_int_equal(lat.repetitions, 3);
+    assert_false(lat.own_repetitions);
+    assert_int_equal(lat.min_frames, 150);
+    assert_true(lat.max_time == 2 && lat.min_time > 0.09 && lat.min_time < 0.11);
+    assert_int_equal(paced.nsizes, 1);
+    assert_string_equal(paced.sizes[0].label, "1080p");
+    assert_int_equal(paced.repetitions, 1);
+    assert_true(paced.own_repetitions);
+    assert_true(paced.fps == 30 && paced.max_time == 4);
+    assert_int_equal(paced.min_frames, 150);
+    assert_int_equal(fan.min_frames, 50);
+    const ipcb_size *all[IPCB_MAX_LIST * (IPCB_NMODES + 1)];
+    assert_int_equal(ipcb_campaign_all_sizes(&c, all), 3); /* thumb, 4k, 1080p */
+    assert_string_equal(all[2]->label, "1080p");
+
+    assert_int_equal(ipcb_campaign_override(&c, "sizes", "vga", err, sizeof err), 0);
+    assert_int_equal(ipcb_campaign_override(&c, "min_frames", "20", err, sizeof err), 0);
+    ipcb_campaign_plan(&c, IPCB_MODE_PACED, &paced);
+    assert_int_equal(paced.nsizes, 1);
+    assert_string_equal(paced.sizes[0].label, "vga");
+    assert_int_equal(paced.min_frames, 20);
+    assert_int_equal(paced.repetitions, 1); /* not overridden */
+
+    expect_load_error("[campaign]\nmodes = latency\n[latency]\nwindow = 4\n", "cannot be set for one mode");
+    expect_load_error("[campaign]\nmodes = latency\n[bogus]\nsizes = 4k\n", "unknown section [bogus]");
+    write_ini("[campaign]\ntransports = unix\nmodes = latency\nsizes = 64\nmin_time = 3\n"
+              "[latency]\nmax_time = 1\n");
+    ipcb_campaign_defaults(&c);
+    assert_int_equal(ipcb_campaign_load(&c, ini_path, err, sizeof err), 0);
+    assert_int_equal(ipcb_campaign_validate(&c, err, sizeof err), -1);
+    assert_non_null(strstr(err, "more than max_time"));
 }
 
 static void test_setter_replaces_lists(void **state)
@@ -183,6 +236,7 @@ int main(void)
         cmocka_unit_test(test_load_every_key),
         cmocka_unit_test(test_load_errors_name_file_and_line),
         cmocka_unit_test(test_setter_replaces_lists),
+        cmocka_unit_test(test_mode_sections),
         cmocka_unit_test(test_validate),
         cmocka_unit_test(test_pins),
     };

@@ -241,17 +241,53 @@ static int teardown(void **state)
     return 0;
 }
 
-/* Compares two synthetic sets with opts (defaults if NULL); returns the
- * ipcb_compare status, the comparison in *c. */
-static int compare_specs(const bench_spec *base, size_t nb, const bench_spec *new_specs,
-                         size_t nn, const ipcb_cmp_opts *opts, ipcb_comparison *c,
-                         char *err, size_t errlen)
+static void set_path(char *out, const char *which)
+{
+    snprintf(out, PATH_MAX, "%s/%s.json", dir, which);
+}
+
+/* Writes dir/base.json and dir/new.json. */
+static void write_sets(const bench_spec *base, size_t nb, const bench_spec *new_specs, size_t nn)
 {
     char pb[PATH_MAX], pn[PATH_MAX];
-    snprintf(pb, sizeof pb, "%s/base.json", dir);
-    snprintf(pn, sizeof pn, "%s/new.json", dir);
+    set_path(pb, "base");
+    set_path(pn, "new");
     write_set(pb, base, nb);
     write_set(pn, new_specs, nn);
+}
+
+/* Makes benchmark name of dir/WHICH.json measure frames per run, as the
+ * runner writes it: a "frames" counter, and no percentile the frames cannot
+ * support (p99_us needs 100). */
+static void limit_frames(const char *which, const char *name, double frames)
+{
+    char path[PATH_MAX];
+    set_path(path, which);
+    json_t *root = json_load_file(path, 0, NULL);
+    assert_non_null(root);
+    size_t i, len = strlen(name), changed = 0;
+    json_t *e;
+    json_array_foreach(json_object_get(root, "benchmarks"), i, e) {
+        const char *run_name = json_string_value(json_object_get(e, "run_name"));
+        if (strncmp(run_name, name, len) != 0 || run_name[len] != '/')
+            continue;
+        json_object_set_new(e, "frames", json_real(frames));
+        if (frames < 100)
+            json_object_del(e, "p99_us");
+        changed++;
+    }
+    assert_true(changed > 0);
+    assert_int_equal(json_dump_file(root, path, JSON_INDENT(1)), 0);
+    json_decref(root);
+}
+
+/* Compares dir/base.json with dir/new.json (opts: defaults if NULL); returns
+ * the ipcb_compare status, the comparison in *c. */
+static int compare_files(const ipcb_cmp_opts *opts, ipcb_comparison *c, char *err, size_t errlen)
+{
+    char pb[PATH_MAX], pn[PATH_MAX];
+    set_path(pb, "base");
+    set_path(pn, "new");
     ipcb_resultset b, n;
     assert_int_equal(ipcb_resultset_load(&b, pb, err, errlen), 0);
     assert_int_equal(ipcb_resultset_load(&n, pn, err, errlen), 0);
@@ -261,6 +297,16 @@ static int compare_specs(const bench_spec *base, size_t nb, const bench_spec *ne
     ipcb_resultset_free(&b);
     ipcb_resultset_free(&n);
     return rc;
+}
+
+/* Compares two synthetic sets with opts (defaults if NULL); returns the
+ * ipcb_compare status, the comparison in *c. */
+static int compare_specs(const bench_spec *base, size_t nb, const bench_spec *new_specs,
+                         size_t nn, const ipcb_cmp_opts *opts, ipcb_comparison *c,
+                         char *err, size_t errlen)
+{
+    write_sets(base, nb, new_specs, nn);
+    return compare_files(opts, c, err, errlen);
 }
 
 static const ipcb_cmp_row *row(const ipcb_comparison *c, const char *name, const char *metric)
@@ -675,6 +721,111 @@ static void test_formats(void **state)
     ipcb_comparison_free(&c);
 }
 
+/* ---- absent percentiles --------------------------------------------------- */
+
+/* Runs of fewer than 100 frames carry no p99_us: such a metric is n/a with
+ * the reason, never a verdict on a made-up value and never a regression. */
+static void test_absent_percentile_not_comparable(void **state)
+{
+    (void)state;
+    static const bench_spec base[] = {
+        { "unix/latency/64K", "p50_us", { 100, 101, 102, 99, 100 }, 5, NULL },
+        { "pipe/latency/64K", "p50_us", { 100, 101, 102, 99, 100 }, 5, NULL },
+        { "tcp/latency/64K", "p50_us", { 100, 101, 102, 99, 100 }, 5, NULL },
+    };
+    static const bench_spec new_specs[] = {
+        { "unix/latency/64K", "p50_us", { 100, 101, 102, 99, 100 }, 5, NULL },
+        { "pipe/latency/64K", "p50_us", { 100, 101, 102, 99, 100 }, 5, NULL },
+        /* +25%: slower in p50 */
+        { "tcp/latency/64K", "p50_us", { 125, 126, 127, 124, 125 }, 5, NULL },
+    };
+    write_sets(base, N_OF(base), new_specs, N_OF(new_specs));
+    limit_frames("base", "unix/latency/64K", 36);   /* absent in the baseline */
+    limit_frames("new", "unix/latency/64K", 36);
+    limit_frames("base", "pipe/latency/64K", 1000);
+    limit_frames("new", "pipe/latency/64K", 50);    /* absent in the new results only */
+    limit_frames("new", "tcp/latency/64K", 12);
+    ipcb_comparison c;
+    char err[512];
+    assert_int_equal(compare_files(NULL, &c, err, sizeof err), 0);
+
+    const ipcb_cmp_row *r = row(&c, "unix/latency/64K", "p99");
+    assert_int_equal(r->verdict, IPCB_V_NA);
+    assert_int_equal(r->judged, IPCB_J_NONE);
+    assert_true(isnan(r->change));
+    assert_string_equal(r->note, "too few samples for p99_us in the baseline "
+                                 "(36 frames per run, needs 100)");
+    assert_int_equal(row(&c, "unix/latency/64K", "p50")->verdict, IPCB_V_UNCHANGED);
+
+    r = row(&c, "pipe/latency/64K", "p99");
+    assert_int_equal(r->verdict, IPCB_V_NA);
+    assert_close(r->base, 200, 1e-12);      /* the side that has it is still shown */
+    assert_true(isnan(r->new_value));
+    assert_non_null(strstr(r->note, "in the new results (50 frames per run, needs 100)"));
+
+    /* tcp: p50 is slower; its absent p99 adds nothing */
+    assert_int_equal(row(&c, "tcp/latency/64K", "p50")->verdict, IPCB_V_SLOWER);
+    assert_int_equal(row(&c, "tcp/latency/64K", "p99")->verdict, IPCB_V_NA);
+    assert_int_equal(c.count[IPCB_V_NA], 3);
+    assert_int_equal(c.count[IPCB_V_SLOWER], 1);
+    assert_int_equal(c.count[IPCB_V_FAILED], 0);
+    assert_int_equal(c.per_metric[1].n, 0);  /* no p99 ratio in the geometric mean */
+
+    char *text = print_to_string(&c, IPCB_FMT_TEXT);
+    assert_non_null(strstr(text, "3 comparisons n/a"));
+    assert_non_null(strstr(text, ", 3 n/a"));
+    free(text);
+    char *md = print_to_string(&c, IPCB_FMT_MD);
+    assert_non_null(strstr(md, "**Not comparable** (n/a: a value absent on a side): "
+                               "`pipe/latency/64K`, `tcp/latency/64K`, `unix/latency/64K`"));
+    /* only tcp's p50 in the table of notable rows */
+    const char *notable = strstr(md, "| benchmark |"), *all = strstr(md, "<details>");
+    const char *in_table = strstr(notable, "| `unix/latency/64K` | p99");
+    assert_true(in_table == NULL || in_table > all);
+    free(md);
+    char *js = print_to_string(&c, IPCB_FMT_JSON);
+    json_t *root = json_loads(js, 0, NULL);
+    assert_non_null(root);
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(root, "counts"), "n/a")), 3);
+    json_decref(root);
+    free(js);
+    ipcb_comparison_free(&c);
+
+    /* Only absent percentiles besides unchanged figures: no regression. */
+    write_sets(base, 2, base, 2);
+    limit_frames("new", "unix/latency/64K", 36);
+    assert_int_equal(compare_files(NULL, &c, err, sizeof err), 0);
+    assert_int_equal(row(&c, "unix/latency/64K", "p99")->verdict, IPCB_V_NA);
+    assert_false(c.regression);
+    assert_int_equal(c.count[IPCB_V_UNCHANGED], 3);
+    ipcb_comparison_free(&c);
+}
+
+/* Normalized by a memcpy whose runs were too short for p99: n/a, naming it. */
+static void test_absent_percentile_in_memcpy(void **state)
+{
+    (void)state;
+    static const bench_spec s[] = {
+        { "memcpy/latency/64K", "p50_us", { 10, 10.1, 9.9, 10, 10 }, 5, NULL },
+        { "unix/latency/64K", "p50_us", { 100, 101, 102, 99, 100 }, 5, NULL },
+    };
+    write_sets(s, N_OF(s), s, N_OF(s));
+    limit_frames("base", "memcpy/latency/64K", 36);
+    ipcb_cmp_opts o;
+    ipcb_cmp_opts_default(&o);
+    o.normalize_memcpy = 1;
+    ipcb_comparison c;
+    char err[512];
+    assert_int_equal(compare_files(&o, &c, err, sizeof err), 0);
+    const ipcb_cmp_row *r = row(&c, "unix/latency/64K", "p99");
+    assert_int_equal(r->verdict, IPCB_V_NA);
+    assert_string_equal(r->note, "too few samples for p99_us in memcpy/latency/64K of the "
+                                 "baseline (36 frames per run, needs 100)");
+    assert_int_equal(row(&c, "unix/latency/64K", "p50")->verdict, IPCB_V_UNCHANGED);
+    assert_false(c.regression);
+    ipcb_comparison_free(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -692,6 +843,8 @@ int main(void)
         cmocka_unit_test(test_fanout),
         cmocka_unit_test(test_nothing_in_common),
         cmocka_unit_test(test_formats),
+        cmocka_unit_test(test_absent_percentile_not_comparable),
+        cmocka_unit_test(test_absent_percentile_in_memcpy),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -89,6 +89,25 @@ static void bm_one_rep_fails(gb_state *st, void *ctx)
         gb_set_iteration_time(st, 1e-5);
 }
 
+/* The harness decides the frame count: every call measures exactly
+ * HARNESS_FRAMES iterations, Google Benchmark asked for one (calibration off
+ * through a tiny min time). The second repetition fails before it starts,
+ * and must still report the same count. */
+enum { HARNESS_FRAMES = 37 };
+static int g_harness_calls;
+static void bm_harness_frames(gb_state *st, void *ctx)
+{
+    (void)ctx;
+    if (++g_harness_calls == 2) {
+        gb_skip_with_error_frames(st, "peer did not start", HARNESS_FRAMES);
+        return;
+    }
+    gb_frames_begin(st, HARNESS_FRAMES);
+    for (int i = 0; i < HARNESS_FRAMES; i++)
+        gb_set_iteration_time(st, 2e-5);
+    gb_frames_end(st);
+}
+
 static int group_setup(void **state)
 {
     (void)state;
@@ -124,6 +143,13 @@ static int group_setup(void **state)
     gb_use_manual_time(b);
     gb_repetitions(b, 3);
     gb_iterations(b, 5);
+
+    b = gb_register("gbtest_harness_frames", bm_harness_frames, NULL);
+    if (!b) return -1;
+    gb_use_manual_time(b);
+    gb_repetitions(b, 3);
+    gb_min_time(b, 1e-9);
+    gb_time_unit(b, GB_US);
 
     g_run_count = gb_run(hook, &g_hook_calls);
 
@@ -191,7 +217,7 @@ static void assert_near(double got, double want, double rel)
 static void test_manual_time_run(void **state)
 {
     (void)state;
-    assert_int_equal(g_run_count, 4);
+    assert_int_equal(g_run_count, 5);
     assert_ptr_equal(g_manual.seen_ctx, &g_manual);
     assert_int_equal(g_manual.magic, 0x1bc);
     assert_true(g_manual.calls >= 2);
@@ -281,6 +307,25 @@ static void test_unknown_flag_rejected(void **state)
     assert_int_equal(gb_initialize(&argc, argv), -1);
 }
 
+/* No calibration run: three calls for three repetitions, each reporting
+ * exactly the harness's count (the failed one too), and the aggregates of
+ * the two that ran. */
+static void test_harness_decides_frames(void **state)
+{
+    (void)state;
+    assert_int_equal(g_harness_calls, 3);
+    for (int rep = 0; rep < 3; rep++) {
+        json_t *e = find_entry("gbtest_harness_frames", NULL, rep);
+        assert_non_null(e);
+        assert_int_equal((int64_t)num_of(e, "iterations"), HARNESS_FRAMES);
+        json_t *failed = json_object_get(e, "error_occurred");
+        assert_true(rep == 1 ? json_is_true(failed) : !json_is_true(failed));
+    }
+    json_t *mean = find_entry("gbtest_harness_frames", "mean", 0);
+    assert_non_null(mean);
+    assert_near(num_of(mean, "real_time"), 20.0, 0.01); /* 2e-5 s per iteration, in us */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -290,6 +335,7 @@ int main(void)
         cmocka_unit_test(test_one_failed_repetition),
         cmocka_unit_test(test_before_print_hook),
         cmocka_unit_test(test_unknown_flag_rejected),
+        cmocka_unit_test(test_harness_decides_frames),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

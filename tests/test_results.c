@@ -26,7 +26,8 @@
 static const char csv_header[] =
     "transport,mode,size,bytes,p50_us,p90_us,p99_us,p999_us,max_us,mean_us,"
     "rtt_p50_us,mb_per_s,frames_per_s,cpu_per_gib_s,cpu_per_frame_us,copies,"
-    "verify,late,dropped,repetitions,status,error,subscribers";
+    "verify,late,dropped,repetitions,status,error,subscribers,"
+    "samples,faults_per_frame,csw_per_frame,major_faults_per_frame,icsw_per_frame";
 
 /* ---- temporary directories and files ------------------------------------- */
 
@@ -659,7 +660,7 @@ static void test_csv(void **state)
     /* The failed row: RFC 4180 quoting of a message with a comma and quotes. */
     const char *failed = strstr(csv, "unix,paced,4k,");
     assert_non_null(failed);
-    assert_non_null(strstr(failed, ",failed,\"peer died, said \"\"boom\"\"\",\n"));
+    assert_non_null(strstr(failed, ",failed,\"peer died, said \"\"boom\"\"\",,,,,,\n"));
     free(csv);
 }
 
@@ -818,6 +819,9 @@ static void test_report(void **state)
     /* The failure, listed with its message. */
     assert_non_null(strstr(strstr(md, "## Failures"), "- `unix/paced/4k`: " FAIL_MSG "\n"));
 
+    /* No page-fault or context-switch counters (an older file): no section on them. */
+    assert_null(strstr(md, "Counters that explain"));
+
     /* No fanout results: no fanout table, no word on fan-out. */
     assert_null(strstr(md, "### Fanout"));
     assert_null(strstr(md, "Fan-out"));
@@ -911,6 +915,232 @@ static void test_report_no_results(void **state)
     char err[256] = "";
     assert_int_equal(ipcb_report_write(*state, err, sizeof err), -1);
     assert_non_null(strstr(err, "no results.json"));
+}
+
+/* ---- sample support ------------------------------------------------------ */
+
+/* Runs of few frames, as the runner writes them: p99_us and rtt_p99_us only
+ * from 100 frames, p999_us only from 1000, and the cost counters always.
+ * unix/latency/thumb: 3 runs of 36 frames (no percentile above p90);
+ * shm/latency/thumb: 3 runs of 500 (p99 but no p99.9); unix/paced/thumb:
+ * 3 runs of 12, 1 late; tcp/latency/thumb: 3 runs of 200, the last failed. */
+#define THUMB_BYTES 65536.0
+
+static json_t *sparse_counters(double frames, double p50, double faults, double csw)
+{
+    json_t *c = json_pack("{s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f}", "bytes", THUMB_BYTES,
+                          "copies", 2.0, "frames", frames, "p50_us", p50, "p90_us", 1.5 * p50,
+                          "faults_per_frame", faults, "csw_per_frame", csw,
+                          "major_faults_per_frame", faults / 8, "icsw_per_frame", csw / 4);
+    if (frames >= 100) {
+        json_object_set_new(c, "p99_us", json_real(2 * p50));
+        json_object_set_new(c, "rtt_p99_us", json_real(4 * p50));
+    }
+    if (frames >= 1000)
+        json_object_set_new(c, "p999_us", json_real(3 * p50));
+    return c;
+}
+
+static void add_sparse_benchmark(json_t *arr, const char *name, double frames, double p50,
+                                 double faults, double csw, double late)
+{
+    for (int rep = 0; rep < 3; rep++) {
+        json_t *c = sparse_counters(frames, p50 * (0.9 + 0.1 * rep), faults, csw);
+        if (late >= 0)
+            json_object_set_new(c, "late", json_real(late));
+        json_array_append_new(arr, gb_entry(name, NULL, rep, p50, "us", c));
+    }
+    json_t *median = sparse_counters(frames, p50, faults, csw);
+    if (late >= 0)
+        json_object_set_new(median, "late", json_real(late));
+    json_array_append_new(arr, gb_entry(name, "median", 0, p50, "us", median));
+}
+
+static void write_sparse_campaign(const char *dir)
+{
+    json_t *arr = json_array();
+    add_sparse_benchmark(arr, "shm/latency/thumb", 500, 10, 0.5, 2, -1);
+    add_sparse_benchmark(arr, "unix/latency/thumb", 36, 40, 12, 4, -1);
+    add_sparse_benchmark(arr, "unix/paced/thumb", 12, 80, 3, 6, 1);
+    add_sparse_benchmark(arr, "tcp/latency/thumb", 200, 60, 1, 3, -1);
+    json_t *last = json_array_get(arr, json_array_size(arr) - 2);  /* tcp's third run */
+    json_object_set_new(last, "error_occurred", json_true());
+    json_object_set_new(last, "error_message", json_string("peer hung"));
+    write_json(dir, gb_root(arr));
+}
+
+static void test_load_samples(void **state)
+{
+    const char *dir = *state;
+    write_sparse_campaign(dir);
+    ipcb_resultset rs;
+    char err[256] = "";
+    assert_int_equal(ipcb_resultset_load(&rs, dir, err, sizeof err), 0);
+    const ipcb_result *unix_lat = ipcb_resultset_find(&rs, "unix/latency/thumb");
+    const ipcb_result *shm = ipcb_resultset_find(&rs, "shm/latency/thumb");
+    const ipcb_result *tcp = ipcb_resultset_find(&rs, "tcp/latency/thumb");
+    assert_true(unix_lat && shm && tcp);
+    /* the sum over the repetitions, not the median aggregate's frames */
+    assert_int_equal(unix_lat->samples, 3 * 36);
+    assert_int_equal(unix_lat->frames_per_run, 36);
+    assert_int_equal(shm->samples, 3 * 500);
+    assert_int_equal(tcp->samples, 2 * 200);       /* the failed run measured nothing */
+    assert_int_equal(tcp->frames_per_run, 200);
+
+    assert_true(isnan(unix_lat->summary.counter[IPCB_C_P99_US]));
+    assert_true(isnan(unix_lat->runs[2].counter[IPCB_C_RTT_P99_US]));
+    assert_float_equal(shm->summary.counter[IPCB_C_P99_US], 20, 1e-9);
+    assert_true(isnan(shm->summary.counter[IPCB_C_P999_US]));
+    assert_float_equal(unix_lat->summary.counter[IPCB_C_FAULTS_PER_FRAME], 12, 1e-9);
+    assert_float_equal(unix_lat->summary.counter[IPCB_C_MAJOR_FAULTS_PER_FRAME], 1.5, 1e-9);
+    assert_float_equal(unix_lat->summary.counter[IPCB_C_CSW_PER_FRAME], 4, 1e-9);
+    assert_float_equal(unix_lat->runs[0].counter[IPCB_C_ICSW_PER_FRAME], 1, 1e-9);
+
+    /* absent because of too few frames, or not */
+    assert_int_equal(ipcb_counter_min_frames(IPCB_C_P99_US), 100);
+    assert_int_equal(ipcb_counter_min_frames(IPCB_C_RTT_P99_US), 100);
+    assert_int_equal(ipcb_counter_min_frames(IPCB_C_P999_US), 1000);
+    assert_int_equal(ipcb_counter_min_frames(IPCB_C_P50_US), 0);
+    assert_true(ipcb_result_too_few_frames(unix_lat, IPCB_C_P99_US));
+    assert_true(ipcb_result_too_few_frames(unix_lat, IPCB_C_RTT_P99_US));
+    assert_false(ipcb_result_too_few_frames(unix_lat, IPCB_C_P50_US));
+    assert_false(ipcb_result_too_few_frames(shm, IPCB_C_P99_US));
+    assert_true(ipcb_result_too_few_frames(shm, IPCB_C_P999_US));
+    assert_false(ipcb_result_too_few_frames(shm, IPCB_C_MB_PER_S));
+    ipcb_resultset_free(&rs);
+}
+
+/* A single-run file named old style (paced runs with "/iterations:N") and
+ * new style (a campaign's "/repeats:N" per mode): both load under the plain
+ * name. */
+static void expect_loaded_as(const char *dir, const char *json_name, const char *run_name,
+                             const char *want)
+{
+    json_t *e = json_pack("{s:s, s:s, s:f, s:s, s:f}", "name", json_name,
+                          "run_type", "iteration", "real_time", 5.0, "time_unit", "us",
+                          "frames", 12.0);
+    if (run_name)
+        json_object_set_new(e, "run_name", json_string(run_name));
+    write_json(dir, json_pack("{s:[o]}", "benchmarks", e));
+    ipcb_resultset rs;
+    char err[256] = "";
+    assert_int_equal(ipcb_resultset_load(&rs, dir, err, sizeof err), 0);
+    assert_int_equal(rs.nresults, 1);
+    if (strcmp(rs.results[0].name, want) != 0)
+        fail_msg("%s loaded as \"%s\", expected \"%s\"", json_name, rs.results[0].name, want);
+    ipcb_resultset_free(&rs);
+}
+
+static void test_load_strips_repeats_and_iterations(void **state)
+{
+    const char *dir = *state;
+    expect_loaded_as(dir, "unix/latency/thumb/repeats:1/manual_time",
+                     "unix/latency/thumb/repeats:1/manual_time", "unix/latency/thumb");
+    expect_loaded_as(dir, "unix/latency/thumb/repeats:1", NULL, "unix/latency/thumb");
+    expect_loaded_as(dir, "unix/latency/thumb/iterations:12/manual_time", NULL,
+                     "unix/latency/thumb");
+    expect_loaded_as(dir, "unix/latency/thumb/iterations:12/repeats:3/manual_time", NULL,
+                     "unix/latency/thumb");
+    expect_loaded_as(dir, "qcop/fanout/vga/subscribers:2/repeats:1/manual_time", NULL,
+                     "qcop/fanout/vga/subscribers:2");
+    /* the parts as well */
+    expect_loaded_as(dir, "unix/paced/thumb/iterations:12/repeats:1/manual_time", NULL,
+                     "unix/paced/thumb");
+    ipcb_resultset rs;
+    char err[256] = "";
+    assert_int_equal(ipcb_resultset_load(&rs, dir, err, sizeof err), 0);
+    assert_string_equal(rs.results[0].transport, "unix");
+    assert_string_equal(rs.results[0].mode, "paced");
+    assert_string_equal(rs.results[0].size, "thumb");
+    assert_int_equal(rs.results[0].samples, 12);
+    ipcb_resultset_free(&rs);
+}
+
+/* Absent percentiles are empty cells; samples and the cost counters have
+ * their own columns. */
+static void test_csv_sample_support(void **state)
+{
+    const char *dir = *state;
+    write_sparse_campaign(dir);
+    char *csv = csv_of(dir), cell[64];
+    assert_memory_equal(csv, csv_header, strlen(csv_header));
+    static const struct { const char *row, *p99, *p999, *samples, *faults, *csw, *major, *icsw; }
+    want[] = {
+        { "unix,latency,thumb,", "", "", "108", "12", "4", "1.5", "1" },
+        { "shm,latency,thumb,", "20", "", "1500", "0.5", "2", "0.0625", "0.5" },
+        { "unix,paced,thumb,", "", "", "36", "3", "6", "0.375", "1.5" },
+    };
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        const char *row = strstr(csv, want[i].row);
+        if (!row)
+            fail_msg("no row %s", want[i].row);
+        static const int cols[] = { 6, 7, 23, 24, 25, 26, 27 };
+        const char *expect[] = { want[i].p99, want[i].p999, want[i].samples, want[i].faults,
+                                 want[i].csw, want[i].major, want[i].icsw };
+        for (size_t k = 0; k < sizeof cols / sizeof cols[0]; k++) {
+            csv_field(row, cols[k], cell, sizeof cell);
+            if (strcmp(cell, expect[k]) != 0)
+                fail_msg("%s column %d: \"%s\", expected \"%s\"", want[i].row, cols[k], cell,
+                         expect[k]);
+        }
+        csv_field(row, 22, cell, sizeof cell);
+        assert_string_equal(cell, "");      /* subscribers: still before the new columns */
+        assert_int_equal(row[strcspn(row, "\n") - 1], want[i].icsw[strlen(want[i].icsw) - 1]);
+    }
+    free(csv);
+}
+
+/* report.md and report.html: "–" with the frames per run where a percentile
+ * is absent, the rule under Method, and the counters that explain. */
+static void test_report_sample_support(void **state)
+{
+    const char *dir = *state;
+    write_sparse_campaign(dir);
+    char err[256] = "";
+    assert_int_equal(ipcb_report_write(dir, err, sizeof err), 0);
+    char *md = read_text(dir, "report.md");
+    assert_non_null(md);
+    static const char *const p99[] = { "| thumb (65.5 kB) | **20.0 ★** | – (n=36) | failed |" };
+    expect_table(md, "### Latency: one-way p99", p99, 1);
+    static const char *const p50[] = { "| thumb (65.5 kB) | **10.0 ★** | 40.0 | failed |" };
+    expect_table(md, "### Latency: one-way p50", p50, 1);
+    static const char *const paced[] = { "| thumb (65.5 kB) | – (n=12, 1 late) |" };
+    expect_table(md, "### Paced", paced, 1);
+    assert_non_null(strstr(strstr(md, "## Method"), "p99 needs at least 100 samples in a run "
+                           "and p99.9 at least 1000; with fewer, a table shows – and *n*"));
+
+    const char *counters = strstr(md, "## Counters that explain\n");
+    assert_non_null(counters);
+    assert_true(counters > strstr(md, "## Results") && counters < strstr(md, "## Failures"));
+    assert_non_null(strstr(counters, "page faults per frame · context switches per frame"));
+    static const char *const lat[] = {
+        "| thumb (65.5 kB) | 0.500 · 2.00 (n=500×3) | 12.0 · 4.00 (n=36×3) | failed |",
+    };
+    expect_table(counters, "### Latency mode", lat, 1);
+    static const char *const paced_counters[] = { "| thumb (65.5 kB) | 3.00 · 6.00 (n=12×3) |" };
+    expect_table(counters, "### Paced mode", paced_counters, 1);
+    assert_null(strstr(counters, "### Throughput mode"));   /* no throughput results */
+    free(md);
+
+    char *html = read_text(dir, "report.html");
+    assert_non_null(html);
+    assert_non_null(strstr(html, "<td class=\"num\">– (n=36)</td>"));
+    assert_non_null(strstr(html, "<a href=\"#counters\">Counters</a>"));
+    assert_non_null(strstr(html, "<td class=\"num\">12.0 · 4.00 (n=36×3)</td>"));
+    free(html);
+
+    /* Against itself as the baseline: the absent p99 is n/a, not a verdict. */
+    assert_int_equal(ipcb_report_write_baseline(dir, dir, err, sizeof err), 0);
+    md = read_text(dir, "report.md");
+    assert_non_null(md);
+    static const char *const p99_change[] = {
+        "| thumb (65.5 kB) | **20.0 ★** | +0.0% | – (n=36) | n/a | failed | failed |",
+    };
+    expect_table(md, "### Latency: one-way p99", p99_change, 1);
+    /* unix latency p99 and unix paced p99 */
+    assert_non_null(strstr(md, "2 comparisons are n/a (marked so in the change columns)"));
+    assert_null(strstr(md, "Regression"));
+    free(md);
 }
 
 /* ---- plots --------------------------------------------------------------- */
@@ -1099,6 +1329,10 @@ int main(void)
         DIR_TEST(test_report_no_results),
         DIR_TEST(test_report_fanout),
         DIR_TEST(test_report_fanout_baseline),
+        DIR_TEST(test_load_samples),
+        DIR_TEST(test_load_strips_repeats_and_iterations),
+        DIR_TEST(test_csv_sample_support),
+        DIR_TEST(test_report_sample_support),
         DIR_TEST(test_plots),
         DIR_TEST(test_plots_fanout),
         DIR_TEST(test_plots_skip_absent_mode),

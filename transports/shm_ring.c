@@ -29,7 +29,10 @@
  *              the control block of each ring (data ring, then ack ring)
  *   4096       ack ring slots: ACK_SLOTS x ACK_SLOT_SIZE (peer -> driver)
  *   data_off   data ring slots, page aligned: data_slots x data_slot_size
- *              (driver -> peer), data_slots = clamp(256 MiB / slot, 2, 16)
+ *              (driver -> peer), data_slots = the harness's window (frames
+ *              in flight; 1 in ping-pong modes) plus one, at least 2, at
+ *              most 16 and at most 256 MiB: a ring no larger than the run
+ *              needs keeps the working set small and every slot warm
  *
  * A ring's control block has head (messages published, written only by the
  * producer) and tail (messages consumed, written only by the consumer) on
@@ -449,11 +452,14 @@ static void ring_close(ipcb_link *l)
     free(l);
 }
 
-/* Fill in the sizes of a fresh segment for messages up to max_message. */
-static void plan_layout(seg_header *h, size_t max_message)
+/* Fill in the sizes of a fresh segment for messages up to max_message with
+ * up to window of them in flight. */
+static void plan_layout(seg_header *h, size_t max_message, int window)
 {
     size_t slot = SLOT_DATA_OFFSET + round_up(max_message ? max_message : 1, CACHE_LINE);
-    size_t n = DATA_RING_BUDGET / slot;
+    size_t n = (size_t)(window > 0 ? window : 1) + 1;
+    size_t budget = DATA_RING_BUDGET / slot;
+    n = n > budget ? budget : n;
     n = n < MIN_DATA_SLOTS ? MIN_DATA_SLOTS : n > MAX_DATA_SLOTS ? MAX_DATA_SLOTS : n;
     h->ack_offset = round_up(sizeof *h, PAGE_SIZE_BYTES);
     h->ack_slot_size = ACK_SLOT_SIZE;
@@ -523,7 +529,7 @@ static int ring_listen(const ipcb_transport *t, ipcb_link **out, const ipcb_opts
     run_id_of(o->run_id, o->rundir, id, sizeof id);
     snprintf(l->name, sizeof l->name, "/ipcbench-%s-ring-%ld", id, (long)getpid());
     seg_header plan = { 0 };
-    plan_layout(&plan, o->max_message);
+    plan_layout(&plan, o->max_message, o->window);
     if (create_segment(l, &plan, err) != 0) {
         ring_close(l);
         return -1;
@@ -710,6 +716,12 @@ static int zc_connect(ipcb_link **l, ipcb_infra *infra, const ipcb_opts *o, cons
     return ring_connect(&ipcb_transport_shm_ring_zc, l, o, addr, err);
 }
 
+/* The data ring's slots: the warm-up sends at least this many frames. */
+static unsigned ring_buffers(const ipcb_link *l)
+{
+    return l->seg ? l->seg->data_slots : 1;
+}
+
 const ipcb_transport ipcb_transport_shm_ring = {
     .name = "shm-ring",
     .summary = "POSIX shm SPSC ring, receiver copies out (futex/spin waits)",
@@ -725,6 +737,7 @@ const ipcb_transport ipcb_transport_shm_ring = {
     .recv = ring_recv,
     .release = ring_release,
     .close = ring_close,
+    .buffers = ring_buffers,
     .reap = ring_reap,
 };
 
@@ -743,5 +756,6 @@ const ipcb_transport ipcb_transport_shm_ring_zc = {
     .recv = ring_recv,
     .release = ring_release,
     .close = ring_close,
+    .buffers = ring_buffers,
     .reap = ring_reap,
 };

@@ -33,6 +33,8 @@ typedef struct ipcb_opts {
     const char *group;      /* fan-out with a broadcast transport: the name every peer of the
                              * group shares (so listen gives them all one address), else "" */
     int         group_size; /* peers in that group (the driver's connect waits for each), else 1 */
+    int         window;     /* most frames the harness keeps in flight on one link (1 for
+                             * ping-pong modes): rings and buffer pools may be sized for it */
 } ipcb_opts;
 
 /* A transport parameter (e.g. --wait spin|futex|hybrid), declared by the
@@ -102,6 +104,10 @@ typedef struct ipcb_transport {
     int  (*recv)(ipcb_link *l, ipcb_frame *f, int timeout_ms, char *err);
     void (*release)(ipcb_link *l, ipcb_frame *f); /* optional: return a lent view */
     void (*close)(ipcb_link *l);
+    /* Optional: how many distinct buffers (ring slots, pooled memfds, ...)
+     * the link's frames cycle through, so the harness's warm-up can send
+     * enough frames to touch every one before measuring. NULL = 1. */
+    unsigned (*buffers)(const ipcb_link *l);
 
     /* Optional: remove every system-wide object (System V segments and
      * semaphores, POSIX shm names, ...) this transport made for the run whose
