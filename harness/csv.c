@@ -16,7 +16,7 @@ static const char header[] =
     "transport,mode,size,bytes,p50_us,p90_us,p99_us,p999_us,max_us,mean_us,"
     "rtt_p50_us,mb_per_s,frames_per_s,cpu_per_gib_s,cpu_per_frame_us,copies,"
     "verify,late,dropped,repetitions,status,error,subscribers,"
-    "samples,faults_per_frame,csw_per_frame,major_faults_per_frame,icsw_per_frame\n";
+    "samples,faults_per_frame,csw_per_frame,major_faults_per_frame,icsw_per_frame,steal_s\n";
 
 /* The counters between "bytes" and "verify", in column order. */
 static const enum ipcb_counter measure_cols[] = {
@@ -28,7 +28,7 @@ static const enum ipcb_counter measure_cols[] = {
 /* The counters after "samples", in column order. */
 static const enum ipcb_counter cost_cols[] = {
     IPCB_C_FAULTS_PER_FRAME, IPCB_C_CSW_PER_FRAME, IPCB_C_MAJOR_FAULTS_PER_FRAME,
-    IPCB_C_ICSW_PER_FRAME,
+    IPCB_C_ICSW_PER_FRAME, IPCB_C_STEAL_S,
 };
 
 static int cmp_results(const void *a, const void *b)

@@ -539,7 +539,8 @@ static void format_counter(char *buf, size_t n, double v)
         snprintf(buf, n, "n/a");
 }
 
-/* "faults · csw (n=frames per run×runs)". */
+/* "faults · csw (n=frames per run×runs)", and the hypervisor's steal when
+ * there was any: a stall no process of the run explains. */
 static void write_counters_cell(rdoc *d, const table_spec *t, const ipcb_result *r, double best)
 {
     (void)t;
@@ -550,6 +551,9 @@ static void write_counters_cell(rdoc *d, const table_spec *t, const ipcb_result 
     format_counter(faults, sizeof faults, r->summary.counter[IPCB_C_FAULTS_PER_FRAME]);
     format_counter(csw, sizeof csw, r->summary.counter[IPCB_C_CSW_PER_FRAME]);
     snprintf(cell, sizeof cell, "%s · %s", faults, csw);
+    double steal = r->summary.counter[IPCB_C_STEAL_S];
+    if (isfinite(steal) && steal > 0)
+        appendf(cell, sizeof cell, " · steal %.0f ms", steal * 1e3);
     if (r->frames_per_run) {
         appendf(cell, sizeof cell, " (n=%" PRIu64, r->frames_per_run);
         if (r->nruns > 1)

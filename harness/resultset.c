@@ -20,7 +20,7 @@ const char *const ipcb_counter_names[IPCB_NCOUNTERS] = {
     "cpu_driver_s", "cpu_peer_s", "cpu_infra_s", "cpu_per_gib_s",
     "cpu_per_frame_us", "copies", "late", "dropped", "frames", "bytes",
     "subscribers", "faults_per_frame", "major_faults_per_frame", "csw_per_frame",
-    "icsw_per_frame",
+    "icsw_per_frame", "steal_s",
 };
 
 uint64_t ipcb_counter_min_frames(enum ipcb_counter c)

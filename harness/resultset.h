@@ -22,6 +22,7 @@ enum ipcb_counter {
     IPCB_C_MAJOR_FAULTS_PER_FRAME,
     IPCB_C_CSW_PER_FRAME,           /* context switches, voluntary + involuntary */
     IPCB_C_ICSW_PER_FRAME,          /* involuntary context switches */
+    IPCB_C_STEAL_S,                 /* the machine's CPU steal while measuring (hypervisor) */
     IPCB_NCOUNTERS
 };
 extern const char *const ipcb_counter_names[IPCB_NCOUNTERS]; /* "p50_us", ... */
@@ -93,7 +94,7 @@ size_t ipcb_resultset_rows(const ipcb_resultset *rs, const char *mode,
  *   transport,mode,size,bytes,p50_us,p90_us,p99_us,p999_us,max_us,mean_us,
  *   rtt_p50_us,mb_per_s,frames_per_s,cpu_per_gib_s,cpu_per_frame_us,copies,
  *   verify,late,dropped,repetitions,status,error,subscribers,
- *   samples,faults_per_frame,csw_per_frame,major_faults_per_frame,icsw_per_frame
+ *   samples,faults_per_frame,csw_per_frame,major_faults_per_frame,icsw_per_frame,steal_s
  * (columns are only ever appended) sorted by mode, transport, bytes, size,
  * subscribers (so each transport's rows of one mode, and in fanout mode each
  * transport and size's rows, are contiguous for gnuplot); status is "ok",

@@ -330,6 +330,7 @@ static void infra_usage(const ipcb_bench *b, ipcb_usage *sum)
 /* What the measured frames cost each side. */
 typedef struct run_cost {
     ipcb_usage driver, peers, infra;
+    double     steal_s;    /* the whole machine's, while measuring */
 } run_cost;
 
 /* Percentiles only where the run's samples support them: p99 from at least
@@ -364,6 +365,7 @@ static void set_os_counters(gb_state *st, const run_cost *c, double frames)
     gb_set_counter(st, "major_faults_per_frame", (double)all.majflt / frames, GB_COUNTER_DEFAULT);
     gb_set_counter(st, "csw_per_frame", (double)(all.vcsw + all.ivcsw) / frames, GB_COUNTER_DEFAULT);
     gb_set_counter(st, "icsw_per_frame", (double)all.ivcsw / frames, GB_COUNTER_DEFAULT);
+    gb_set_counter(st, "steal_s", c->steal_s, GB_COUNTER_DEFAULT);
 }
 
 static double cpu_of(const ipcb_usage *u)
@@ -588,11 +590,13 @@ static int run_measured(run *r, ipcb_ctl_msg *done, run_cost *cost)
     ipcb_usage driver0, infra0, driver1, infra1;
     ipcb_usage_self(&driver0);
     infra_usage(b, &infra0);
+    double steal0 = ipcb_steal_seconds();
     r->first_measured = r->seq;
     gb_frames_begin(r->st, b->planned);
     int rc = measure(r, b->planned);
     if (rc == 0)
         gb_frames_end(r->st);
+    cost->steal_s = ipcb_steal_seconds() - steal0;
     ipcb_usage_self(&driver1);
     infra_usage(b, &infra1);
     ipcb_usage_since(&cost->driver, &driver1, &driver0);

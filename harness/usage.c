@@ -26,10 +26,8 @@ void ipcb_usage_self(ipcb_usage *u)
     u->ivcsw = (uint64_t)ru.ru_nivcsw;
 }
 
-static size_t read_proc(int pid, const char *file, char *buf, size_t len)
+static size_t read_proc_file(const char *path, char *buf, size_t len)
 {
-    char path[64];
-    snprintf(path, sizeof path, "/proc/%d/%s", pid, file);
     FILE *f = fopen(path, "r");
     if (!f)
         return 0;
@@ -37,6 +35,13 @@ static size_t read_proc(int pid, const char *file, char *buf, size_t len)
     fclose(f);
     buf[n] = '\0';
     return n;
+}
+
+static size_t read_proc(int pid, const char *file, char *buf, size_t len)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/%s", pid, file);
+    return read_proc_file(path, buf, len);
 }
 
 /* The number after "key:" in /proc/PID/status text, 0 if absent. */
@@ -72,6 +77,17 @@ int ipcb_usage_of_pid(int pid, ipcb_usage *u)
         u->ivcsw = status_field(buf, "\nnonvoluntary_ctxt_switches");
     }
     return 0;
+}
+
+double ipcb_steal_seconds(void)
+{
+    char buf[512];
+    unsigned long long user, nice, sys, idle, iowait, irq, softirq, steal;
+    if (read_proc_file("/proc/stat", buf, sizeof buf) == 0 ||
+        sscanf(buf, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &user, &nice, &sys, &idle,
+               &iowait, &irq, &softirq, &steal) != 8)
+        return 0;
+    return (double)steal / (double)sysconf(_SC_CLK_TCK);
 }
 
 void ipcb_usage_add(ipcb_usage *sum, const ipcb_usage *add)

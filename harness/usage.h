@@ -17,6 +17,10 @@ void ipcb_usage_self(ipcb_usage *u);
 /* Another process; all zero (and -1) if it cannot be read. CPU time has the
  * kernel's tick resolution (usually 10 ms). */
 int  ipcb_usage_of_pid(int pid, ipcb_usage *u);
+/* CPU time the hypervisor gave to others while this machine's CPUs wanted
+ * to run (steal, /proc/stat), summed over CPUs, in seconds; 0 if unknown.
+ * A stall no process of the run explains shows here. */
+double ipcb_steal_seconds(void);
 /* *sum += add */
 void ipcb_usage_add(ipcb_usage *sum, const ipcb_usage *add);
 /* What happened between two readings: *d = end - start. */

@@ -9,6 +9,9 @@
 
 #include "qcop_proto.h"
 
+/* The most memfd buffers a zero-copy client lends at once (it reuses them). */
+enum { QCOP_CLIENT_POOL_MAX = 16 };
+
 typedef struct qcop_client qcop_client;
 typedef struct qcop_channel qcop_channel;
 

@@ -10,7 +10,7 @@
 enum {
     QCOP_RBUF_SIZE = 64 * 1024,
     QCOP_MAX_FDS = 16,    /* descriptors received ahead of their packets */
-    QCOP_POOL_MAX = 16,   /* memfd buffers one client lends at most */
+    QCOP_POOL_MAX = QCOP_CLIENT_POOL_MAX, /* memfd buffers one client lends at most */
     QCOP_MAP_CACHE = 16,  /* mappings of lent buffers a receiver keeps */
 };
 

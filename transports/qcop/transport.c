@@ -350,6 +350,14 @@ static int qcop_fd_connect(ipcb_link **l, ipcb_infra *infra, const ipcb_opts *o,
     return do_connect(&ipcb_transport_qcop_fd, l, infra, o, addr, err);
 }
 
+/* qcop-fd's frames cycle through the client's pool of reusable memfds: the
+ * warm-up sends enough frames to fill and touch all of them. */
+static unsigned qcop_fd_buffers(const ipcb_link *l)
+{
+    (void)l;
+    return QCOP_CLIENT_POOL_MAX;
+}
+
 const ipcb_transport ipcb_transport_qcop = {
     .name = "qcop",
     .summary = "QCOP bus: frames through the qcopd broker on a channel, acks on another",
@@ -388,4 +396,5 @@ const ipcb_transport ipcb_transport_qcop_fd = {
     .recv = qcop_recv_frame,
     .release = qcop_release,
     .close = qcop_close_link,
+    .buffers = qcop_fd_buffers,
 };
