@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -52,7 +53,6 @@ typedef struct run {
     uint64_t      frames;     /* measured frames */
     uint64_t      late;
     uint64_t      loop_ns;    /* wall time of the measured loop */
-    uint64_t      warm_frames;/* warm-up frames sent */
     ipcb_samples *lat, *rtt;
     double        slow_factor; /* test-only: measured times are multiplied by this (> 1) */
 } run;
@@ -201,9 +201,17 @@ static uint64_t warmup_frames(const run *r, uint64_t buffers)
     return n;
 }
 
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
 /* Runs the warm-up in the mode's own pattern (a window of frames in flight
  * for throughput, ping-pong otherwise) and returns in *frame_ns the time per
- * frame over its second half, when every buffer has been touched once. */
+ * frame over its second half, when every buffer has been touched once: the
+ * mean of a streamed batch, or the median round trip (one slow frame, such
+ * as a daemon growing a buffer, must not shrink the plan of every run). */
 static int warm_up(run *r, uint64_t n, double *frame_ns)
 {
     uint64_t first = n / 2, second = n - first, elapsed = 0;
@@ -211,19 +219,20 @@ static int warm_up(run *r, uint64_t n, double *frame_ns)
         if (stream(r, first, IPCB_FLAG_WARMUP, &elapsed) != 0 ||
             stream(r, second, IPCB_FLAG_WARMUP, &elapsed) != 0)
             return -1;
-    } else {
-        uint64_t t0, start = 0;
-        ipcb_header ack;
-        for (uint64_t i = 0; i < n; i++) {
-            if (i == first)
-                start = ipcb_now_ns();
-            if (ping_pong(r, IPCB_FLAG_WARMUP, &t0, &ack) != 0)
-                return -1;
-        }
-        elapsed = ipcb_now_ns() - start;
+        *frame_ns = (double)elapsed / (double)second;
+        return 0;
     }
-    r->warm_frames = n;
-    *frame_ns = (double)elapsed / (double)second;
+    enum { KEPT = 512 };
+    uint64_t times[KEPT], kept = 0, t0;
+    ipcb_header ack;
+    for (uint64_t i = 0; i < n; i++) {
+        if (ping_pong(r, IPCB_FLAG_WARMUP, &t0, &ack) != 0)
+            return -1;
+        if (i >= first && kept < KEPT)
+            times[kept++] = ipcb_now_ns() - t0;
+    }
+    qsort(times, kept, sizeof times[0], cmp_u64);
+    *frame_ns = (double)times[kept / 2];
     return 0;
 }
 
@@ -381,7 +390,6 @@ static void set_counters(run *r, const ipcb_ctl_msg *done, const run_cost *c)
     double seconds = (double)r->loop_ns * 1e-9;
     double driver_cpu = cpu_of(&c->driver), peer_cpu = cpu_of(&c->peers), infra_cpu = cpu_of(&c->infra);
     double total_cpu = driver_cpu + peer_cpu + infra_cpu;
-    (void)done;
     if (r->lat->n)
         set_latency_counters(st, r->lat, r->rtt);
     set_os_counters(st, c, frames);

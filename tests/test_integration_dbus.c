@@ -5,7 +5,7 @@
  * for fd passing) while a benchmark runs, wrong arguments and bad fds answered
  * with errors and the benchmark unharmed; the bus daemon killed mid-campaign;
  * dead and stalled peers; Ctrl-C; a missing dbus-daemon; and after each, no
- * bus daemon left running. Runs go under XDG_RUNTIME_DIR=workdir, so their
+ * bus daemon left running. Runs go under runcli's runtime_dir, so their
  * private directories (and daemons' command lines) are recognisable. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -33,99 +33,7 @@
 
 /* ---- helpers ---- */
 
-/* Does a NUL-separated list (a command line or an environment) mention workdir? */
-static int mentions_workdir(const char *path)
-{
-    char buf[16384];
-    int fd = open(path, O_RDONLY);
-    ssize_t len = fd >= 0 ? read(fd, buf, sizeof buf - 1) : -1;
-    if (fd >= 0)
-        close(fd);
-    if (len <= 0)
-        return 0;
-    buf[len] = '\0';
-    for (ssize_t i = 0; i < len; i += (ssize_t)strlen(buf + i) + 1)
-        if (strstr(buf + i, workdir))
-            return 1;
-    return 0;
-}
-
-/* PIDs of the dbus-daemon and dbus-broker processes started by runs of this
- * test: their command line (the daemon's socket) or their environment
- * (XDG_RUNTIME_DIR, inherited from ipcbench) mentions workdir. */
-static int daemons_of_this_test(pid_t *pids, int max)
-{
-    DIR *d = opendir("/proc");
-    int n = 0;
-    if (!d)
-        return 0;
-    for (struct dirent *e; (e = readdir(d)) != NULL;) {
-        if (e->d_name[0] < '0' || e->d_name[0] > '9')
-            continue;
-        char path[300], cmd[64];
-        snprintf(path, sizeof path, "/proc/%s/cmdline", e->d_name);
-        slurp(path, cmd, sizeof cmd);
-        if (strcmp(cmd, "dbus-daemon") != 0 && strcmp(cmd, "dbus-broker") != 0)
-            continue; /* zombies have an empty command line: they run no more */
-        char env[300];
-        snprintf(env, sizeof env, "/proc/%s/environ", e->d_name);
-        if ((mentions_workdir(path) || mentions_workdir(env)) && n < max)
-            pids[n++] = (pid_t)atol(e->d_name);
-    }
-    closedir(d);
-    return n;
-}
-
-static void assert_no_daemon_left(const char *after)
-{
-    pid_t pids[8];
-    int n = 0;
-    for (int i = 0; i < 100 && (n = daemons_of_this_test(pids, 8)) > 0; i++)
-        usleep(20000); /* a stopped daemon may take a moment to be reaped */
-    if (n > 0)
-        fail_msg("after %s: %d bus daemon(s) still running, e.g. pid %ld", after, n, (long)pids[0]);
-}
-
-/* A run in the background (stdout and stderr to workdir/NAME.log). */
-static pid_t start_background(const char *name, const char *const *args)
-{
-    char log[400];
-    const char *argv[64] = { ipcbench };
-    int argc = 1;
-    while (args[argc - 1] && argc < 63) {
-        argv[argc] = args[argc - 1];
-        argc++;
-    }
-    argv[argc] = NULL;
-    snprintf(log, sizeof log, "%s/%s.log", workdir, name);
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        setpgid(0, 0);
-        int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-        dup2(fd, 1);
-        dup2(fd, 2);
-        execv(ipcbench, (char *const *)argv);
-        _exit(127);
-    }
-    setpgid(pid, pid);
-    return pid;
-}
-
-static int wait_background(pid_t pid, double limit_s)
-{
-    double start = now_s();
-    int status = 0;
-    while (waitpid(pid, &status, WNOHANG) == 0) {
-        if (now_s() - start > limit_s) {
-            kill(-pid, SIGKILL);
-            waitpid(pid, &status, 0);
-            fail_msg("ipcbench did not finish within %.0f s", limit_s);
-        }
-        usleep(20000);
-    }
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
+static const char *const bus_daemons[] = { "dbus-daemon", "dbus-broker", NULL };
 
 /* The address of the private bus named NAME.bus in the run directory of the
  * running ipcbench, once it exists (bounded). */
@@ -133,13 +41,13 @@ static int find_bus(const char *name, char *addr, size_t len, double limit_s)
 {
     double start = now_s();
     while (now_s() - start < limit_s) {
-        DIR *d = opendir(workdir);
+        DIR *d = opendir(runtime_dir);
         for (struct dirent *e; d && (e = readdir(d)) != NULL;) {
             char path[600];
             struct stat st;
             if (strncmp(e->d_name, "ipcbench-", 9) != 0)
                 continue;
-            snprintf(path, sizeof path, "%s/%s/%s.bus", workdir, e->d_name, name);
+            snprintf(path, sizeof path, "%s/%s/%s.bus", runtime_dir, e->d_name, name);
             if (stat(path, &st) == 0 && S_ISSOCK(st.st_mode)) {
                 snprintf(addr, len, "unix:path=%s", path);
                 closedir(d);
@@ -296,7 +204,7 @@ static void test_every_variant_every_size(void **state)
     if (o.status != 0)
         fail_msg("exit %d: %s", o.status, o.err);
     assert_dbus_results(out, 3 * 2 * 4);
-    assert_no_daemon_left("a full run");
+    assert_no_process_left(bus_daemons, "a full run");
 
     out_dir(out, sizeof out, "paced");
     run_ipcbench(&o, 300, "run", "--campaign", "quick", "--transport", "dbus,dbus-fd,dbus-p2p",
@@ -305,7 +213,7 @@ static void test_every_variant_every_size(void **state)
     if (o.status != 0)
         fail_msg("paced: exit %d: %s", o.status, o.err);
     assert_dbus_results(out, 3 * 2);
-    assert_no_daemon_left("a paced run");
+    assert_no_process_left(bus_daemons, "a paced run");
 }
 
 /* While a paced dbus run goes on, people poke the sink with standard tools and
@@ -316,10 +224,11 @@ static void test_service_with_standard_tools(void **state)
     char out[300], addr[600], bus[700];
     out_dir(out, sizeof out, "tools");
     const char *args[] = { "run", "--campaign", "quick", "--transport", "dbus-fd", "--size", "thumb",
-                           "--mode", "paced", "--paced-frames", "800", "--fps", "100", "--out", out, NULL };
+                           "--mode", "paced", "--paced-frames", "800", "--fps", "100", "--max-time", "30",
+                           "--out", out, NULL };
     pid_t pid = start_background("tools", args);
     if (find_bus("dbus-fd", addr, sizeof addr, 15) != 0)
-        fail_msg("no bus socket appeared under %s", workdir);
+        fail_msg("no bus socket appeared under %s", runtime_dir);
     snprintf(bus, sizeof bus, "--address=%s", addr);
     DBusConnection *c = connect_bus(addr);
     wait_for_sink(c);
@@ -385,7 +294,7 @@ static void test_service_with_standard_tools(void **state)
         fail_msg("the run poked by tools exited %d:\n%s", status, text);
     }
     assert_dbus_results(out, 1);
-    assert_no_daemon_left("the tools run");
+    assert_no_process_left(bus_daemons, "the tools run");
 }
 
 /* The bus daemon killed with SIGKILL during the first dbus benchmark: the dbus
@@ -396,28 +305,29 @@ static void test_daemon_killed_mid_campaign(void **state)
     char out[300], addr[600];
     out_dir(out, sizeof out, "killed");
     const char *args[] = { "run", "--campaign", "quick", "--transport", "dbus,unix", "--size", "thumb,64K",
-                           "--mode", "paced", "--paced-frames", "300", "--fps", "100", "--out", out, NULL };
+                           "--mode", "paced", "--paced-frames", "300", "--fps", "100", "--max-time", "30",
+                           "--out", out, NULL };
     pid_t pid = start_background("killed", args);
     if (find_bus("dbus", addr, sizeof addr, 15) != 0)
-        fail_msg("no bus socket appeared under %s", workdir);
+        fail_msg("no bus socket appeared under %s", runtime_dir);
     usleep(1000 * 1000);
     pid_t daemons[4];
-    int n = daemons_of_this_test(daemons, 4);
+    int n = processes_of_this_test(bus_daemons, daemons, 4);
     assert_int_equal(n, 1);
     kill(daemons[0], SIGKILL);
     assert_int_equal(wait_background(pid, 120), 1);
 
     json_t *root = load_json(out);
-    const char *e1 = first_error(root, "dbus/paced/thumb/iterations:300/manual_time");
-    const char *e2 = first_error(root, "dbus/paced/64K/iterations:300/manual_time");
+    const char *e1 = first_error(root, "dbus/paced/thumb/manual_time");
+    const char *e2 = first_error(root, "dbus/paced/64K/manual_time");
     if (!e1 || !strstr(e1, "killed by signal 9"))
         fail_msg("dbus/paced/thumb: error '%s' does not say the daemon was killed", e1 ? e1 : "(none)");
     if (!e2 || !strstr(e2, "bus"))
         fail_msg("dbus/paced/64K: error '%s' does not mention the bus", e2 ? e2 : "(none)");
-    assert_null(first_error(root, "unix/paced/thumb/iterations:300/manual_time"));
-    assert_null(first_error(root, "unix/paced/64K/iterations:300/manual_time"));
+    assert_null(first_error(root, "unix/paced/thumb/manual_time"));
+    assert_null(first_error(root, "unix/paced/64K/manual_time"));
     json_decref(root);
-    assert_no_daemon_left("a killed daemon");
+    assert_no_process_left(bus_daemons, "a killed daemon");
 }
 
 static void expect_fault(const char *transport, const char *fault, const char *timeout_ms, const char *message,
@@ -429,12 +339,13 @@ static void expect_fault(const char *transport, const char *fault, const char *t
     out_dir(out, sizeof out, name);
     run_ipcbench(&o, 60, "run", "--campaign", "quick", "--transport", transport, "--size", "thumb",
                  "--mode", "throughput", "--warmup", "2", "--timeout-ms", timeout_ms, "--fault", fault,
+                 "--max-time", "60", /* frame 5 is planned however slow the machine is */
                  "--out", out, NULL);
     assert_int_equal(o.status, 1);
     if (o.seconds >= within_s)
         fail_msg("%s with %s took %.1f s", transport, fault, o.seconds);
     assert_first_error(out, name, message);
-    assert_no_daemon_left(name);
+    assert_no_process_left(bus_daemons, name);
 }
 
 static void test_dead_stalled_and_corrupting_peers(void **state)
@@ -454,7 +365,7 @@ static void test_interrupt_stops_the_daemons(void **state)
     char out[300];
     out_dir(out, sizeof out, "interrupt");
     assert_int_equal(run_and_interrupt("dbus,dbus-fd", out), 1);
-    assert_no_daemon_left("Ctrl-C");
+    assert_no_process_left(bus_daemons, "Ctrl-C");
 }
 
 /* Without dbus-daemon on PATH, `list` says why (and which package) and a
@@ -528,22 +439,13 @@ static void test_dbus_broker(void **state)
     if (!params || !strstr(params, "bus_daemon=dbus-broker"))
         fail_msg("context.params is '%s'", params ? params : "(none)");
     json_decref(root);
-    assert_no_daemon_left("a dbus-broker run");
-}
-
-static int setup(void **state)
-{
-    if (runcli_setup(state) != 0)
-        return -1;
-    /* every run's private directory (and so its bus socket) under workdir */
-    setenv("XDG_RUNTIME_DIR", workdir, 1);
-    return 0;
+    assert_no_process_left(bus_daemons, "a dbus-broker run");
 }
 
 static int teardown(void **state)
 {
     pid_t pids[8];
-    int n = daemons_of_this_test(pids, 8);
+    int n = processes_of_this_test(bus_daemons, pids, 8);
     for (int i = 0; i < n; i++)
         kill(pids[i], SIGKILL);
     return runcli_teardown(state);
@@ -560,5 +462,5 @@ int main(void)
         cmocka_unit_test(test_missing_daemon),
         cmocka_unit_test(test_dbus_broker),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, runcli_setup, teardown);
 }
