@@ -97,9 +97,9 @@ static int cmd_list(int argc, char **argv)
            "COPIES", "CAPS", "FANOUT", "SUMMARY");
     for (size_t i = 0; i < n; i++) {
         const ipcb_transport *t = all[i];
-        char why[200] = "yes", max[32] = "unlimited", caps[64];
-        if (t->available && t->available(why, sizeof why) != 0) {
-            char reason[220];
+        char why[IPCB_ERR_MAX] = "yes", max[32] = "unlimited", caps[64];
+        if (t->available && t->available(why) != 0) {
+            char reason[IPCB_ERR_MAX + 8];
             snprintf(reason, sizeof reason, "no: %s", why);
             snprintf(why, sizeof why, "%s", reason);
         }

@@ -443,8 +443,11 @@ int ipcb_campaign_validate(const ipcb_campaign *c, char *err, size_t errlen)
     const ipcb_transport *ts[IPCB_MAX_LIST];
     for (size_t i = 0; i < c->ntransports; i++)
         ts[i] = ipcb_transport_find(c->transports[i]);
-    if (ipcb_params_check(ts, c->ntransports, c->params, err, errlen) != 0)
+    char why[IPCB_ERR_MAX];
+    if (ipcb_params_check(ts, c->ntransports, c->params, why) != 0) {
+        snprintf(err, errlen, "%s", why);
         return -1;
+    }
     for (size_t i = 0; i < c->ntransports; i++) {
         const ipcb_transport *t = ipcb_transport_find(c->transports[i]);
         for (size_t j = 0; j <= nsizes; j++) {

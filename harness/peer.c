@@ -231,7 +231,7 @@ int ipcb_peer_main(const ipcb_peer_args *a)
 
     signal(SIGPIPE, SIG_IGN);
     pin_to(a->cpu);
-    if (a->t->listen(&link, NULL, &o, addr, err) != 0)
+    if (a->t->listen(a->t, &link, NULL, &o, addr, err) != 0)
         return peer_fail(a->control_fd, "listen", err);
     if (ipcb_ctl_send_text(a->control_fd, IPCB_CTL_READY, addr) != 0 ||
         a->t->accept(link, err) != 0) {

@@ -451,7 +451,7 @@ static int check_available(ipcb_infra_slot *slot)
     if (!slot->checked) {
         char why[IPCB_ERR_MAX];
         slot->checked = 1;
-        if (slot->t->available && slot->t->available(why, sizeof why) != 0) {
+        if (slot->t->available && slot->t->available(why) != 0) {
             slot->unavailable = 1;
             snprintf(slot->err, sizeof slot->err, IPCB_SKIPPED_PREFIX "%s", why);
         }
@@ -465,7 +465,7 @@ static int start_infra(ipcb_bench *b, const ipcb_opts *o)
     if (check_available(slot) != 0)
         return -1;
     if (!slot->started && !slot->failed && b->t->start) {
-        if (b->t->start(&slot->infra, o, slot->err) != 0)
+        if (b->t->start(b->t, &slot->infra, o, slot->err) != 0)
             slot->failed = 1;
     }
     slot->started = !slot->failed;

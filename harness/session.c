@@ -140,7 +140,7 @@ static int open_remote(ipcb_session *s, const ipcb_session_cfg *c)
 int ipcb_session_connect(ipcb_session *s, const ipcb_session_cfg *c)
 {
     char err[IPCB_ERR_MAX];
-    if (c->t->connect(&s->link, c->infra, &s->opts, s->peer_addr, err) != 0) {
+    if (c->t->connect(c->t, &s->link, c->infra, &s->opts, s->peer_addr, err) != 0) {
         snprintf(s->err, sizeof s->err, "connect: %s", err);
         return -1;
     }
@@ -154,8 +154,8 @@ static int open_inproc(ipcb_session *s, const ipcb_session_cfg *c)
         .payload_bytes = c->payload_bytes, .verify = c->verify, .allow_gaps = c->allow_gaps,
         .fault_exit_seq = IPCB_NO_SEQ, .fault_hang_seq = IPCB_NO_SEQ,
     };
-    if (c->t->listen(&s->peer_link, c->infra, &s->opts, addr, err) != 0 ||
-        c->t->connect(&s->link, c->infra, &s->opts, addr, err) != 0 ||
+    if (c->t->listen(c->t, &s->peer_link, c->infra, &s->opts, addr, err) != 0 ||
+        c->t->connect(c->t, &s->link, c->infra, &s->opts, addr, err) != 0 ||
         c->t->accept(s->peer_link, err) != 0) {
         snprintf(s->err, sizeof s->err, "in-process set-up: %s", err);
         return -1;

@@ -105,14 +105,14 @@ int ipcb_dbus_flush(DBusConnection *c, int timeout_ms, char *err)
 
 /* ---- the ops tables ---- */
 
-static ipcb_link *link_new(ipcb_dbus_variant v, int is_peer, const ipcb_opts *o, char *err)
+static ipcb_link *link_new(const ipcb_transport *t, int is_peer, const ipcb_opts *o, char *err)
 {
     ipcb_link *l = calloc(1, sizeof *l);
     if (!l) {
         snprintf(err, IPCB_ERR_MAX, "out of memory");
         return NULL;
     }
-    l->variant = v;
+    l->variant = *(const ipcb_dbus_variant *)t->variant;
     l->is_peer = is_peer;
     l->timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : 1;
     l->max_message = o->max_message;
@@ -131,10 +131,11 @@ static void dbus_close(ipcb_link *l)
     free(l);
 }
 
-static int do_listen(ipcb_dbus_variant v, ipcb_link **out, const ipcb_opts *o, char addr[IPCB_ADDR_MAX],
-                     char *err)
+static int dbus_listen(const ipcb_transport *t, ipcb_link **out, ipcb_infra *infra, const ipcb_opts *o,
+                       char addr[IPCB_ADDR_MAX], char *err)
 {
-    ipcb_link *l = link_new(v, 1, o, err);
+    (void)infra;
+    ipcb_link *l = link_new(t, 1, o, err);
     if (!l)
         return -1;
     if (ipcb_dbus_service_listen(l, o, addr, err) != 0) {
@@ -145,10 +146,10 @@ static int do_listen(ipcb_dbus_variant v, ipcb_link **out, const ipcb_opts *o, c
     return 0;
 }
 
-static int do_connect(ipcb_dbus_variant v, ipcb_link **out, ipcb_infra *infra, const ipcb_opts *o,
-                      const char *addr, char *err)
+static int dbus_connect(const ipcb_transport *t, ipcb_link **out, ipcb_infra *infra, const ipcb_opts *o,
+                        const char *addr, char *err)
 {
-    ipcb_link *l = link_new(v, 0, o, err);
+    ipcb_link *l = link_new(t, 0, o, err);
     if (!l)
         return -1;
     if (ipcb_dbus_client_connect(l, infra, o, addr, err) != 0) {
@@ -157,39 +158,6 @@ static int do_connect(ipcb_dbus_variant v, ipcb_link **out, ipcb_infra *infra, c
     }
     *out = l;
     return 0;
-}
-
-static int inline_listen(ipcb_link **l, ipcb_infra *infra, const ipcb_opts *o, char addr[IPCB_ADDR_MAX], char *err)
-{
-    (void)infra;
-    return do_listen(DBUS_INLINE, l, o, addr, err);
-}
-
-static int fd_listen(ipcb_link **l, ipcb_infra *infra, const ipcb_opts *o, char addr[IPCB_ADDR_MAX], char *err)
-{
-    (void)infra;
-    return do_listen(DBUS_FD, l, o, addr, err);
-}
-
-static int p2p_listen(ipcb_link **l, ipcb_infra *infra, const ipcb_opts *o, char addr[IPCB_ADDR_MAX], char *err)
-{
-    (void)infra;
-    return do_listen(DBUS_P2P, l, o, addr, err);
-}
-
-static int inline_connect(ipcb_link **l, ipcb_infra *infra, const ipcb_opts *o, const char *addr, char *err)
-{
-    return do_connect(DBUS_INLINE, l, infra, o, addr, err);
-}
-
-static int fd_connect(ipcb_link **l, ipcb_infra *infra, const ipcb_opts *o, const char *addr, char *err)
-{
-    return do_connect(DBUS_FD, l, infra, o, addr, err);
-}
-
-static int p2p_connect(ipcb_link **l, ipcb_infra *infra, const ipcb_opts *o, const char *addr, char *err)
-{
-    return do_connect(DBUS_P2P, l, infra, o, addr, err);
 }
 
 static int dbus_send(ipcb_link *l, const ipcb_frame *f, char *err)
@@ -210,18 +178,8 @@ static void dbus_release(ipcb_link *l, ipcb_frame *f)
     f->loan = NULL;
 }
 
-extern const ipcb_transport ipcb_transport_dbus;
-extern const ipcb_transport ipcb_transport_dbus_fd;
-
-static int inline_start(ipcb_infra **infra, const ipcb_opts *o, char *err)
-{
-    return ipcb_dbus_bus_start(&ipcb_transport_dbus, infra, o, err);
-}
-
-static int fd_start(ipcb_infra **infra, const ipcb_opts *o, char *err)
-{
-    return ipcb_dbus_bus_start(&ipcb_transport_dbus_fd, infra, o, err);
-}
+/* What tells the three tables apart (their .variant). */
+static const ipcb_dbus_variant V_INLINE = DBUS_INLINE, V_FD = DBUS_FD, V_P2P = DBUS_P2P;
 
 static const ipcb_param_spec bus_params[] = {
     { "bus_daemon", "dbus-daemon|dbus-broker", "dbus-daemon",
@@ -237,14 +195,15 @@ const ipcb_transport ipcb_transport_dbus = {
     .max_frame = 0,
     .copies = 8,
     .params = bus_params,
+    .variant = &V_INLINE,
     .available = ipcb_dbus_bus_available,
-    .start = inline_start,
+    .start = ipcb_dbus_bus_start,
     .stop = ipcb_dbus_bus_stop,
     .infra_address = ipcb_dbus_bus_address,
     .infra_pids = ipcb_dbus_bus_pids,
-    .listen = inline_listen,
+    .listen = dbus_listen,
     .accept = ipcb_dbus_service_accept,
-    .connect = inline_connect,
+    .connect = dbus_connect,
     .send = dbus_send,
     .recv = dbus_recv,
     .release = dbus_release,
@@ -260,14 +219,15 @@ const ipcb_transport ipcb_transport_dbus_fd = {
     .max_frame = 0,
     .copies = 1,
     .params = bus_params,
+    .variant = &V_FD,
     .available = ipcb_dbus_bus_available,
-    .start = fd_start,
+    .start = ipcb_dbus_bus_start,
     .stop = ipcb_dbus_bus_stop,
     .infra_address = ipcb_dbus_bus_address,
     .infra_pids = ipcb_dbus_bus_pids,
-    .listen = fd_listen,
+    .listen = dbus_listen,
     .accept = ipcb_dbus_service_accept,
-    .connect = fd_connect,
+    .connect = dbus_connect,
     .send = dbus_send,
     .recv = dbus_recv,
     .release = dbus_release,
@@ -282,9 +242,10 @@ const ipcb_transport ipcb_transport_dbus_p2p = {
     .caps = 0,
     .max_frame = 0,
     .copies = 5,
-    .listen = p2p_listen,
+    .variant = &V_P2P,
+    .listen = dbus_listen,
     .accept = ipcb_dbus_service_accept,
-    .connect = p2p_connect,
+    .connect = dbus_connect,
     .send = dbus_send,
     .recv = dbus_recv,
     .release = dbus_release,

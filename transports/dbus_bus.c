@@ -41,11 +41,11 @@ static int find_program(const char *program, char *path, size_t len)
     return -1;
 }
 
-int ipcb_dbus_bus_available(char *why, size_t len)
+int ipcb_dbus_bus_available(char *err)
 {
     char path[PATH_MAX];
     if (find_program("dbus-daemon", path, sizeof path) != 0) {
-        snprintf(why, len, "dbus-daemon not found (install the dbus-daemon package)");
+        snprintf(err, IPCB_ERR_MAX, "dbus-daemon not found (install the dbus-daemon package)");
         return -1;
     }
     return 0;

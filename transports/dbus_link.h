@@ -115,7 +115,7 @@ int  ipcb_dbus_client_recv(ipcb_link *l, ipcb_frame *f, int timeout_ms, char *er
 void ipcb_dbus_client_close(ipcb_link *l);
 
 /* dbus_bus.c */
-int  ipcb_dbus_bus_available(char *why, size_t len);
+int  ipcb_dbus_bus_available(char *err);
 int  ipcb_dbus_bus_start(const ipcb_transport *t, ipcb_infra **out, const ipcb_opts *o, char *err);
 void ipcb_dbus_bus_stop(ipcb_infra *infra);
 const char *ipcb_dbus_bus_address(ipcb_infra *infra);

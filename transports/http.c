@@ -196,19 +196,18 @@ struct ipcb_link {
     size_t     answer_cap;
 };
 
-typedef struct variant {
+/* What tells the three tables apart (their .variant). */
+typedef struct http_variant {
     int newconn;
     int pull;                 /* 1 = always pull; 0 = the "pull" parameter decides */
-} variant;
+} http_variant;
 
 static const ipcb_param_spec http_params[] = {
     { "pull", "0|1", "0", "1: the peer pulls frames with GET /frames/latest (as http-pull)" },
     { NULL, NULL, NULL, NULL },
 };
 
-extern const ipcb_transport ipcb_transport_http;
-
-static const variant V_HTTP = { 0, 0 }, V_NEWCONN = { 1, 0 }, V_PULL = { 0, 1 };
+static const http_variant V_HTTP = { 0, 0 }, V_NEWCONN = { 1, 0 }, V_PULL = { 0, 1 };
 
 static void http_close(ipcb_link *l)
 {
@@ -223,8 +222,9 @@ static void http_close(ipcb_link *l)
     free(l);
 }
 
-static ipcb_link *link_new(const variant *v, const ipcb_opts *o, int peer, char *err)
+static ipcb_link *link_new(const ipcb_transport *t, const ipcb_opts *o, int peer, char *err)
 {
+    const http_variant *v = t->variant;
     ipcb_link *l = calloc(1, sizeof *l);
     if (!l) {
         snprintf(err, IPCB_ERR_MAX, "out of memory");
@@ -233,16 +233,17 @@ static ipcb_link *link_new(const variant *v, const ipcb_opts *o, int peer, char 
     char pull[8];
     l->peer = peer;
     l->newconn = v->newconn;
-    l->pull = v->pull || strcmp(ipcb_param(&ipcb_transport_http, o, "pull", pull, sizeof pull), "1") == 0;
+    l->pull = v->pull || strcmp(ipcb_param(t, o, "pull", pull, sizeof pull), "1") == 0;
     l->timeout_ms = o->timeout_ms;
     l->max_message = o->max_message;
     return l;
 }
 
-static int listen_as(const variant *v, ipcb_link **out, const ipcb_opts *o,
-                     char addr[IPCB_ADDR_MAX], char *err)
+static int http_listen(const ipcb_transport *t, ipcb_link **out, ipcb_infra *infra,
+                       const ipcb_opts *o, char addr[IPCB_ADDR_MAX], char *err)
 {
-    ipcb_link *l = link_new(v, o, 1, err);
+    (void)infra;
+    ipcb_link *l = link_new(t, o, 1, err);
     if (!l)
         return -1;
     http_srv_cfg cfg = { .role = HTTP_SRV_PEER, .pull = l->pull, .max_message = o->max_message,
@@ -253,24 +254,6 @@ static int listen_as(const variant *v, ipcb_link **out, const ipcb_opts *o,
     }
     *out = l;
     return 0;
-}
-
-static int http_listen(ipcb_link **l, ipcb_infra *i, const ipcb_opts *o, char addr[IPCB_ADDR_MAX], char *err)
-{
-    (void)i;
-    return listen_as(&V_HTTP, l, o, addr, err);
-}
-
-static int newconn_listen(ipcb_link **l, ipcb_infra *i, const ipcb_opts *o, char addr[IPCB_ADDR_MAX], char *err)
-{
-    (void)i;
-    return listen_as(&V_NEWCONN, l, o, addr, err);
-}
-
-static int pull_listen(ipcb_link **l, ipcb_infra *i, const ipcb_opts *o, char addr[IPCB_ADDR_MAX], char *err)
-{
-    (void)i;
-    return listen_as(&V_PULL, l, o, addr, err);
 }
 
 /* The peer waits for POST /session; a pulling peer then turns client of the
@@ -294,13 +277,15 @@ static int http_accept(ipcb_link *l, char *err)
     return 0;
 }
 
-static int connect_as(const variant *v, ipcb_link **out, const ipcb_opts *o, const char *addr, char *err)
+static int http_connect(const ipcb_transport *t, ipcb_link **out, ipcb_infra *infra,
+                        const ipcb_opts *o, const char *addr, char *err)
 {
+    (void)infra;
     unsigned port;
     char token[HTTP_TOKEN_HEX + 1], own[IPCB_ADDR_MAX] = "";
     if (ipcb_http_addr_parse(addr, &port, token, err) != 0)
         return -1;
-    ipcb_link *l = link_new(v, o, 0, err);
+    ipcb_link *l = link_new(t, o, 0, err);
     if (!l)
         return -1;
     if (l->pull) {
@@ -333,24 +318,6 @@ static int connect_as(const variant *v, ipcb_link **out, const ipcb_opts *o, con
 fail:
     http_close(l);
     return -1;
-}
-
-static int http_connect(ipcb_link **l, ipcb_infra *i, const ipcb_opts *o, const char *addr, char *err)
-{
-    (void)i;
-    return connect_as(&V_HTTP, l, o, addr, err);
-}
-
-static int newconn_connect(ipcb_link **l, ipcb_infra *i, const ipcb_opts *o, const char *addr, char *err)
-{
-    (void)i;
-    return connect_as(&V_NEWCONN, l, o, addr, err);
-}
-
-static int pull_connect(ipcb_link **l, ipcb_infra *i, const ipcb_opts *o, const char *addr, char *err)
-{
-    (void)i;
-    return connect_as(&V_PULL, l, o, addr, err);
 }
 
 /* Push driver: one POST per frame; a 200's body is an ack for recv(). */
@@ -474,13 +441,13 @@ static int http_recv(ipcb_link *l, ipcb_frame *f, int timeout_ms, char *err)
     return l->pull ? ipcb_http_srv_recv_ack(l->srv, f, timeout_ms, err) : pop_ack(l, f, err);
 }
 
-static int http_available(char *why, size_t len)
+static int http_available(char *err)
 {
     const curl_version_info_data *v = curl_version_info(CURLVERSION_NOW);
     for (const char *const *p = v ? v->protocols : NULL; p && *p; p++)
         if (strcmp(*p, "http") == 0)
             return 0;
-    snprintf(why, len, "libcurl was built without HTTP");
+    snprintf(err, IPCB_ERR_MAX, "libcurl was built without HTTP");
     return -1;
 }
 
@@ -491,6 +458,7 @@ const ipcb_transport ipcb_transport_http = {
     .max_frame = 0,
     .copies = 4,
     .params = http_params,
+    .variant = &V_HTTP,
     .available = http_available,
     .listen = http_listen,
     .accept = http_accept,
@@ -507,10 +475,11 @@ const ipcb_transport ipcb_transport_http_newconn = {
     .max_frame = 0,
     .copies = 4,
     .params = http_params,
+    .variant = &V_NEWCONN,
     .available = http_available,
-    .listen = newconn_listen,
+    .listen = http_listen,
     .accept = http_accept,
-    .connect = newconn_connect,
+    .connect = http_connect,
     .send = http_send,
     .recv = http_recv,
     .close = http_close,
@@ -522,10 +491,11 @@ const ipcb_transport ipcb_transport_http_pull = {
     .caps = 0,
     .max_frame = 0,
     .copies = 3,
+    .variant = &V_PULL,
     .available = http_available,
-    .listen = pull_listen,
+    .listen = http_listen,
     .accept = http_accept,
-    .connect = pull_connect,
+    .connect = http_connect,
     .send = http_send,
     .recv = http_recv,
     .close = http_close,

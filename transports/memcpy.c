@@ -32,8 +32,9 @@ static void memcpy_stop(ipcb_infra *infra)
     free(infra);
 }
 
-static int memcpy_start(ipcb_infra **out, const ipcb_opts *o, char *err)
+static int memcpy_start(const ipcb_transport *t, ipcb_infra **out, const ipcb_opts *o, char *err)
 {
+    (void)t;
     ipcb_infra *infra = calloc(1, sizeof *infra);
     size_t cap = (o->max_message + 63) & ~(size_t)63;
     if (infra) {
@@ -63,9 +64,10 @@ static int new_link(ipcb_link **out, mailbox *in, mailbox *outbox, char *err)
     return 0;
 }
 
-static int memcpy_listen(ipcb_link **l, ipcb_infra *infra, const ipcb_opts *o,
-                         char addr[IPCB_ADDR_MAX], char *err)
+static int memcpy_listen(const ipcb_transport *t, ipcb_link **l, ipcb_infra *infra,
+                         const ipcb_opts *o, char addr[IPCB_ADDR_MAX], char *err)
 {
+    (void)t;
     (void)o;
     snprintf(addr, IPCB_ADDR_MAX, "in-process");
     return new_link(l, &infra->to_peer, &infra->to_driver, err);
@@ -78,9 +80,10 @@ static int memcpy_accept(ipcb_link *l, char *err)
     return 0;
 }
 
-static int memcpy_connect(ipcb_link **l, ipcb_infra *infra, const ipcb_opts *o,
-                          const char *addr, char *err)
+static int memcpy_connect(const ipcb_transport *t, ipcb_link **l, ipcb_infra *infra,
+                          const ipcb_opts *o, const char *addr, char *err)
 {
+    (void)t;
     (void)o;
     (void)addr;
     return new_link(l, &infra->to_driver, &infra->to_peer, err);

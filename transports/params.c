@@ -59,15 +59,14 @@ static int value_allowed(const char *values, const char *v, size_t vlen)
     return 0;
 }
 
-int ipcb_params_check(const ipcb_transport *const *ts, size_t n, const char *params,
-                      char *err, size_t errlen)
+int ipcb_params_check(const ipcb_transport *const *ts, size_t n, const char *params, char *err)
 {
     for (const char *p = params; p && *p;) {
         const char *end = strchr(p, ',');
         size_t len = end ? (size_t)(end - p) : strlen(p);
         const char *eq = memchr(p, '=', len);
         if (!eq || eq == p) {
-            snprintf(err, errlen, "parameter '%.*s' is not name=value", (int)len, p);
+            snprintf(err, IPCB_ERR_MAX, "parameter '%.*s' is not name=value", (int)len, p);
             return -1;
         }
         size_t nlen = (size_t)(eq - p);
@@ -75,11 +74,11 @@ int ipcb_params_check(const ipcb_transport *const *ts, size_t n, const char *par
         for (size_t i = 0; i < n && !spec; i++)
             spec = find_spec(ts[i], p, nlen);
         if (!spec) {
-            snprintf(err, errlen, "no transport in this campaign takes parameter '%.*s'", (int)nlen, p);
+            snprintf(err, IPCB_ERR_MAX, "no transport in this campaign takes parameter '%.*s'", (int)nlen, p);
             return -1;
         }
         if (!value_allowed(spec->values, eq + 1, len - nlen - 1)) {
-            snprintf(err, errlen, "%s must be %s, not '%.*s'", spec->name, spec->values,
+            snprintf(err, IPCB_ERR_MAX, "%s must be %s, not '%.*s'", spec->name, spec->values,
                      (int)(len - nlen - 1), eq + 1);
             return -1;
         }

@@ -67,9 +67,10 @@ static int open_fifo(const char *path, int flags, char *err)
     return fd;
 }
 
-static int pipe_listen(ipcb_link **out, ipcb_infra *infra, const ipcb_opts *o,
-                       char addr[IPCB_ADDR_MAX], char *err)
+static int pipe_listen(const ipcb_transport *t, ipcb_link **out, ipcb_infra *infra,
+                       const ipcb_opts *o, char addr[IPCB_ADDR_MAX], char *err)
 {
+    (void)t;
     (void)infra;
     char base[IPCB_ADDR_MAX];
     snprintf(base, sizeof base, "%.200s/pipe-%ld", o->rundir, (long)getpid());
@@ -135,9 +136,10 @@ static int pipe_accept(ipcb_link *l, char *err)
     return l->out_fd < 0 ? -1 : send_hello(l->out_fd, err);
 }
 
-static int pipe_connect(ipcb_link **out, ipcb_infra *infra, const ipcb_opts *o,
-                        const char *addr, char *err)
+static int pipe_connect(const ipcb_transport *t, ipcb_link **out, ipcb_infra *infra,
+                        const ipcb_opts *o, const char *addr, char *err)
 {
+    (void)t;
     (void)infra;
     ipcb_link *l = link_new(o, addr);
     if (!l) {

@@ -57,8 +57,6 @@ struct ipcb_link {
     int      timeout_ms;
 };
 
-extern const ipcb_transport ipcb_transport_shm;
-
 static const ipcb_param_spec shm_params[] = {
     { "shm_backend", "sysv|posix", "sysv", "segment backend" },
     { NULL, NULL, NULL, NULL },
@@ -66,10 +64,10 @@ static const ipcb_param_spec shm_params[] = {
 
 /* ---- set-up helpers ---------------------------------------------------- */
 
-static int backend_of(const ipcb_opts *o, enum qshm_backend *b, char *err)
+static int backend_of(const ipcb_transport *t, const ipcb_opts *o, enum qshm_backend *b, char *err)
 {
     char v[32];
-    ipcb_param(&ipcb_transport_shm, o, "shm_backend", v, sizeof v);
+    ipcb_param(t, o, "shm_backend", v, sizeof v);
     if (strcmp(v, "sysv") == 0 || strcmp(v, "posix") == 0) {
         *b = strcmp(v, "sysv") == 0 ? QSHM_SYSV : QSHM_POSIX;
         return 0;
@@ -91,11 +89,12 @@ static void posix_prefix(const char *rundir, const char *run_id, char *out, size
     snprintf(out, len, "/ipcbench-%s-", id);
 }
 
-static ipcb_link *link_new(const ipcb_opts *o, const char *key, int is_peer, char *err)
+static ipcb_link *link_new(const ipcb_transport *t, const ipcb_opts *o, const char *key, int is_peer,
+                           char *err)
 {
     enum qshm_backend backend;
     char prefix[QSHM_NAME_MAX];
-    if (backend_of(o, &backend, err) != 0)
+    if (backend_of(t, o, &backend, err) != 0)
         return NULL;
     ipcb_link *l = calloc(1, sizeof *l);
     if (l)
@@ -222,13 +221,13 @@ static int post(ipcb_link *l, int sem, char *err)
 
 /* ---- the link ------------------------------------------------------------ */
 
-static int shm_listen(ipcb_link **out, ipcb_infra *infra, const ipcb_opts *o,
-                      char addr[IPCB_ADDR_MAX], char *err)
+static int shm_listen(const ipcb_transport *t, ipcb_link **out, ipcb_infra *infra,
+                      const ipcb_opts *o, char addr[IPCB_ADDR_MAX], char *err)
 {
     (void)infra;
     static const unsigned short initial[NSIGNALS] = { 0, 1, 0, 1 };
     size_t frame_cap = (o->max_message + 63) & ~(size_t)63;
-    ipcb_link *l = link_new(o, SHM_KEY, 1, err);
+    ipcb_link *l = link_new(t, o, SHM_KEY, 1, err);
     if (!l)
         return -1;
     if (qshm_set_signals(l->q, NSIGNALS, initial) != 0 ||
@@ -281,11 +280,11 @@ static int check_layout(ipcb_link *l, char *err)
     return 0;
 }
 
-static int shm_connect(ipcb_link **out, ipcb_infra *infra, const ipcb_opts *o,
-                       const char *addr, char *err)
+static int shm_connect(const ipcb_transport *t, ipcb_link **out, ipcb_infra *infra,
+                       const ipcb_opts *o, const char *addr, char *err)
 {
     (void)infra;
-    ipcb_link *l = link_new(o, addr, 0, err);
+    ipcb_link *l = link_new(t, o, addr, 0, err);
     if (!l)
         return -1;
     if (qshm_attach(l->q) != 0) {

@@ -127,9 +127,6 @@ static const ipcb_param_spec ring_params[] = {
     { NULL, NULL, NULL, NULL },
 };
 
-extern const ipcb_transport ipcb_transport_shm_ring;
-extern const ipcb_transport ipcb_transport_shm_ring_zc;
-
 /* ---- small helpers ---- */
 
 static uint64_t now_ns(void)
@@ -427,7 +424,7 @@ static ipcb_link *link_new(const ipcb_transport *t, const ipcb_opts *o, int is_p
         snprintf(err, IPCB_ERR_MAX, "out of memory");
         return NULL;
     }
-    l->zero_copy = t == &ipcb_transport_shm_ring_zc;
+    l->zero_copy = (t->caps & IPCB_CAP_ZERO_COPY) != 0;
     l->is_peer = is_peer;
     l->timeout_ms = o->timeout_ms;
     if (parse_wait(t, o, &l->wait, err) != 0) {
@@ -519,9 +516,10 @@ static int create_segment(ipcb_link *l, const seg_header *plan, char *err)
     return 0;
 }
 
-static int ring_listen(const ipcb_transport *t, ipcb_link **out, const ipcb_opts *o,
+static int ring_listen(const ipcb_transport *t, ipcb_link **out, ipcb_infra *infra, const ipcb_opts *o,
                        char addr[IPCB_ADDR_MAX], char *err)
 {
+    (void)infra;
     ipcb_link *l = link_new(t, o, 1, err);
     if (!l)
         return -1;
@@ -641,9 +639,10 @@ static int map_existing(ipcb_link *l, const char *addr, char *err)
     return 0;
 }
 
-static int ring_connect(const ipcb_transport *t, ipcb_link **out, const ipcb_opts *o, const char *addr,
-                        char *err)
+static int ring_connect(const ipcb_transport *t, ipcb_link **out, ipcb_infra *infra, const ipcb_opts *o,
+                        const char *addr, char *err)
 {
+    (void)infra;
     ipcb_link *l = link_new(t, o, 0, err);
     if (!l)
         return -1;
@@ -679,42 +678,16 @@ static void ring_reap(const char *rundir, const char *run_id)
     closedir(d);
 }
 
-static int ring_available(char *why, size_t len)
+static int ring_available(char *err)
 {
     if (access("/dev/shm", W_OK) != 0) {
-        snprintf(why, len, "no writable /dev/shm for POSIX shared memory");
+        snprintf(err, IPCB_ERR_MAX, "no writable /dev/shm for POSIX shared memory");
         return -1;
     }
     return 0;
 }
 
 /* ---- the two ops tables ---- */
-
-static int copy_listen(ipcb_link **l, ipcb_infra *infra, const ipcb_opts *o, char addr[IPCB_ADDR_MAX],
-                       char *err)
-{
-    (void)infra;
-    return ring_listen(&ipcb_transport_shm_ring, l, o, addr, err);
-}
-
-static int copy_connect(ipcb_link **l, ipcb_infra *infra, const ipcb_opts *o, const char *addr, char *err)
-{
-    (void)infra;
-    return ring_connect(&ipcb_transport_shm_ring, l, o, addr, err);
-}
-
-static int zc_listen(ipcb_link **l, ipcb_infra *infra, const ipcb_opts *o, char addr[IPCB_ADDR_MAX],
-                     char *err)
-{
-    (void)infra;
-    return ring_listen(&ipcb_transport_shm_ring_zc, l, o, addr, err);
-}
-
-static int zc_connect(ipcb_link **l, ipcb_infra *infra, const ipcb_opts *o, const char *addr, char *err)
-{
-    (void)infra;
-    return ring_connect(&ipcb_transport_shm_ring_zc, l, o, addr, err);
-}
 
 /* The data ring's slots: the warm-up sends at least this many frames. */
 static unsigned ring_buffers(const ipcb_link *l)
@@ -730,9 +703,9 @@ const ipcb_transport ipcb_transport_shm_ring = {
     .copies = 2,
     .params = ring_params,
     .available = ring_available,
-    .listen = copy_listen,
+    .listen = ring_listen,
     .accept = ring_accept,
-    .connect = copy_connect,
+    .connect = ring_connect,
     .send = ring_send,
     .recv = ring_recv,
     .release = ring_release,
@@ -749,9 +722,9 @@ const ipcb_transport ipcb_transport_shm_ring_zc = {
     .copies = 1,
     .params = ring_params,
     .available = ring_available,
-    .listen = zc_listen,
+    .listen = ring_listen,
     .accept = ring_accept,
-    .connect = zc_connect,
+    .connect = ring_connect,
     .send = ring_send,
     .recv = ring_recv,
     .release = ring_release,

@@ -82,9 +82,10 @@ static int set_nodelay(int fd, char *err)
     return 0;
 }
 
-static int tcp_listen(ipcb_link **out, ipcb_infra *infra, const ipcb_opts *o,
-                      char addr[IPCB_ADDR_MAX], char *err)
+static int tcp_listen(const ipcb_transport *t, ipcb_link **out, ipcb_infra *infra,
+                       const ipcb_opts *o, char addr[IPCB_ADDR_MAX], char *err)
 {
+    (void)t;
     (void)infra;
     struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = 0,
                               .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
@@ -187,9 +188,10 @@ static int parse_addr(const char *addr, struct sockaddr_in *sa, char *err)
     return 0;
 }
 
-static int tcp_connect(ipcb_link **out, ipcb_infra *infra, const ipcb_opts *o,
-                       const char *addr, char *err)
+static int tcp_connect(const ipcb_transport *t, ipcb_link **out, ipcb_infra *infra,
+                        const ipcb_opts *o, const char *addr, char *err)
 {
+    (void)t;
     (void)infra;
     struct sockaddr_in sa;
     if (parse_addr(addr, &sa, err) != 0)

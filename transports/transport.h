@@ -64,10 +64,14 @@ typedef struct ipcb_link  ipcb_link;  /* one end of a connection */
 enum { IPCB_ADDR_MAX = 256 };
 
 /* Every function returns 0 on success or -1 with a one-line reason in err
- * (at most IPCB_ERR_MAX bytes), except recv, which returns 1 on timeout. */
+ * (a buffer of IPCB_ERR_MAX bytes), except recv, which returns 1 on timeout.
+ * listen, connect and start get their own table as t, so one implementation
+ * can serve several tables (variants) and read its parameters with ipcb_param. */
 enum { IPCB_ERR_MAX = 256 };
 
-typedef struct ipcb_transport {
+typedef struct ipcb_transport ipcb_transport;
+
+struct ipcb_transport {
     const char *name;      /* CLI and result name: "unix", "pipe", ... */
     const char *summary;   /* one line for `ipcbench list` */
     unsigned    caps;      /* IPCB_CAP_* */
@@ -76,13 +80,16 @@ typedef struct ipcb_transport {
 
     /* Parameters it reads with ipcb_param(), ending with { NULL }; may be NULL. */
     const ipcb_param_spec *params;
+    /* Optional: which variant of its family this table is, read by the
+     * family's own functions through t (several tables, one implementation). */
+    const void *variant;
 
-    /* Optional (NULL = always available). Fills why when not. */
-    int  (*available)(char *why, size_t len);
+    /* Optional (NULL = always available). Says why in err when not. */
+    int  (*available)(char *err);
     /* Optional shared infrastructure, started once per campaign (NULL = none).
      * It lives in the driver's process (or processes it starts); the peer
      * process gets infra == NULL and opts->infra_address instead. */
-    int  (*start)(ipcb_infra **infra, const ipcb_opts *o, char *err);
+    int  (*start)(const ipcb_transport *t, ipcb_infra **infra, const ipcb_opts *o, char *err);
     void (*stop)(ipcb_infra *infra);
     /* Optional: the string a peer process needs to reach the infrastructure. */
     const char *(*infra_address)(ipcb_infra *infra);
@@ -92,12 +99,12 @@ typedef struct ipcb_transport {
 
     /* Receiving side (the peer): listen binds and writes the address the
      * driver needs into addr; accept waits (bounded) for the driver. */
-    int  (*listen)(ipcb_link **l, ipcb_infra *infra, const ipcb_opts *o,
-                   char addr[IPCB_ADDR_MAX], char *err);
+    int  (*listen)(const ipcb_transport *t, ipcb_link **l, ipcb_infra *infra,
+                   const ipcb_opts *o, char addr[IPCB_ADDR_MAX], char *err);
     int  (*accept)(ipcb_link *l, char *err);
     /* Sending side (the driver). */
-    int  (*connect)(ipcb_link **l, ipcb_infra *infra, const ipcb_opts *o,
-                    const char *addr, char *err);
+    int  (*connect)(const ipcb_transport *t, ipcb_link **l, ipcb_infra *infra,
+                    const ipcb_opts *o, const char *addr, char *err);
 
     /* Links carry messages both ways: frames one way, small acks back. */
     int  (*send)(ipcb_link *l, const ipcb_frame *f, char *err);
@@ -114,7 +121,7 @@ typedef struct ipcb_transport {
      * private directory is rundir. Called when a run ends, and at the start of
      * a later run for the directories of runs that crashed. Must not block. */
     void (*reap)(const char *rundir, const char *run_id);
-} ipcb_transport;
+};
 
 /* params.c: the value of parameter name for transport t: from o->params if
  * given there, else the declared default. Returns out (never NULL). */
@@ -122,8 +129,7 @@ const char *ipcb_param(const ipcb_transport *t, const ipcb_opts *o, const char *
                        char *out, size_t len);
 /* Check "name=value,..." against the declarations of the given transports:
  * every name declared by at least one of them, every value allowed. */
-int ipcb_params_check(const ipcb_transport *const *ts, size_t n, const char *params,
-                      char *err, size_t errlen);
+int ipcb_params_check(const ipcb_transport *const *ts, size_t n, const char *params, char *err);
 
 /* registry.c */
 const ipcb_transport *ipcb_transport_find(const char *name);

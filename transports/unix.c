@@ -57,9 +57,10 @@ static void unix_close(ipcb_link *l)
     free(l);
 }
 
-static int unix_listen(ipcb_link **out, ipcb_infra *infra, const ipcb_opts *o,
-                       char addr[IPCB_ADDR_MAX], char *err)
+static int unix_listen(const ipcb_transport *t, ipcb_link **out, ipcb_infra *infra,
+                       const ipcb_opts *o, char addr[IPCB_ADDR_MAX], char *err)
 {
+    (void)t;
     (void)infra;
     struct sockaddr_un sa;
     ipcb_link *l = link_new(o, err);
@@ -112,9 +113,10 @@ static int unix_accept(ipcb_link *l, char *err)
     return 0;
 }
 
-static int unix_connect(ipcb_link **out, ipcb_infra *infra, const ipcb_opts *o,
-                        const char *addr, char *err)
+static int unix_connect(const ipcb_transport *t, ipcb_link **out, ipcb_infra *infra,
+                        const ipcb_opts *o, const char *addr, char *err)
 {
+    (void)t;
     (void)infra;
     struct sockaddr_un sa;
     ipcb_link *l = link_new(o, err);

@@ -49,11 +49,11 @@ static int broker_path(char *out, size_t len)
     return 0;
 }
 
-int qcop_daemon_available(char *why, size_t len)
+int qcop_daemon_available(char *err)
 {
     char path[PATH_LEN];
     if (broker_path(path, sizeof path) != 0 || access(path, X_OK) != 0) {
-        snprintf(why, len, "qcopd not found next to ipcbench (%s); run make", path);
+        snprintf(err, IPCB_ERR_MAX, "qcopd not found next to ipcbench (%s); run make", path);
         return -1;
     }
     return 0;
@@ -171,14 +171,14 @@ static int spawn(ipcb_infra *d, const ipcb_opts *o, char *err)
     return rc;
 }
 
-int qcop_daemon_start(ipcb_infra **out, const char *name, const ipcb_opts *o, char *err)
+int qcop_daemon_start(const ipcb_transport *t, ipcb_infra **out, const ipcb_opts *o, char *err)
 {
     ipcb_infra *d = calloc(1, sizeof *d);
     if (!d) {
         snprintf(err, IPCB_ERR_MAX, "out of memory");
         return -1;
     }
-    int n = snprintf(d->socket, sizeof d->socket, "%s/qcopd-%s.sock", o->rundir, name);
+    int n = snprintf(d->socket, sizeof d->socket, "%s/qcopd-%s.sock", o->rundir, t->name);
     if (n < 0 || (size_t)n >= sizeof(((struct sockaddr_un *)0)->sun_path)) {
         snprintf(err, IPCB_ERR_MAX, "socket path too long: %s", d->socket);
         free(d);

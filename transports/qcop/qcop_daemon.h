@@ -11,9 +11,10 @@
 
 /* The broker's packet limit for messages of up to max_message bytes. */
 uint32_t    qcop_daemon_max_packet(size_t max_message);
-int         qcop_daemon_available(char *why, size_t len);
-/* Starts qcopd on rundir/qcopd-NAME.sock and waits (bounded) until it listens. */
-int         qcop_daemon_start(ipcb_infra **infra, const char *name, const ipcb_opts *o, char *err);
+int         qcop_daemon_available(char *err);
+/* Starts qcopd on rundir/qcopd-NAME.sock (NAME = t->name: each transport has
+ * its own broker) and waits (bounded) until it listens. */
+int         qcop_daemon_start(const ipcb_transport *t, ipcb_infra **infra, const ipcb_opts *o, char *err);
 void        qcop_daemon_stop(ipcb_infra *infra);
 const char *qcop_daemon_socket(ipcb_infra *infra);
 size_t      qcop_daemon_pids(ipcb_infra *infra, int *pids, size_t max);

@@ -35,12 +35,10 @@ static const ipcb_param_spec fd_params[] = {
     { NULL, NULL, NULL, NULL },
 };
 
-extern const ipcb_transport ipcb_transport_qcop;
-extern const ipcb_transport ipcb_transport_qcop_fd;
-
+/* qcop-fd: frames lent as memfds (its zero-copy receive). */
 static int is_fd_variant(const ipcb_transport *t)
 {
-    return t == &ipcb_transport_qcop_fd;
+    return (t->caps & IPCB_CAP_ZERO_COPY) != 0;
 }
 
 static int client_options(const ipcb_transport *t, const ipcb_opts *o, qcop_options *q, char *err)
@@ -192,9 +190,10 @@ static int subscribe(ipcb_link *l, char *err)
     return 0;
 }
 
-static int do_listen(const ipcb_transport *t, ipcb_link **out, const ipcb_opts *o,
-                     char addr[IPCB_ADDR_MAX], char *err)
+static int qcop_listen(const ipcb_transport *t, ipcb_link **out, ipcb_infra *infra,
+                       const ipcb_opts *o, char addr[IPCB_ADDR_MAX], char *err)
 {
+    (void)infra;
     if (!o->infra_address || !o->infra_address[0]) {
         snprintf(err, IPCB_ERR_MAX, "no qcopd address: the driver starts the broker and passes it on");
         return -1;
@@ -242,8 +241,8 @@ static int greet(ipcb_link *l, int peers, char *err)
     return 0;
 }
 
-static int do_connect(const ipcb_transport *t, ipcb_link **out, ipcb_infra *infra,
-                      const ipcb_opts *o, const char *addr, char *err)
+static int qcop_connect_link(const ipcb_transport *t, ipcb_link **out, ipcb_infra *infra,
+                             const ipcb_opts *o, const char *addr, char *err)
 {
     char why[QCOP_ERR_MAX];
     if (!infra) {
@@ -313,43 +312,6 @@ static void qcop_release(ipcb_link *l, ipcb_frame *f)
     f->loan = NULL;
 }
 
-/* Each transport has its own broker (and socket) in the run's directory. */
-static int qcop_start(ipcb_infra **infra, const ipcb_opts *o, char *err)
-{
-    return qcop_daemon_start(infra, "qcop", o, err);
-}
-
-static int qcop_fd_start(ipcb_infra **infra, const ipcb_opts *o, char *err)
-{
-    return qcop_daemon_start(infra, "qcop-fd", o, err);
-}
-
-static int qcop_listen(ipcb_link **l, ipcb_infra *infra, const ipcb_opts *o,
-                       char addr[IPCB_ADDR_MAX], char *err)
-{
-    (void)infra;
-    return do_listen(&ipcb_transport_qcop, l, o, addr, err);
-}
-
-static int qcop_fd_listen(ipcb_link **l, ipcb_infra *infra, const ipcb_opts *o,
-                          char addr[IPCB_ADDR_MAX], char *err)
-{
-    (void)infra;
-    return do_listen(&ipcb_transport_qcop_fd, l, o, addr, err);
-}
-
-static int qcop_connect_link(ipcb_link **l, ipcb_infra *infra, const ipcb_opts *o,
-                             const char *addr, char *err)
-{
-    return do_connect(&ipcb_transport_qcop, l, infra, o, addr, err);
-}
-
-static int qcop_fd_connect(ipcb_link **l, ipcb_infra *infra, const ipcb_opts *o,
-                           const char *addr, char *err)
-{
-    return do_connect(&ipcb_transport_qcop_fd, l, infra, o, addr, err);
-}
-
 /* qcop-fd's frames cycle through the client's pool of reusable memfds: the
  * warm-up sends enough frames to fill and touch all of them. */
 static unsigned qcop_fd_buffers(const ipcb_link *l)
@@ -365,7 +327,7 @@ const ipcb_transport ipcb_transport_qcop = {
     .max_frame = QCOP_MAX_PACKET_LIMIT - QCOP_HEADER_SIZE - 2 * QCOP_MAX_NAME,
     .copies = 4,
     .available = qcop_daemon_available,
-    .start = qcop_start,
+    .start = qcop_daemon_start,
     .stop = qcop_daemon_stop,
     .infra_address = qcop_daemon_socket,
     .infra_pids = qcop_daemon_pids,
@@ -385,13 +347,13 @@ const ipcb_transport ipcb_transport_qcop_fd = {
     .copies = 1,
     .params = fd_params,
     .available = qcop_daemon_available,
-    .start = qcop_fd_start,
+    .start = qcop_daemon_start,
     .stop = qcop_daemon_stop,
     .infra_address = qcop_daemon_socket,
     .infra_pids = qcop_daemon_pids,
-    .listen = qcop_fd_listen,
+    .listen = qcop_listen,
     .accept = qcop_accept,
-    .connect = qcop_fd_connect,
+    .connect = qcop_connect_link,
     .send = qcop_send_frame,
     .recv = qcop_recv_frame,
     .release = qcop_release,
