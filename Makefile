@@ -10,7 +10,7 @@ PKGS      = benchmark libxxhash jansson inih spng libcurl libmicrohttpd dbus-1
 GIT_COMMIT := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 VERSION   = 0.1.0
 
-CPPFLAGS  = -D_GNU_SOURCE -Iharness -Itransports -Ibench -Itests/support \
+CPPFLAGS  = -D_GNU_SOURCE -Iharness -Itransports -Ibench -Itests/support $(TRANSPORT_INCLUDES) \
             -DIPCB_VERSION_STRING='"$(VERSION)"' \
             -DIPCB_BENCHMARK_VERSION='"$(shell pkg-config --modversion benchmark 2>/dev/null)"' \
             $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -MMD -MP
@@ -21,10 +21,14 @@ LDFLAGS   = $(SAN)
 LDLIBS    = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
 
 HARNESS_C  = $(wildcard harness/*.c)
-TRANSPORTS = $(wildcard transports/*.c)
-# The QCOP bus: every file but the two programs' mains goes into the library.
-QCOP_MAINS = transports/qcop/qcopd_main.c transports/qcop/qcop_cli.c
-TRANSPORTS += $(filter-out $(QCOP_MAINS),$(wildcard transports/qcop/*.c))
+# transports/: the contract and the one-file transports, the helpers they share
+# (common/), a folder per family; the QCOP bus library (qcop/lib/) and broker
+# (qcop/qcopd/). Every file but the two programs' mains goes into the library.
+TRANSPORT_DIRS = transports transports/common transports/shm transports/http transports/dbus \
+                 transports/qcop transports/qcop/lib transports/qcop/qcopd
+TRANSPORT_INCLUDES = -Itransports/common -Itransports/qcop/lib
+QCOP_MAINS = transports/qcop/qcopd/qcopd_main.c transports/qcop/lib/qcop_cli.c
+TRANSPORTS = $(filter-out $(QCOP_MAINS),$(foreach d,$(TRANSPORT_DIRS),$(wildcard $(d)/*.c)))
 LIB_OBJS   = $(HARNESS_C:%.c=$(BUILD)/obj/%.o) $(TRANSPORTS:%.c=$(BUILD)/obj/%.o) \
              $(BUILD)/obj/harness/gbench.o
 LIB        = $(BUILD)/libipcbench.a
@@ -70,10 +74,10 @@ $(BUILD)/ref-socketpair: $(BUILD)/obj/bench/ref_socketpair.o
 $(BUILD)/ref-dbus-loop: $(BUILD)/obj/bench/ref_dbus_loop.o
 	$(CC) $(LDFLAGS) $^ $(shell pkg-config --libs dbus-1) -o $@
 
-$(BUILD)/qcopd: $(BUILD)/obj/transports/qcop/qcopd_main.o $(LIB)
+$(BUILD)/qcopd: $(BUILD)/obj/transports/qcop/qcopd/qcopd_main.o $(LIB)
 	$(CC) $(LDFLAGS) $^ -o $@
 
-$(BUILD)/qcop: $(BUILD)/obj/transports/qcop/qcop_cli.o $(LIB)
+$(BUILD)/qcop: $(BUILD)/obj/transports/qcop/lib/qcop_cli.o $(LIB)
 	$(CC) $(LDFLAGS) $^ -o $@
 
 $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(TEST_SUPPORT) $(LIB)
@@ -101,8 +105,8 @@ FUZZ_SECONDS ?= 60
 QCOP_FUZZ = $(BUILD)/fuzz/qcop_fuzz
 fuzz:
 	@mkdir -p $(BUILD)/fuzz tests/fuzz/qcop_corpus
-	clang -std=c11 -g -O1 -D_GNU_SOURCE -Itransports -fsanitize=fuzzer,address,undefined \
-	    tests/fuzz/qcop_fuzz.c transports/qcop/qcop_proto.c -o $(QCOP_FUZZ)
+	clang -std=c11 -g -O1 -D_GNU_SOURCE -Itransports $(TRANSPORT_INCLUDES) -fsanitize=fuzzer,address,undefined \
+	    tests/fuzz/qcop_fuzz.c transports/qcop/lib/qcop_proto.c -o $(QCOP_FUZZ)
 	$(QCOP_FUZZ) -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 tests/fuzz/qcop_corpus
 
 # The CI performance gate (scripts/perf-gate.sh): run the ci campaign and

@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 #include "control.h"
-#include "http.h"
+#include "http/http_internal.h"
 #include "runcli.h"
 #include "workload.h"
 

@@ -14,9 +14,9 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "qcop/qcop_memfd.h"
-#include "qcop/qcop_proto.h"
-#include "qcop/qcopd_channels.h"
+#include "qcop/lib/qcop_memfd.h"
+#include "qcop/lib/qcop_proto.h"
+#include "qcop/qcopd/qcopd_channels.h"
 
 enum { MAX = 1 << 20 };
 

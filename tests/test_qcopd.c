@@ -20,8 +20,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "qcop/qcop_client.h"
-#include "qcop/qcop_memfd.h"
+#include "qcop/lib/qcop_client.h"
+#include "qcop/lib/qcop_memfd.h"
 
 enum { WAIT_MS = 2000, TEST_ALARM_S = 20, MAX_PACKET = 1 << 20, MAX_QUEUE = 1 << 20 };
 

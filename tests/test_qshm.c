@@ -22,7 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "qshm.h"
+#include "shm/qshm.h"
 
 enum { CHILD_ALARM_S = 10, NOBODY = 65534 };
 

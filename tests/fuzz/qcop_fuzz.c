@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "qcop/qcop_proto.h"
+#include "qcop/lib/qcop_proto.h"
 
 enum { MAX_PATTERNS = 8 };
 

@@ -34,7 +34,7 @@
  * whole frame has arrived and keeps that call's method return; send() (the
  * ack) completes and sends it; a frame the harness does not ack is answered
  * with an empty ack at the next recv(). */
-#include "dbus_link.h"
+#include "dbus_internal.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,8 +1,8 @@
 /* Internal to the http transports (http.c, http_server.c, http_client.c): the
  * libmicrohttpd server, the libcurl client, the address and token, and the
  * names of the headers both sides use. See http.c for the design. */
-#ifndef IPCB_HTTP_H
-#define IPCB_HTTP_H
+#ifndef IPCB_HTTP_INTERNAL_H
+#define IPCB_HTTP_INTERNAL_H
 
 #include <stdint.h>
 #include <sys/types.h>

@@ -5,7 +5,7 @@
  * ack (the others, empty, only confirm delivery). send() returns once the
  * message is written to the socket (bounded), so the driver holds one
  * marshalled message at a time. */
-#include "dbus_link.h"
+#include "dbus_internal.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -6,8 +6,8 @@
  * dbus_bus.c (the private bus daemon: start, stop, reap), dbus_service.c (the
  * peer's side: the org.ipcbench.ImageSink service), dbus_client.c (the
  * driver's side: method calls with a window of pending replies). */
-#ifndef IPCB_DBUS_LINK_H
-#define IPCB_DBUS_LINK_H
+#ifndef IPCB_DBUS_INTERNAL_H
+#define IPCB_DBUS_INTERNAL_H
 
 #include <dbus/dbus.h>
 #include <stddef.h>

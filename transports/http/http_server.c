@@ -3,7 +3,7 @@
  * they wait for has happened), with suspend/resume to hold a request open
  * until the peer has decided its answer. Checks every request (path, method,
  * token, length, metadata) and answers what it refuses with a 4xx. */
-#include "http.h"
+#include "http_internal.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

@@ -16,7 +16,7 @@
  *   dbus-fd  1: the driver writes the pixels into a fresh memfd; the sealed
  *                memfd travels as a file descriptor and the peer maps it
  *                read-only: the harness gets a view (zero-copy receive) */
-#include "dbus_link.h"
+#include "dbus_internal.h"
 
 #include <errno.h>
 #include <stdio.h>

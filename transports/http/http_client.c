@@ -2,7 +2,7 @@
  * kept for the whole run so its connection is reused (unless newconn), the
  * request body streamed from the caller's memory by a read callback, the
  * response body written straight into the caller's buffer. */
-#include "http.h"
+#include "http_internal.h"
 
 #include <curl/curl.h>
 #include <errno.h>

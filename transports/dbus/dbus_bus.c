@@ -4,7 +4,7 @@
  * (PR_SET_PDEATHSIG), stopped and reaped at the end. With bus_daemon=dbus-broker
  * a dbus-broker runs instead, driven by ipcbench as its controller (see
  * start_broker). Never the user's session or system bus. */
-#include "dbus_link.h"
+#include "dbus_internal.h"
 
 #include <dirent.h>
 #include <errno.h>

@@ -69,7 +69,7 @@
  *   pull 3: the kernel (sent from the driver's memory), libcurl's download
  *           buffer, the caller's buffer (write callback).
  *   "http" and "http-newconn" report push's 4 also when run with pull=1. */
-#include "http.h"
+#include "http_internal.h"
 
 #include <errno.h>
 #include <inttypes.h>
