@@ -68,7 +68,7 @@ CLI_OBJS   = $(BUILD)/obj/bench/ipcbench.o $(BUILD)/obj/bench/cmd_run.o $(BUILD)
 $(BUILD)/ipcbench: $(CLI_OBJS) $(LIB)
 	$(CXX) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
-$(BUILD)/ref-socketpair: $(BUILD)/obj/bench/ref_socketpair.o
+$(BUILD)/ref-socketpair: $(BUILD)/obj/bench/ref_socketpair.o $(BUILD)/obj/transports/common/memfd.o
 	$(CC) $(LDFLAGS) $^ -o $@
 
 $(BUILD)/ref-dbus-loop: $(BUILD)/obj/bench/ref_dbus_loop.o

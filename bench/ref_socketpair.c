@@ -1,6 +1,8 @@
 /* ref-socketpair: the bare reference for the `unix` transport's throughput, a
  * socketpair between a parent and a forked child with a plain write/read loop
  * of fixed-size chunks and nothing else. Prints bytes/s; compare side by side. */
+#include "memfd.h"
+
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -16,20 +18,6 @@ static double now_s(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static int write_all(int fd, const uint8_t *p, size_t len)
-{
-    while (len) {
-        ssize_t n = write(fd, p, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return -1;
-        p += n;
-        len -= (size_t)n;
-    }
-    return 0;
 }
 
 int main(int argc, char **argv)
@@ -56,14 +44,14 @@ int main(int argc, char **argv)
         ssize_t n;
         while ((n = read(sv[1], buf, chunk)) > 0 || (n < 0 && errno == EINTR))
             total += n > 0 ? (uint64_t)n : 0;
-        write_all(sv[1], (uint8_t *)&total, sizeof total);
+        ipcb_write_all(sv[1], &total, sizeof total);
         _exit(0);
     }
     close(sv[1]);
     double start = now_s(), end;
     uint64_t sent = 0;
     while ((end = now_s()) - start < seconds) {
-        if (write_all(sv[0], buf, chunk) != 0) {
+        if (ipcb_write_all(sv[0], buf, chunk) != 0) {
             perror("write");
             return 1;
         }

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "workload.h"
+#include "clock.h"
 
 static const char *const verify_names[] = { "none", "sample", "all" };
 

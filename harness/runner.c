@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "liveness.h"
 #include "usage.h"
 #include "peer.h"

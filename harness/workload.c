@@ -2,6 +2,7 @@
  * encode/decode and checks), frame size parsing, and the pool of deterministic
  * frames (synthetic or from a PNG) whose checksums are computed once, untimed. */
 #include "workload.h"
+#include "le.h"
 #include "textfile.h"
 
 #include <ctype.h>
@@ -13,7 +14,6 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
-#include <time.h>
 
 #include <spng.h>
 #include <xxhash.h>
@@ -34,82 +34,42 @@ enum { POOL_TARGET_SLOTS = 16, POOL_MIN_SLOTS = 2, SLOT_ALIGN = 64 };
 static const uint64_t POOL_MAX_BYTES = (uint64_t)256 << 20;
 
 
-/* ---- little-endian helpers ------------------------------------------- */
-/* Written out byte by byte: portable, and GCC merges each into one move,
- * which keeps ipcb_pool_stamp cheap inside timed loops. */
-
-static void put_u16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-}
-
-static void put_u32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-    p[2] = (uint8_t)(v >> 16);
-    p[3] = (uint8_t)(v >> 24);
-}
-
-static void put_u64(uint8_t *p, uint64_t v)
-{
-    put_u32(p, (uint32_t)v);
-    put_u32(p + 4, (uint32_t)(v >> 32));
-}
-
-static uint16_t get_u16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] | (p[1] << 8));
-}
-
-static uint32_t get_u32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-           (uint32_t)p[3] << 24;
-}
-
-static uint64_t get_u64(const uint8_t *p)
-{
-    return (uint64_t)get_u32(p) | (uint64_t)get_u32(p + 4) << 32;
-}
-
 /* ---- header ------------------------------------------------------------ */
 
 void ipcb_header_encode(const ipcb_header *h, uint8_t out[IPCB_HEADER_SIZE])
 {
-    put_u32(out + OFF_MAGIC, h->magic);
-    put_u16(out + OFF_VERSION, h->version);
+    ipcb_le_put32(out + OFF_MAGIC, h->magic);
+    ipcb_le_put16(out + OFF_VERSION, h->version);
     out[OFF_KIND] = h->kind;
     out[OFF_FLAGS] = h->flags;
-    put_u32(out + OFF_FORMAT, h->format);
-    put_u32(out + OFF_WIDTH, h->width);
-    put_u32(out + OFF_HEIGHT, h->height);
-    put_u32(out + OFF_STRIDE, h->stride);
-    put_u64(out + OFF_SEQ, h->seq);
-    put_u64(out + OFF_PAYLOAD_LEN, h->payload_len);
-    put_u64(out + OFF_TIMESTAMP, h->timestamp_ns);
-    put_u64(out + OFF_CHECKSUM, h->checksum);
-    put_u32(out + OFF_STATUS, h->status);
-    put_u32(out + OFF_RESERVED, h->reserved);
+    ipcb_le_put32(out + OFF_FORMAT, h->format);
+    ipcb_le_put32(out + OFF_WIDTH, h->width);
+    ipcb_le_put32(out + OFF_HEIGHT, h->height);
+    ipcb_le_put32(out + OFF_STRIDE, h->stride);
+    ipcb_le_put64(out + OFF_SEQ, h->seq);
+    ipcb_le_put64(out + OFF_PAYLOAD_LEN, h->payload_len);
+    ipcb_le_put64(out + OFF_TIMESTAMP, h->timestamp_ns);
+    ipcb_le_put64(out + OFF_CHECKSUM, h->checksum);
+    ipcb_le_put32(out + OFF_STATUS, h->status);
+    ipcb_le_put32(out + OFF_RESERVED, h->reserved);
 }
 
 static void header_read(ipcb_header *h, const uint8_t *in)
 {
-    h->magic = get_u32(in + OFF_MAGIC);
-    h->version = get_u16(in + OFF_VERSION);
+    h->magic = ipcb_le_get32(in + OFF_MAGIC);
+    h->version = ipcb_le_get16(in + OFF_VERSION);
     h->kind = in[OFF_KIND];
     h->flags = in[OFF_FLAGS];
-    h->format = get_u32(in + OFF_FORMAT);
-    h->width = get_u32(in + OFF_WIDTH);
-    h->height = get_u32(in + OFF_HEIGHT);
-    h->stride = get_u32(in + OFF_STRIDE);
-    h->seq = get_u64(in + OFF_SEQ);
-    h->payload_len = get_u64(in + OFF_PAYLOAD_LEN);
-    h->timestamp_ns = get_u64(in + OFF_TIMESTAMP);
-    h->checksum = get_u64(in + OFF_CHECKSUM);
-    h->status = get_u32(in + OFF_STATUS);
-    h->reserved = get_u32(in + OFF_RESERVED);
+    h->format = ipcb_le_get32(in + OFF_FORMAT);
+    h->width = ipcb_le_get32(in + OFF_WIDTH);
+    h->height = ipcb_le_get32(in + OFF_HEIGHT);
+    h->stride = ipcb_le_get32(in + OFF_STRIDE);
+    h->seq = ipcb_le_get64(in + OFF_SEQ);
+    h->payload_len = ipcb_le_get64(in + OFF_PAYLOAD_LEN);
+    h->timestamp_ns = ipcb_le_get64(in + OFF_TIMESTAMP);
+    h->checksum = ipcb_le_get64(in + OFF_CHECKSUM);
+    h->status = ipcb_le_get32(in + OFF_STATUS);
+    h->reserved = ipcb_le_get32(in + OFF_RESERVED);
 }
 
 /* On a structural error *h still holds the fields as read (when the buffer
@@ -471,8 +431,8 @@ void ipcb_pool_stamp(const ipcb_pool *p, size_t i, uint64_t seq, uint8_t flags,
     uint8_t *msg = p->slots[i].msg;
     msg[OFF_KIND] = IPCB_KIND_DATA;
     msg[OFF_FLAGS] = flags;
-    put_u64(msg + OFF_SEQ, seq);
-    put_u64(msg + OFF_TIMESTAMP, timestamp_ns);
+    ipcb_le_put64(msg + OFF_SEQ, seq);
+    ipcb_le_put64(msg + OFF_TIMESTAMP, timestamp_ns);
 }
 
 /* ---- PNG (libspng) ------------------------------------------------------- */
@@ -637,13 +597,4 @@ int ipcb_pool_create_png(ipcb_pool *p, const char *path, ipcb_size *s,
     pool_finish(p);
     *s = size;
     return 0;
-}
-
-/* ---- clock ------------------------------------------------------------- */
-
-uint64_t ipcb_now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }

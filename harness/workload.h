@@ -111,7 +111,4 @@ int  ipcb_png_probe(const char *path, ipcb_size *s, char *err, size_t errlen);
 void ipcb_pool_stamp(const ipcb_pool *p, size_t i, uint64_t seq, uint8_t flags,
                      uint64_t timestamp_ns);
 
-/* CLOCK_MONOTONIC in nanoseconds: the one clock driver and peer share. */
-uint64_t ipcb_now_ns(void);
-
 #endif

@@ -22,6 +22,7 @@
 #include "http/http_internal.h"
 #include "runcli.h"
 #include "workload.h"
+#include "clock.h"
 
 enum { PAYLOAD = 4096, MSG = IPCB_HEADER_SIZE + PAYLOAD };
 

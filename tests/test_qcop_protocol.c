@@ -14,7 +14,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "qcop/lib/qcop_memfd.h"
+#include "common/memfd.h"
 #include "qcop/lib/qcop_proto.h"
 #include "qcop/qcopd/qcopd_channels.h"
 
@@ -251,12 +251,12 @@ static void test_memfd_make_and_check(void **state)
 {
     (void)state;
     char err[QCOP_ERR_MAX];
-    int fd = qcop_memfd_make("hello", 5, err);
+    int fd = ipcb_memfd_sealed("qcop-data", "hello", 5, err, sizeof err);
     assert_true(fd >= 0);
-    assert_int_equal(qcop_memfd_check(fd, 5, err), 0);
-    assert_int_equal(qcop_memfd_check(fd, 6, err), -1); /* smaller than the packet says */
+    assert_int_equal(ipcb_memfd_check(fd, 5, err, sizeof err), 0);
+    assert_int_equal(ipcb_memfd_check(fd, 6, err, sizeof err), -1); /* smaller than the packet says */
     assert_int_equal(write(fd, "x", 1), -1);             /* sealed against writes */
-    void *p = qcop_memfd_map(fd, 5, err);
+    void *p = ipcb_memfd_map(fd, 5, err, sizeof err);
     assert_non_null(p);
     assert_memory_equal(p, "hello", 5);
     munmap(p, 5);
@@ -270,12 +270,12 @@ static void test_memfd_check_refuses_unsealed_and_others(void **state)
     int fd = memfd_create("plain", MFD_CLOEXEC | MFD_ALLOW_SEALING);
     assert_true(fd >= 0);
     assert_int_equal(ftruncate(fd, 4096), 0);
-    assert_int_equal(qcop_memfd_check(fd, 10, err), -1);
+    assert_int_equal(ipcb_memfd_check(fd, 10, err, sizeof err), -1);
     assert_non_null(strstr(err, "not sealed"));
     close(fd);
     int pipefd[2];
     assert_int_equal(pipe(pipefd), 0);
-    assert_int_equal(qcop_memfd_check(pipefd[0], 1, err), -1);
+    assert_int_equal(ipcb_memfd_check(pipefd[0], 1, err, sizeof err), -1);
     assert_non_null(strstr(err, "not a memfd"));
     close(pipefd[0]);
     close(pipefd[1]);
@@ -286,14 +286,14 @@ static void test_memfd_buffer_is_writable_only_by_its_owner(void **state)
     (void)state;
     char err[QCOP_ERR_MAX];
     void *map;
-    int fd = qcop_memfd_buffer(8192, &map, err);
+    int fd = ipcb_memfd_buffer("qcop-buffer", 8192, &map, err, sizeof err);
     assert_true(fd >= 0);
     memcpy(map, "owner", 5);                         /* through the owner's mapping */
-    assert_int_equal(qcop_memfd_check(fd, 8192, err), 0);
+    assert_int_equal(ipcb_memfd_check(fd, 8192, err, sizeof err), 0);
     assert_int_equal(write(fd, "x", 1), -1);        /* nobody else */
     assert_true(mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0) == MAP_FAILED);
     assert_int_equal(ftruncate(fd, 4096), -1);      /* cannot shrink under a reader */
-    void *ro = qcop_memfd_map(fd, 8192, err);
+    void *ro = ipcb_memfd_map(fd, 8192, err, sizeof err);
     assert_non_null(ro);
     assert_memory_equal(ro, "owner", 5);
     munmap(ro, 8192);

@@ -21,7 +21,7 @@
 #include <unistd.h>
 
 #include "qcop/lib/qcop_client.h"
-#include "qcop/lib/qcop_memfd.h"
+#include "common/memfd.h"
 
 enum { WAIT_MS = 2000, TEST_ALARM_S = 20, MAX_PACKET = 1 << 20, MAX_QUEUE = 1 << 20 };
 
@@ -419,7 +419,7 @@ static void test_one_off_memfd(void **state)
     char err[QCOP_ERR_MAX];
     qcop_client *a = client(), *s = client();
     subscribe(a, "memfd");
-    int fd = qcop_memfd_make("sealed data", 11, err);
+    int fd = ipcb_memfd_sealed("qcop-data", "sealed data", 11, err, sizeof err);
     assert_true(fd >= 0);
     assert_int_equal(qcop_send_fd(s, "memfd", "once", fd, 11, err), 0);
     close(fd);
@@ -448,23 +448,8 @@ static int raw_client(void)
 /* Writes bytes with an optional descriptor on the first one. */
 static void raw_send(int fd, const void *bytes, size_t len, int pass)
 {
-    union {
-        struct cmsghdr align;
-        char buf[CMSG_SPACE(sizeof(int))];
-    } u;
     struct iovec iov = { (void *)bytes, len };
-    struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
-    if (pass >= 0) {
-        memset(&u, 0, sizeof u);
-        mh.msg_control = u.buf;
-        mh.msg_controllen = sizeof u.buf;
-        struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
-        cm->cmsg_level = SOL_SOCKET;
-        cm->cmsg_type = SCM_RIGHTS;
-        cm->cmsg_len = CMSG_LEN(sizeof(int));
-        memcpy(CMSG_DATA(cm), &pass, sizeof(int));
-    }
-    assert_int_equal(sendmsg(fd, &mh, MSG_NOSIGNAL), (ssize_t)len);
+    assert_int_equal(ipcb_send_fd(fd, &iov, 1, pass, MSG_NOSIGNAL), (ssize_t)len);
 }
 
 static size_t packet(uint8_t *out, qcop_cmd cmd, uint16_t flags, const char *channel,
@@ -571,7 +556,7 @@ static void attack_short_memfd(int fd)
 {
     char err[QCOP_ERR_MAX];
     uint8_t b[128];
-    int m = qcop_memfd_make("tiny", 4, err);
+    int m = ipcb_memfd_sealed("qcop-data", "tiny", 4, err, sizeof err);
     size_t n = packet(b, QCOP_CMD_SEND, QCOP_FLAG_FD, "good", "m", 100, 0);
     raw_send(fd, b, n, m);
     close(m);
@@ -581,7 +566,7 @@ static void attack_fd_without_flag(int fd)
 {
     char err[QCOP_ERR_MAX];
     uint8_t b[128];
-    int m = qcop_memfd_make("stray", 5, err);
+    int m = ipcb_memfd_sealed("qcop-data", "stray", 5, err, sizeof err);
     size_t n = packet(b, QCOP_CMD_SYNC, 0, "", "", 0, 1);
     raw_send(fd, b, n, m); /* a descriptor on a packet that takes none */
     raw_send(fd, b, n, -1);

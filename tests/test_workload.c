@@ -15,6 +15,7 @@
 #include <xxhash.h>
 
 #include "workload.h"
+#include "clock.h"
 
 enum { ERRLEN = 256 };
 

@@ -1,6 +1,7 @@
 /* Transport "tcp": raw TCP on loopback (127.0.0.1 only, ephemeral port), the floor
  * for anything built on TCP/IP. Length-prefixed messages both ways, TCP_NODELAY,
  * 4 MiB socket buffers. Two copies per frame: into the kernel and out again. */
+#include "clock.h"
 #include "fdio.h"
 
 #include <arpa/inet.h>
@@ -12,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 enum { SOCKBUF_BYTES = 4 << 20 };
@@ -114,20 +114,13 @@ fail:
     return -1;
 }
 
-static long long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Waits (bounded) for a connection from 127.0.0.1; any other source is closed
  * and the wait goes on until the deadline. */
 static int tcp_accept(ipcb_link *l, char *err)
 {
-    long long deadline = now_ms() + l->conn.timeout_ms;
+    long long deadline = ipcb_now_ms() + l->conn.timeout_ms;
     for (;;) {
-        long long left = deadline - now_ms();
+        long long left = deadline - ipcb_now_ms();
         int w = left > 0 ? ipcb_fd_wait(l->listen_fd, POLLIN, (int)left, err) : 0;
         if (w == 0)
             snprintf(err, IPCB_ERR_MAX, "no driver connected within %d ms", l->conn.timeout_ms);

@@ -18,18 +18,12 @@
  *                read-only: the harness gets a view (zero-copy receive) */
 #include "dbus_internal.h"
 
+#include "clock.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-
-long long ipcb_dbus_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 void ipcb_dbus_error_text(DBusMessage *m, char *out, size_t len)
 {
@@ -83,9 +77,9 @@ DBusConnection *ipcb_dbus_open(const char *address, int register_on_bus, size_t 
  * timeout_ms (e.g. a daemon that stopped reading). */
 int ipcb_dbus_flush(DBusConnection *c, int timeout_ms, char *err)
 {
-    long long deadline = ipcb_dbus_now_ms() + timeout_ms;
+    long long deadline = ipcb_now_ms() + timeout_ms;
     while (dbus_connection_has_messages_to_send(c)) {
-        long long left = deadline - ipcb_dbus_now_ms();
+        long long left = deadline - ipcb_now_ms();
         if (!dbus_connection_get_is_connected(c)) {
             snprintf(err, IPCB_ERR_MAX, "connection closed while writing");
             return -1;

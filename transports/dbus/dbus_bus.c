@@ -6,6 +6,8 @@
  * start_broker). Never the user's session or system bus. */
 #include "dbus_internal.h"
 
+#include "clock.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -170,9 +172,9 @@ static void child_setup(pid_t parent, int fd3, int log_fd)
 static int read_address(ipcb_infra *b, int fd, int timeout_ms, const char *log, char *err)
 {
     size_t n = 0;
-    long long deadline = ipcb_dbus_now_ms() + timeout_ms;
+    long long deadline = ipcb_now_ms() + timeout_ms;
     for (;;) {
-        long long left = deadline - ipcb_dbus_now_ms();
+        long long left = deadline - ipcb_now_ms();
         struct pollfd p = { fd, POLLIN, 0 };
         int r = left > 0 ? poll(&p, 1, (int)left) : 0;
         if (r < 0 && errno == EINTR)
@@ -448,9 +450,9 @@ static int start_broker(ipcb_infra *b, const ipcb_opts *o, char *err)
     dbus_connection_set_exit_on_disconnect(b->controller, FALSE);
     b->pid = find_child("dbus-broker");
     /* Whether fds may be passed is known once authenticated. */
-    long long deadline = ipcb_dbus_now_ms() + o->timeout_ms;
+    long long deadline = ipcb_now_ms() + o->timeout_ms;
     while (!dbus_connection_get_is_authenticated(b->controller) && dbus_connection_get_is_connected(b->controller) &&
-           ipcb_dbus_now_ms() < deadline)
+           ipcb_now_ms() < deadline)
         dbus_connection_read_write(b->controller, 10);
     if (!dbus_connection_get_is_authenticated(b->controller) ||
         !dbus_connection_can_send_type(b->controller, DBUS_TYPE_UNIX_FD)) {

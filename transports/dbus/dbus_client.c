@@ -7,6 +7,9 @@
  * marshalled message at a time. */
 #include "dbus_internal.h"
 
+#include "clock.h"
+#include "memfd.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -207,39 +210,13 @@ static int push_chunks(ipcb_link *l, const uint8_t *hdr, const uint8_t *px, size
     return 0;
 }
 
-static int write_all(int fd, const uint8_t *p, size_t len)
-{
-    while (len) {
-        ssize_t n = write(fd, p, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return -1;
-        p += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
-
 /* A fresh memfd per frame: write the pixels, seal it for good, pass it. The
  * peer can trust what it maps: nobody can change or resize it any more. */
 static int push_fd(ipcb_link *l, const uint8_t *hdr, const uint8_t *px, size_t len, char *err)
 {
-    int fd = memfd_create("ipcbench-frame", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-    if (fd < 0) {
-        snprintf(err, IPCB_ERR_MAX, "memfd_create: %s", strerror(errno));
+    int fd = ipcb_memfd_sealed("ipcbench-frame", px, len, err, IPCB_ERR_MAX);
+    if (fd < 0)
         return -1;
-    }
-    if (write_all(fd, px, len) != 0) {
-        snprintf(err, IPCB_ERR_MAX, "writing %zu bytes into a memfd: %s", len, strerror(errno));
-        close(fd);
-        return -1;
-    }
-    if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) != 0) {
-        snprintf(err, IPCB_ERR_MAX, "sealing the memfd: %s", strerror(errno));
-        close(fd);
-        return -1;
-    }
     DBusMessage *m = new_call(l, "PushFd");
     int hlen = IPCB_DBUS_HEADER;
     dbus_uint64_t length = len;
@@ -311,7 +288,7 @@ static int take_reply(ipcb_link *l, DBusMessage *r, ipcb_frame *f, char *err)
 
 int ipcb_dbus_client_recv(ipcb_link *l, ipcb_frame *f, int timeout_ms, char *err)
 {
-    long long deadline = ipcb_dbus_now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+    long long deadline = ipcb_now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
     for (;;) {
         DBusPendingCall *pc;
         while ((pc = fifo_head(&l->inflight)) != NULL && dbus_pending_call_get_completed(pc)) {
@@ -338,7 +315,7 @@ int ipcb_dbus_client_recv(ipcb_link *l, ipcb_frame *f, int timeout_ms, char *err
             describe_disconnect(l, err);
             return -1;
         }
-        long long left = deadline - ipcb_dbus_now_ms();
+        long long left = deadline - ipcb_now_ms();
         if (left <= 0)
             return 1;
         dbus_connection_read_write(l->conn, (int)left);

@@ -90,7 +90,6 @@ struct ipcb_link {
 };
 
 /* ---- shared helpers ---- */
-long long ipcb_dbus_now_ms(void);
 /* Open a private connection to a bus (register = 1) or a peer (0), with the
  * settings every link uses: no exit on disconnect, limits for large frames. */
 DBusConnection *ipcb_dbus_open(const char *address, int register_on_bus, size_t max_message, char *err);

@@ -36,6 +36,8 @@
  * with an empty ack at the next recv(). */
 #include "dbus_internal.h"
 
+#include "clock.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <malloc.h>
@@ -574,7 +576,7 @@ int ipcb_dbus_service_listen(ipcb_link *l, const ipcb_opts *o, char addr[IPCB_AD
 static int accept_connection(ipcb_link *l, long long deadline, char *err)
 {
     while (!l->conn) {
-        long long left = deadline - ipcb_dbus_now_ms();
+        long long left = deadline - ipcb_now_ms();
         if (left <= 0) {
             snprintf(err, IPCB_ERR_MAX, "no driver connected within %d ms", l->timeout_ms);
             return -1;
@@ -613,7 +615,7 @@ static int dispatch_until(ipcb_link *l, const int *stop, long long deadline, cha
                                                                      : "lost the connection to the bus daemon");
             return -1;
         }
-        long long left = deadline - ipcb_dbus_now_ms();
+        long long left = deadline - ipcb_now_ms();
         if (left <= 0)
             return 1;
         dbus_connection_read_write(l->conn, (int)left);
@@ -622,7 +624,7 @@ static int dispatch_until(ipcb_link *l, const int *stop, long long deadline, cha
 
 int ipcb_dbus_service_accept(ipcb_link *l, char *err)
 {
-    long long deadline = ipcb_dbus_now_ms() + l->timeout_ms;
+    long long deadline = ipcb_now_ms() + l->timeout_ms;
     if (l->variant == DBUS_P2P && accept_connection(l, deadline, err) != 0)
         return -1;
     int rc = dispatch_until(l, &l->attached, deadline, err);
@@ -637,7 +639,7 @@ int ipcb_dbus_service_recv(ipcb_link *l, ipcb_frame *f, int timeout_ms, char *er
         return -1;
     l->rx = f;
     l->rx_ready = 0;
-    int rc = dispatch_until(l, &l->rx_ready, ipcb_dbus_now_ms() + (timeout_ms > 0 ? timeout_ms : 0), err);
+    int rc = dispatch_until(l, &l->rx_ready, ipcb_now_ms() + (timeout_ms > 0 ? timeout_ms : 0), err);
     l->rx = NULL;
     return rc;
 }

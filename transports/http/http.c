@@ -71,13 +71,14 @@
  *   "http" and "http-newconn" report push's 4 also when run with pull=1. */
 #include "http_internal.h"
 
+#include "le.h"
+
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
@@ -85,13 +86,6 @@
 enum { ACK_QUEUE_MAX = 64 };
 
 /* ---- shared helpers (declared in http.h) ---- */
-
-long long ipcb_http_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 int ipcb_http_token_new(char token[HTTP_TOKEN_HEX + 1], char *err)
 {
@@ -147,16 +141,6 @@ int ipcb_http_addr_parse(const char *addr, unsigned *port, char token[HTTP_TOKEN
     return 0;
 }
 
-static uint32_t le32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint64_t le64(const uint8_t *p)
-{
-    return (uint64_t)le32(p) | (uint64_t)le32(p + 4) << 32;
-}
-
 /* harness/workload.h: "8 u32 format 12 u32 width 16 u32 height 24 u64
  * sequence 40 u64 timestamp_ns 48 u64 checksum 56 u32 status", 64 bytes. */
 void ipcb_http_meta_read(const uint8_t *msg, size_t len, http_meta *m)
@@ -165,13 +149,13 @@ void ipcb_http_meta_read(const uint8_t *msg, size_t len, http_meta *m)
     if (!msg || len < 64)
         return;
     m->valid = 1;
-    m->format = le32(msg + 8);
-    m->width = le32(msg + 12);
-    m->height = le32(msg + 16);
-    m->seq = le64(msg + 24);
-    m->timestamp_ns = le64(msg + 40);
-    m->checksum = le64(msg + 48);
-    m->status = le32(msg + 56);
+    m->format = ipcb_le_get32(msg + 8);
+    m->width = ipcb_le_get32(msg + 12);
+    m->height = ipcb_le_get32(msg + 16);
+    m->seq = ipcb_le_get64(msg + 24);
+    m->timestamp_ns = ipcb_le_get64(msg + 40);
+    m->checksum = ipcb_le_get64(msg + 48);
+    m->status = ipcb_le_get32(msg + 56);
 }
 
 /* ---- the link ---- */

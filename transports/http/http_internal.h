@@ -34,7 +34,6 @@ int  ipcb_http_addr_parse(const char *addr, unsigned *port, char token[HTTP_TOKE
 int  ipcb_http_token_new(char token[HTTP_TOKEN_HEX + 1], char *err);
 /* Constant-time comparison of a presented token with ours (NULL = missing). */
 int  ipcb_http_token_ok(const char *presented, const char *ours);
-long long ipcb_http_now_ms(void);
 
 /* Informational frame metadata for headers, read from the fixed little-endian
  * offsets that harness/workload.h documents (the transport never acts on it). */

@@ -17,6 +17,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "liveness.h"
 
 enum {
@@ -671,9 +672,9 @@ static int run(http_srv *s, long long ms, char *err)
 /* Serve until every queued answer is completely sent (or until ms passed). */
 static int flush(http_srv *s, int ms, char *err)
 {
-    long long deadline = ipcb_http_now_ms() + ms;
+    long long deadline = ipcb_now_ms() + ms;
     while (s->owed > 0) {
-        long long left = deadline - ipcb_http_now_ms();
+        long long left = deadline - ipcb_now_ms();
         if (left <= 0) {
             snprintf(err, IPCB_ERR_MAX, "an answer was not taken within %d ms", ms);
             return -1;
@@ -689,10 +690,10 @@ static int flush(http_srv *s, int ms, char *err)
  * 4xx cannot hold us up. */
 static int flush_one(http_srv *s, rq *r, int ms, char *err)
 {
-    long long deadline = ipcb_http_now_ms() + ms;
+    long long deadline = ipcb_now_ms() + ms;
     s->watch = r;
     while (s->watch) {
-        long long left = deadline - ipcb_http_now_ms();
+        long long left = deadline - ipcb_now_ms();
         if (left <= 0) {
             s->watch = NULL;
             snprintf(err, IPCB_ERR_MAX, "the answer was not taken within %d ms", ms);
@@ -736,9 +737,9 @@ void ipcb_http_srv_stop(http_srv *s)
 
 int ipcb_http_srv_wait_session(http_srv *s, char *body, size_t len, char *err)
 {
-    long long deadline = ipcb_http_now_ms() + s->cfg.timeout_ms;
+    long long deadline = ipcb_now_ms() + s->cfg.timeout_ms;
     while (!s->session) {
-        long long left = deadline - ipcb_http_now_ms();
+        long long left = deadline - ipcb_now_ms();
         if (left <= 0) {
             snprintf(err, IPCB_ERR_MAX, "no driver connected within %d ms", s->cfg.timeout_ms);
             return -1;
@@ -771,7 +772,7 @@ int ipcb_http_srv_recv_frame(http_srv *s, ipcb_frame *f, int timeout_ms, char *e
         s->cur->waiting_for_buffer = 0;
         resume(s->cur);
     }
-    long long deadline = ipcb_http_now_ms() + timeout_ms;
+    long long deadline = ipcb_now_ms() + timeout_ms;
     uint64_t got = s->cur ? s->cur->got : 0;
     int rc = 1;
     for (;;) {
@@ -790,7 +791,7 @@ int ipcb_http_srv_recv_frame(http_srv *s, ipcb_frame *f, int timeout_ms, char *e
             rc = -1;
             break;
         }
-        long long now = ipcb_http_now_ms();
+        long long now = ipcb_now_ms();
         if (s->cur && s->cur->got != got) { /* progress: the bound is on stalls */
             got = s->cur->got;
             deadline = now + timeout_ms;
@@ -839,7 +840,7 @@ void ipcb_http_srv_set_partner(http_srv *s, pid_t pid)
  * peer process is alive: a dead client does not wake a server. */
 static int run_watching(http_srv *s, long long left, char *err)
 {
-    long long now = ipcb_http_now_ms();
+    long long now = ipcb_now_ms();
     if (now - s->checked_ms >= SLICE_MS) {
         s->checked_ms = now;
         if (!ipcb_process_alive(s->partner)) {
@@ -862,10 +863,10 @@ int ipcb_http_srv_publish(http_srv *s, const ipcb_frame *f, char *err)
     s->pub_state = 0;
     if (s->waiting_get)
         resume(s->waiting_get);
-    long long deadline = ipcb_http_now_ms() + s->cfg.timeout_ms;
+    long long deadline = ipcb_now_ms() + s->cfg.timeout_ms;
     int rc = 0;
     while (s->pub_state == 0) {
-        long long left = deadline - ipcb_http_now_ms();
+        long long left = deadline - ipcb_now_ms();
         if (left <= 0) {
             snprintf(err, IPCB_ERR_MAX, "the peer did not fetch frame %" PRIu64 " within %d ms",
                      s->pub_seq, s->cfg.timeout_ms);
@@ -892,9 +893,9 @@ int ipcb_http_srv_publish(http_srv *s, const ipcb_frame *f, char *err)
 
 int ipcb_http_srv_recv_ack(http_srv *s, ipcb_frame *f, int timeout_ms, char *err)
 {
-    long long deadline = ipcb_http_now_ms() + timeout_ms;
+    long long deadline = ipcb_now_ms() + timeout_ms;
     while (!s->acks) {
-        long long left = deadline - ipcb_http_now_ms();
+        long long left = deadline - ipcb_now_ms();
         if (left <= 0)
             return 1;
         if (run_watching(s, left, err) != 0)

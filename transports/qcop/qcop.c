@@ -4,6 +4,7 @@
  * In fan-out the K peers of a group share both channels: one send reaches all. */
 #include "transport.h"
 
+#include "clock.h"
 #include "liveness.h"
 #include "qcop_client.h"
 #include "qcop_daemon.h"
@@ -11,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 enum { SLICE_MS = 100, NAME_MAX_LEN = IPCB_ADDR_MAX + 16 };
@@ -58,13 +58,6 @@ static int client_options(const ipcb_transport *t, const ipcb_opts *o, qcop_opti
     q->zero_copy = 1;
     q->fd_threshold = v ? (size_t)v : 1;
     return 0;
-}
-
-static long long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static ipcb_link *link_open(const ipcb_transport *t, const char *socket, const ipcb_opts *o, char *err)
@@ -122,9 +115,9 @@ static int partner_gone(const ipcb_link *l)
 static int wait_message(ipcb_link *l, qcop_msg *m, void *buf, size_t cap, int timeout_ms, char *err)
 {
     char why[QCOP_ERR_MAX];
-    long long deadline = now_ms() + timeout_ms;
+    long long deadline = ipcb_now_ms() + timeout_ms;
     for (;;) {
-        long long left = deadline - now_ms();
+        long long left = deadline - ipcb_now_ms();
         if (left < 0)
             left = 0;
         int slice = l->npartners > 0 && left > SLICE_MS ? SLICE_MS : (int)left;

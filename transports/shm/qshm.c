@@ -19,6 +19,8 @@
  */
 #include "qshm.h"
 
+#include "clock.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -253,26 +255,19 @@ static int make_key_file(qshm *q, int *made)
 
 /* ---- the semaphore set -------------------------------------------------- */
 
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* One semaphore operation, waiting at most timeout_ms (< 0: no bound).
  * Returns 0, 1 on timeout, -1 with errno. */
 static int sem_do(int semid, int sem, int delta, int flags, int timeout_ms)
 {
     struct sembuf op = { .sem_num = (unsigned short)sem, .sem_op = (short)delta,
                          .sem_flg = (short)flags };
-    int64_t deadline = now_ms() + timeout_ms;
+    int64_t deadline = ipcb_now_ms() + timeout_ms;
     for (;;) {
         int rc;
         if (timeout_ms < 0) {
             rc = semop(semid, &op, 1);
         } else {
-            int64_t left = deadline - now_ms();
+            int64_t left = deadline - ipcb_now_ms();
             if (left < 0)
                 left = 0;
             struct timespec ts = { (time_t)(left / 1000), (long)(left % 1000) * 1000000 };

@@ -1,6 +1,7 @@
 /* Transport "shm": shared memory the QSharedMemory way (transports/qshm.c), as
  * in the Qt image example: the writer locks the segment, memcpy's the frame in
  * and unlocks; the reader locks, copies it out and unlocks. Two copies per frame. */
+#include "clock.h"
 #include "liveness.h"
 #include "transport.h"
 #include "qshm.h"
@@ -149,13 +150,6 @@ static int other_gone(ipcb_link *l, char *err)
     return 1;
 }
 
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static int slice_of(int64_t left)
 {
     return left > SLICE_MS ? SLICE_MS : left < 0 ? 0 : (int)left;
@@ -165,9 +159,9 @@ static int slice_of(int64_t left)
  * checking the other side after each. Returns 0, 1 on timeout, -1 with err. */
 static int wait_signal(ipcb_link *l, int sem, int timeout_ms, char *err)
 {
-    int64_t deadline = now_ms() + timeout_ms;
+    int64_t deadline = ipcb_now_ms() + timeout_ms;
     for (;;) {
-        int rc = qshm_signal_wait(l->q, sem, slice_of(deadline - now_ms()));
+        int rc = qshm_signal_wait(l->q, sem, slice_of(deadline - ipcb_now_ms()));
         if (rc == 0)
             return 0;
         if (rc < 0) {
@@ -176,7 +170,7 @@ static int wait_signal(ipcb_link *l, int sem, int timeout_ms, char *err)
         }
         if (other_gone(l, err))
             return -1;
-        if (now_ms() >= deadline)
+        if (ipcb_now_ms() >= deadline)
             return 1;
     }
 }
@@ -185,9 +179,9 @@ static int wait_signal(ipcb_link *l, int sem, int timeout_ms, char *err)
  * (SEM_UNDO), so only a live, stuck holder makes this time out. */
 static int lock_segment(ipcb_link *l, char *err)
 {
-    int64_t deadline = now_ms() + l->timeout_ms;
+    int64_t deadline = ipcb_now_ms() + l->timeout_ms;
     for (;;) {
-        int rc = qshm_lock(l->q, slice_of(deadline - now_ms()));
+        int rc = qshm_lock(l->q, slice_of(deadline - ipcb_now_ms()));
         if (rc == 0)
             return 0;
         if (rc < 0) {
@@ -196,7 +190,7 @@ static int lock_segment(ipcb_link *l, char *err)
         }
         if (other_gone(l, err))
             return -1;
-        if (now_ms() >= deadline) {
+        if (ipcb_now_ms() >= deadline) {
             snprintf(err, IPCB_ERR_MAX, "segment lock not acquired within %d ms", l->timeout_ms);
             return -1;
         }
@@ -252,9 +246,9 @@ static int shm_listen(const ipcb_transport *t, ipcb_link **out, ipcb_infra *infr
 static int shm_accept(ipcb_link *l, char *err)
 {
     struct timespec pause = { 0, 1000000 };
-    int64_t deadline = now_ms() + l->timeout_ms;
+    int64_t deadline = ipcb_now_ms() + l->timeout_ms;
     while ((l->other = __atomic_load_n(&l->ctl->driver_pid, __ATOMIC_ACQUIRE)) == 0) {
-        if (now_ms() >= deadline) {
+        if (ipcb_now_ms() >= deadline) {
             snprintf(err, IPCB_ERR_MAX, "no driver attached within %d ms", l->timeout_ms);
             return -1;
         }

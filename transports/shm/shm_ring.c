@@ -2,6 +2,7 @@
  * made by the peer, holding two single-producer/single-consumer rings (frames
  * driver->peer, acks peer->driver). "shm-ring" copies each frame out of its
  * slot (2 copies); "shm-ring-zc" lends the slot until release() (1 copy). */
+#include "clock.h"
 #include "liveness.h"
 #include "transport.h"
 
@@ -129,13 +130,6 @@ static const ipcb_param_spec ring_params[] = {
 
 /* ---- small helpers ---- */
 
-static uint64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 static void cpu_relax(void)
 {
 #if defined(__x86_64__) || defined(__i386__)
@@ -197,14 +191,14 @@ static void publish(atomic_uint *counter, uint32_t value, atomic_uint *sleeping)
  * Returns 0 changed, 1 time is up, -1 partner gone (err set). */
 static int spin_wait(const ipcb_link *l, atomic_uint *word, uint32_t seen, uint64_t until_ns, char *err)
 {
-    uint64_t next_check = now_ns() + SLICE_NS;
+    uint64_t next_check = ipcb_now_ns() + SLICE_NS;
     for (unsigned n = 1;; n++) {
         if (atomic_load_explicit(word, memory_order_acquire) != seen)
             return 0;
         cpu_relax();
         if (n % CLOCK_EVERY_SPINS)
             continue;
-        uint64_t now = now_ns();
+        uint64_t now = ipcb_now_ns();
         if (now >= until_ns)
             return 1;
         if (now >= next_check) {
@@ -223,7 +217,7 @@ static int futex_sleep(const ipcb_link *l, atomic_uint *word, uint32_t seen, ato
     for (;;) {
         atomic_store_explicit(sleeping, 1, memory_order_relaxed);
         atomic_thread_fence(memory_order_seq_cst);
-        uint64_t now = now_ns();
+        uint64_t now = ipcb_now_ns();
         if (atomic_load_explicit(word, memory_order_acquire) != seen || now >= deadline_ns) {
             atomic_store_explicit(sleeping, 0, memory_order_relaxed);
             return atomic_load_explicit(word, memory_order_acquire) != seen ? 0 : 1;
@@ -243,7 +237,7 @@ static int futex_sleep(const ipcb_link *l, atomic_uint *word, uint32_t seen, ato
 static int wait_change(const ipcb_link *l, atomic_uint *word, uint32_t seen, atomic_uint *sleeping,
                        int timeout_ms, char *err)
 {
-    uint64_t start = now_ns();
+    uint64_t start = ipcb_now_ns();
     uint64_t deadline = start + (uint64_t)(timeout_ms > 0 ? timeout_ms : 0) * 1000000u;
     uint64_t spin_until = l->wait == WAIT_SPIN     ? deadline
                           : l->wait == WAIT_HYBRID ? start + HYBRID_SPIN_NS
@@ -565,9 +559,9 @@ static void prefault(ipcb_link *l)
 static int ring_accept(ipcb_link *l, char *err)
 {
     struct timespec pause = { 0, 100000 };
-    uint64_t deadline = now_ns() + (uint64_t)l->timeout_ms * 1000000u;
+    uint64_t deadline = ipcb_now_ns() + (uint64_t)l->timeout_ms * 1000000u;
     while (atomic_load_explicit(&l->seg->driver_pid, memory_order_acquire) == 0) {
-        if (now_ns() >= deadline) {
+        if (ipcb_now_ns() >= deadline) {
             snprintf(err, IPCB_ERR_MAX, "no driver attached to %s within %d ms", l->name, l->timeout_ms);
             return -1;
         }

@@ -3,7 +3,8 @@
  * which also hands out messages held back while a request waited. */
 #include "qcop_client_internal.h"
 
-#include "qcop_memfd.h"
+#include "clock.h"
+#include "memfd.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -138,26 +139,6 @@ int qcop_pending(const qcop_client *c)
 
 /* ---- sending -------------------------------------------------------------- */
 
-static ssize_t send_iov(qcop_client *c, struct iovec *iov, int niov, int memfd)
-{
-    union {
-        struct cmsghdr align;
-        char buf[CMSG_SPACE(sizeof(int))];
-    } u;
-    struct msghdr mh = { .msg_iov = iov, .msg_iovlen = (size_t)niov };
-    if (memfd >= 0) {
-        memset(&u, 0, sizeof u);
-        mh.msg_control = u.buf;
-        mh.msg_controllen = sizeof u.buf;
-        struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
-        cm->cmsg_level = SOL_SOCKET;
-        cm->cmsg_type = SCM_RIGHTS;
-        cm->cmsg_len = CMSG_LEN(sizeof(int));
-        memcpy(CMSG_DATA(cm), &memfd, sizeof(int));
-    }
-    return sendmsg(c->fd, &mh, MSG_NOSIGNAL); /* blocks for at most SO_SNDTIMEO */
-}
-
 /* Writes every iovec with blocking sends (one system call for a whole
  * frame unless the broker falls behind); the descriptor rides on the first
  * byte. Each stall is bounded by SO_SNDTIMEO = o.timeout_ms; a failure
@@ -166,7 +147,7 @@ static int send_all(qcop_client *c, struct iovec *iov, int niov, int memfd, char
 {
     char why[QCOP_ERR_MAX];
     while (niov > 0) {
-        ssize_t n = send_iov(c, iov, niov, memfd);
+        ssize_t n = ipcb_send_fd(c->fd, iov, niov, memfd, MSG_NOSIGNAL); /* blocks for at most SO_SNDTIMEO */
         if (n < 0 && errno == EAGAIN)
             snprintf(why, sizeof why, "qcopd did not read for %d ms", c->o.timeout_ms);
         else if (n < 0 && errno == EINTR)
@@ -296,7 +277,7 @@ static int request(qcop_client *c, qcop_cmd cmd, const char *channel, qcop_cmd w
     uint32_t id = c->next_id;
     if (qcop_send_packet(c, cmd, 0, id, channel, NULL, NULL, 0, -1, err) != 0)
         return -1;
-    long long deadline = qcop_now_ms() + c->o.timeout_ms;
+    long long deadline = ipcb_now_ms() + c->o.timeout_ms;
     for (;;) {
         int r = qcop_recv_packet(c, rx, NULL, 0, deadline, err);
         if (r == 1)
@@ -352,7 +333,7 @@ int qcop_wait(qcop_client *c, qcop_msg *m, void *buf, size_t cap, int timeout_ms
         }
         return 0;
     }
-    long long deadline = timeout_ms < 0 ? -1 : qcop_now_ms() + timeout_ms;
+    long long deadline = timeout_ms < 0 ? -1 : ipcb_now_ms() + timeout_ms;
     for (;;) {
         qcop_rx rx;
         int r = qcop_recv_packet(c, &rx, buf, cap, deadline, err);

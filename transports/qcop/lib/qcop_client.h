@@ -78,7 +78,7 @@ const char   *qcop_channel_name(const qcop_channel *ch);
  * Returns 0 or -1 with err. */
 int qcop_send(qcop_client *c, const char *channel, const char *message,
               const void *data, size_t len, char *err);
-/* Sends a sealed memfd the caller made (qcop_memfd_make) carrying len bytes;
+/* Sends a sealed memfd the caller made (ipcb_memfd_sealed, common/memfd.h) carrying len bytes;
  * the caller may close it afterwards. */
 int qcop_send_fd(qcop_client *c, const char *channel, const char *message,
                  int memfd, size_t len, char *err);

@@ -78,7 +78,6 @@ struct qcop_client {
     char         broken[QCOP_ERR_MAX]; /* set once the stream is unusable */
 };
 
-long long qcop_now_ms(void);
 /* Sets err and c->broken: after this every call fails with the same reason. */
 int  qcop_break(qcop_client *c, const char *why, char *err);
 /* Receives the next packet from the broker. Waits until deadline_ms for it

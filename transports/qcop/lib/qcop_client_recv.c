@@ -3,7 +3,8 @@
  * into the caller's buffer when it fits, memfd data checked and mapped). */
 #include "qcop_client_internal.h"
 
-#include "qcop_memfd.h"
+#include "clock.h"
+#include "memfd.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -12,15 +13,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
-
-long long qcop_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 int qcop_break(qcop_client *c, const char *why, char *err)
 {
@@ -34,7 +27,7 @@ int qcop_break(qcop_client *c, const char *why, char *err)
  * -1 with err (a signal interrupted the wait). */
 static int wait_readable(qcop_client *c, long long deadline_ms, char *err)
 {
-    long long left = deadline_ms < 0 ? -1 : deadline_ms - qcop_now_ms();
+    long long left = deadline_ms < 0 ? -1 : deadline_ms - ipcb_now_ms();
     struct pollfd p = { .fd = c->fd, .events = POLLIN };
     int n = poll(&p, 1, left < 0 && deadline_ms >= 0 ? 0 : (int)left);
     if (n >= 0)
@@ -47,7 +40,7 @@ static int wait_readable(qcop_client *c, long long deadline_ms, char *err)
 static int take_fds(qcop_client *c, struct msghdr *mh, char *err)
 {
     int overflow;
-    c->nfds += qcop_take_rights(mh, c->fds + c->nfds, QCOP_MAX_FDS - c->nfds, &overflow);
+    c->nfds += ipcb_take_fds(mh, c->fds + c->nfds, QCOP_MAX_FDS - c->nfds, &overflow);
     return overflow ? qcop_break(c, "the broker sent more descriptors than messages", err) : 0;
 }
 
@@ -179,8 +172,8 @@ static int take_memfd(qcop_client *c, qcop_rx *rx, int fd, char *err)
 {
     char why[QCOP_ERR_MAX];
     void *map = NULL;
-    if (qcop_memfd_check(fd, rx->h.data_len, why) != 0 ||
-        !(map = qcop_memfd_map(fd, rx->h.data_len, why))) {
+    if (ipcb_memfd_check(fd, rx->h.data_len, why, sizeof why) != 0 ||
+        !(map = ipcb_memfd_map(fd, rx->h.data_len, why, sizeof why))) {
         close(fd);
         return qcop_break(c, why, err);
     }

@@ -3,7 +3,8 @@
  * a cache of mappings of lent buffers, so a frame costs no mmap and no copy. */
 #include "qcop_client_internal.h"
 
-#include "qcop_memfd.h"
+#include "clock.h"
+#include "memfd.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -38,7 +39,7 @@ static int make_buffer(qcop_client *c, int slot, size_t len, char *err)
     qcop_buffer *b = &c->pool[slot];
     void *map;
     size_t cap = (len + BUFFER_ROUND - 1) / BUFFER_ROUND * BUFFER_ROUND;
-    int fd = qcop_memfd_buffer(cap, &map, err);
+    int fd = ipcb_memfd_buffer("qcop-buffer", cap, &map, err, QCOP_ERR_MAX);
     if (fd < 0)
         return -1;
     b->fd = fd;
@@ -89,7 +90,7 @@ static int take_buffer(qcop_client *c, size_t len, char *err)
             return -1;
         return c->npool++;
     }
-    long long deadline = qcop_now_ms() + c->o.timeout_ms;
+    long long deadline = ipcb_now_ms() + c->o.timeout_ms;
     for (;;) {
         if ((i = find_free(c, len)) >= 0)
             return i;
@@ -162,7 +163,7 @@ static int map_new(qcop_client *c, int fd, const struct stat *st, uint32_t loan,
     char why[QCOP_ERR_MAX];
     qcop_mapping *e = free_slot(c);
     size_t span = e ? (size_t)st->st_size : len;
-    void *map = qcop_memfd_check(fd, len, why) == 0 ? qcop_memfd_map(fd, span, why) : NULL;
+    void *map = ipcb_memfd_check(fd, len, why, sizeof why) == 0 ? ipcb_memfd_map(fd, span, why, sizeof why) : NULL;
     if (!map) {
         close(fd);
         return qcop_break(c, why, err);

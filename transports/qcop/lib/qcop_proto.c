@@ -3,55 +3,35 @@
  * clients run on their input, and '*' glob matching for wildcard channels. */
 #include "qcop_proto.h"
 
+#include "le.h"
+
 #include <stdio.h>
 #include <string.h>
 
-static void put16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-    put16(p, (uint16_t)v);
-    put16(p + 2, (uint16_t)(v >> 16));
-}
-
-static uint16_t get16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] | (unsigned)p[1] << 8);
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-    return (uint32_t)get16(p) | (uint32_t)get16(p + 2) << 16;
-}
-
 void qcop_header_encode(const qcop_header *h, uint8_t out[QCOP_HEADER_SIZE])
 {
-    put32(out, h->total_len);
+    ipcb_le_put32(out, h->total_len);
     out[4] = h->version;
     out[5] = h->command;
-    put16(out + 6, h->flags);
-    put16(out + 8, h->channel_len);
-    put16(out + 10, h->message_len);
-    put32(out + 12, h->data_len);
-    put32(out + 16, h->id);
-    put32(out + 20, h->reserved);
+    ipcb_le_put16(out + 6, h->flags);
+    ipcb_le_put16(out + 8, h->channel_len);
+    ipcb_le_put16(out + 10, h->message_len);
+    ipcb_le_put32(out + 12, h->data_len);
+    ipcb_le_put32(out + 16, h->id);
+    ipcb_le_put32(out + 20, h->reserved);
 }
 
 void qcop_header_decode(const uint8_t in[QCOP_HEADER_SIZE], qcop_header *h)
 {
-    h->total_len = get32(in);
+    h->total_len = ipcb_le_get32(in);
     h->version = in[4];
     h->command = in[5];
-    h->flags = get16(in + 6);
-    h->channel_len = get16(in + 8);
-    h->message_len = get16(in + 10);
-    h->data_len = get32(in + 12);
-    h->id = get32(in + 16);
-    h->reserved = get32(in + 20);
+    h->flags = ipcb_le_get16(in + 6);
+    h->channel_len = ipcb_le_get16(in + 8);
+    h->message_len = ipcb_le_get16(in + 10);
+    h->data_len = ipcb_le_get32(in + 12);
+    h->id = ipcb_le_get32(in + 16);
+    h->reserved = ipcb_le_get32(in + 20);
 }
 
 qcop_header qcop_header_make(qcop_cmd cmd, uint16_t flags, size_t channel_len,

@@ -3,7 +3,7 @@
  * wildcard forwarding, replies. A client that breaks the protocol is dropped. */
 #include "qcopd_internal.h"
 
-#include "qcop_memfd.h"
+#include "memfd.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -329,7 +329,7 @@ static int claim_fd(qcopd *b, qcopd_client *c, const qcop_header *h, uint64_t st
     }
     *fd = c->fds[0].fd;
     memmove(&c->fds[0], &c->fds[1], (size_t)(--c->nfds) * sizeof c->fds[0]);
-    if (qcop_memfd_check(*fd, h->data_len, err) != 0) {
+    if (ipcb_memfd_check(*fd, h->data_len, err, QCOP_ERR_MAX) != 0) {
         close(*fd);
         bad_packet(b, c, err);
         return -1;
@@ -419,7 +419,7 @@ static int take_fds(qcopd *b, qcopd_client *c, struct msghdr *mh, uint64_t start
 {
     int fds[FD_CMSG_MAX], overflow;
     size_t room = QCOPD_MAX_PENDING_FDS - c->nfds;
-    size_t got = qcop_take_rights(mh, fds, room < FD_CMSG_MAX ? room : FD_CMSG_MAX, &overflow);
+    size_t got = ipcb_take_fds(mh, fds, room < FD_CMSG_MAX ? room : FD_CMSG_MAX, &overflow);
     for (size_t i = 0; i < got; i++)
         c->fds[c->nfds++] = (qcopd_pending_fd){ fds[i], start, start + n };
     if (overflow) {

@@ -3,6 +3,8 @@
  * non-blocking writes that pass a memfd on the first byte of its packet. */
 #include "qcopd_internal.h"
 
+#include "memfd.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -185,25 +187,12 @@ static void consumed(qcopd *b, qcopd_client *c, size_t n)
     }
 }
 
+/* The head entry's descriptor rides on its first byte. */
 static ssize_t send_gathered(qcopd_client *c, struct iovec *iov, int niov)
 {
-    union {
-        struct cmsghdr align;
-        char buf[CMSG_SPACE(sizeof(int))];
-    } u;
-    struct msghdr mh = { .msg_iov = iov, .msg_iovlen = (size_t)niov };
     const qcopd_entry *e = c->head;
-    if (e->body->fd >= 0 && e->off == 0) {
-        memset(&u, 0, sizeof u);
-        mh.msg_control = u.buf;
-        mh.msg_controllen = sizeof u.buf;
-        struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
-        cm->cmsg_level = SOL_SOCKET;
-        cm->cmsg_type = SCM_RIGHTS;
-        cm->cmsg_len = CMSG_LEN(sizeof(int));
-        memcpy(CMSG_DATA(cm), &e->body->fd, sizeof(int));
-    }
-    return sendmsg(c->fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
+    int fd = e->body->fd >= 0 && e->off == 0 ? e->body->fd : -1;
+    return ipcb_send_fd(c->fd, iov, niov, fd, MSG_DONTWAIT | MSG_NOSIGNAL);
 }
 
 static void want_out(qcopd *b, qcopd_client *c, int on)
