@@ -32,7 +32,7 @@
  * ipcbench run beside it (a benchmark, another test) cannot fail it:
  * - POSIX shared memory: every run makes its directory ipcbench-ID under
  *   runcli's private runtime_dir, and every name it puts in /dev/shm starts
- *   with "ipcbench-ID-" (transports/shm.c, shm_ring.c). An inotify watch on
+ *   with "ipcbench-ID-" (transports/shm/shm.c, shm_ring.c). An inotify watch on
  *   runtime_dir, set before the first run, records every directory made there
  *   however briefly it lived, so the ids of all this program's runs are known
  *   and only names with one of them are counted.

@@ -1,4 +1,4 @@
-/* Tests for transports/qshm.c (QSharedMemory's semantics in C) with real
+/* Tests for transports/shm/qshm.c (QSharedMemory's semantics in C) with real
  * processes, for both backends: Qt's error codes, the cross-process lock and
  * its release when a holder dies, data between processes, and clean-up. */
 #include <stdarg.h>

@@ -1,4 +1,4 @@
-/* Transport "shm": shared memory the QSharedMemory way (transports/qshm.c), as
+/* Transport "shm": shared memory the QSharedMemory way (qshm.c), as
  * in the Qt image example: the writer locks the segment, memcpy's the frame in
  * and unlocks; the reader locks, copies it out and unlocks. Two copies per frame. */
 #include "clock.h"
