@@ -1,6 +1,7 @@
-/* Internal to the http transports (http.c, http_server.c, http_client.c): the
- * libmicrohttpd server, the libcurl client, the address and token, and the
- * names of the headers both sides use. See http.c for the design. */
+/* Private to the http transports: the names of the headers both sides use,
+ * and what each file offers the one above it. http.c (the ops tables) sits on
+ * http_server.c (libmicrohttpd) and http_client.c (libcurl), which both sit on
+ * http_common.c (token, address, frame metadata). See http.c for the design. */
 #ifndef IPCB_HTTP_INTERNAL_H
 #define IPCB_HTTP_INTERNAL_H
 
@@ -25,6 +26,8 @@ enum {
 #define HTTP_H_SUM     "X-Frame-Checksum"
 #define HTTP_H_T1      "X-Peer-Receive-Time-Ns"
 #define HTTP_H_STATUS  "X-Peer-Status"
+
+/* ---- http_common.c ---- */
 
 /* "127.0.0.1:PORT/TOKEN": what listen() announces (over the private control
  * channel only) and what the driver's pull server sends in POST /session. */
