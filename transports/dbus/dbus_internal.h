@@ -1,11 +1,12 @@
-/* What the D-Bus transport files share (private to transports/dbus*.c): the
+/* What the D-Bus transport files share (private to transports/dbus/): the
  * image service's names and interface, the link of either side, the private
- * bus daemon's state, and the helpers each file offers the others.
+ * bus daemon's state, and what each file offers the ones above it.
  *
- * The files: dbus.c (the three ops tables: dbus, dbus-fd, dbus-p2p),
- * dbus_bus.c (the private bus daemon: start, stop, reap), dbus_service.c (the
- * peer's side: the org.ipcbench.ImageSink service), dbus_client.c (the
- * driver's side: method calls with a window of pending replies). */
+ * The files, top down: dbus.c (the three ops tables: dbus, dbus-fd,
+ * dbus-p2p), dbus_service.c (the peer's side: the org.ipcbench.ImageSink
+ * service), dbus_client.c (the driver's side: method calls with a window of
+ * pending replies), dbus_bus.c (the private bus daemon: start, stop, reap),
+ * dbus_conn.c (what both sides do with a connection). */
 #ifndef IPCB_DBUS_INTERNAL_H
 #define IPCB_DBUS_INTERNAL_H
 
@@ -89,7 +90,7 @@ struct ipcb_link {
     int         call_timeout_ms;
 };
 
-/* ---- shared helpers ---- */
+/* dbus_conn.c */
 /* Open a private connection to a bus (register = 1) or a peer (0), with the
  * settings every link uses: no exit on disconnect, limits for large frames. */
 DBusConnection *ipcb_dbus_open(const char *address, int register_on_bus, size_t max_message, char *err);
