@@ -24,7 +24,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,54 +43,10 @@ enum {
 
 /* ---- errors ------------------------------------------------------------- */
 
-void qshm_set_error(qshm *q, enum qshm_error e, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(q->error_string, sizeof q->error_string, fmt, ap);
-    va_end(ap);
-    q->error = e;
-}
-
 static void clear_error(qshm *q)
 {
     q->error = QSHM_NO_ERROR;
     q->error_string[0] = '\0';
-}
-
-void qshm_set_errno_error(qshm *q, const char *where, int err)
-{
-    switch (err) {
-    case EACCES:
-    case EPERM:
-        qshm_set_error(q, QSHM_PERMISSION_DENIED, "%s: permission denied", where);
-        break;
-    case EEXIST:
-        qshm_set_error(q, QSHM_ALREADY_EXISTS, "%s: already exists", where);
-        break;
-    case ENOENT:
-        qshm_set_error(q, QSHM_NOT_FOUND, "%s: doesn't exist", where);
-        break;
-    case EMFILE:
-    case ENFILE:
-    case ENOMEM:
-    case ENOSPC:
-        qshm_set_error(q, QSHM_OUT_OF_RESOURCES, "%s: out of resources", where);
-        break;
-    default:
-        qshm_set_error(q, QSHM_UNKNOWN_ERROR, "%s: unknown error %d (%s)", where, err, strerror(err));
-        break;
-    }
-}
-
-enum qshm_error qshm_error(const qshm *q)
-{
-    return q->error;
-}
-
-const char *qshm_error_string(const qshm *q)
-{
-    return q->error_string;
 }
 
 /* ---- keys --------------------------------------------------------------- */
@@ -182,18 +137,6 @@ int qshm_is_attached(const qshm *q)
 const char *qshm_native_key(const qshm *q)
 {
     return q->native;
-}
-
-int qshm_key_of(qshm *q, const char *where, int proj, key_t *out)
-{
-    *out = ftok(q->keyfile, proj);
-    if (*out == (key_t)-1) {
-        char what[80];
-        snprintf(what, sizeof what, "%s (ftok)", where);
-        qshm_set_errno_error(q, what, errno);
-        return -1;
-    }
-    return 0;
 }
 
 /* Qt creates the key file 0600 if missing and keeps an existing one (its
@@ -293,11 +236,6 @@ static int open_semaphores(qshm *q)
     q->nsems = (int)ds.sem_nsems;
     q->nsignals = q->nsems - 2;
     return 0;
-}
-
-int qshm_gone(int err)
-{
-    return err == EIDRM || err == EINVAL;
 }
 
 /* ---- create / attach / detach ------------------------------------------------ */

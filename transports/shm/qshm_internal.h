@@ -1,7 +1,8 @@
-/* Private to qshm (qshm.c, qshm_sysv.c, qshm_posix.c, qshm_reap.c): the
- * handle, the names of its System V objects, and the small table a segment
- * backend fills (as Redis's ae.c with ae_epoll.c/ae_kqueue.c): qshm.c keeps
- * the semantics, each backend only makes, maps and removes its segments. */
+/* Private to qshm: the handle, the names of its System V objects, and the
+ * small table a segment backend fills (as Redis's ae.c with
+ * ae_epoll.c/ae_kqueue.c): qshm.c keeps the semantics, each backend
+ * (qshm_sysv.c, qshm_posix.c) only makes, maps and removes its segments, and
+ * all of them set errors through qshm_error.c. qshm_reap.c cleans up. */
 #ifndef IPCB_QSHM_INTERNAL_H
 #define IPCB_QSHM_INTERNAL_H
 
@@ -75,7 +76,7 @@ typedef struct qshm_backend_ops {
 extern const qshm_backend_ops qshm_sysv_ops;
 extern const qshm_backend_ops qshm_posix_ops;
 
-/* qshm.c: errors, for the backends. */
+/* qshm_error.c */
 void qshm_set_error(qshm *q, enum qshm_error e, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* Qt's QSharedMemoryPrivate::setErrorString: errno -> code + "<where>: <why>". */

@@ -4,13 +4,11 @@
 #include "qcop_client_internal.h"
 
 #include "clock.h"
-#include "memfd.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/un.h>
@@ -120,7 +118,8 @@ void qcop_disconnect(qcop_client *c)
     }
     for (int i = 0; i < c->nfds; i++)
         close(c->fds[i]);
-    qcop_zc_free(c);
+    qcop_pool_free(c);
+    qcop_maps_free(c);
     close(c->fd);
     free(c->rbuf);
     free(c->data);
@@ -138,75 +137,6 @@ int qcop_pending(const qcop_client *c)
 }
 
 /* ---- sending -------------------------------------------------------------- */
-
-/* Writes every iovec with blocking sends (one system call for a whole
- * frame unless the broker falls behind); the descriptor rides on the first
- * byte. Each stall is bounded by SO_SNDTIMEO = o.timeout_ms; a failure
- * leaves the stream unusable. */
-static int send_all(qcop_client *c, struct iovec *iov, int niov, int memfd, char *err)
-{
-    char why[QCOP_ERR_MAX];
-    while (niov > 0) {
-        ssize_t n = ipcb_send_fd(c->fd, iov, niov, memfd, MSG_NOSIGNAL); /* blocks for at most SO_SNDTIMEO */
-        if (n < 0 && errno == EAGAIN)
-            snprintf(why, sizeof why, "qcopd did not read for %d ms", c->o.timeout_ms);
-        else if (n < 0 && errno == EINTR)
-            snprintf(why, sizeof why, "interrupted");
-        else if (n < 0)
-            snprintf(why, sizeof why, "writing to qcopd: %s%s", strerror(errno),
-                     errno == EPIPE || errno == ECONNRESET ? " (broker gone)" : "");
-        if (n < 0)
-            return qcop_break(c, why, err);
-        memfd = -1;
-        while (niov > 0 && (size_t)n >= iov->iov_len) {
-            n -= (ssize_t)iov->iov_len;
-            iov++;
-            niov--;
-        }
-        if (niov > 0) {
-            iov->iov_base = (uint8_t *)iov->iov_base + n;
-            iov->iov_len -= (size_t)n;
-        }
-    }
-    return 0;
-}
-
-int qcop_send_packet(qcop_client *c, qcop_cmd cmd, uint16_t flags, uint32_t id,
-                     const char *channel, const char *message, const void *data,
-                     size_t len, int memfd, char *err)
-{
-    size_t clen = channel ? strlen(channel) : 0, mlen = message ? strlen(message) : 0;
-    if (c->broken[0])
-        return qcop_break(c, c->broken, err);
-    if (clen > QCOP_MAX_NAME || mlen > QCOP_MAX_NAME || len > UINT32_MAX) {
-        snprintf(err, QCOP_ERR_MAX, "channel, message or data too long (%zu, %zu, %zu bytes)", clen, mlen, len);
-        return -1;
-    }
-    uint64_t total = (uint64_t)QCOP_HEADER_SIZE + clen + mlen + (memfd < 0 ? len : 0);
-    if (total > c->o.max_packet) {
-        snprintf(err, QCOP_ERR_MAX, "message of %zu bytes exceeds the maximum packet of %u bytes",
-                 len, (unsigned)c->o.max_packet);
-        return -1;
-    }
-    qcop_header h = qcop_header_make(cmd, flags, clen, mlen, len, id);
-    if (qcop_header_check(&h, QCOP_FROM_CLIENT, c->o.max_packet, err) != 0)
-        return -1;
-    if (cmd == QCOP_CMD_SEND && memchr(channel, '*', clen)) {
-        snprintf(err, QCOP_ERR_MAX, "cannot send on a wildcard channel: %s", channel);
-        return -1;
-    }
-    uint8_t hdr[QCOP_HEADER_SIZE];
-    qcop_header_encode(&h, hdr);
-    struct iovec iov[4] = { { hdr, sizeof hdr } };
-    int n = 1;
-    if (clen)
-        iov[n++] = (struct iovec){ (void *)channel, clen };
-    if (mlen)
-        iov[n++] = (struct iovec){ (void *)message, mlen };
-    if (len && memfd < 0)
-        iov[n++] = (struct iovec){ (void *)data, len };
-    return send_all(c, iov, n, memfd, err);
-}
 
 int qcop_send(qcop_client *c, const char *channel, const char *message,
               const void *data, size_t len, char *err)
@@ -227,46 +157,6 @@ int qcop_send_fd(qcop_client *c, const char *channel, const char *message,
 }
 
 /* ---- receiving -------------------------------------------------------------- */
-
-int qcop_absorb(qcop_client *c, qcop_rx *rx)
-{
-    if (rx->h.command == QCOP_CMD_SEND || rx->h.command == QCOP_CMD_FORWARD)
-        return 0;
-    if (rx->h.command == QCOP_CMD_RELEASED)
-        qcop_buffer_released(c, rx->h.id);
-    return 1; /* or a reply to an earlier request that gave up */
-}
-
-int qcop_hold(qcop_client *c, qcop_msg *m, char *err)
-{
-    qcop_held *h = calloc(1, sizeof *h);
-    int copy = !m->mapped && !m->in_buf;
-    if (h && copy && !(h->copy = malloc(m->len ? m->len : 1))) {
-        free(h);
-        h = NULL;
-    }
-    if (!h) {
-        qcop_msg_done(c, m);
-        return qcop_break(c, "out of memory for a held message", err);
-    }
-    size_t clen = strlen(m->channel);
-    memcpy(h->names, m->channel, clen + 1);
-    memcpy(h->names + clen + 1, m->message, strlen(m->message) + 1);
-    h->m = *m;
-    h->m.channel = h->names;
-    h->m.message = h->names + clen + 1;
-    if (copy) {
-        memcpy(h->copy, m->data, m->len);
-        h->m.data = h->copy;
-    }
-    h->m.priv_.held = h;
-    if (c->held_tail)
-        c->held_tail->next = h;
-    else
-        c->held = h;
-    c->held_tail = h;
-    return 0;
-}
 
 /* Sends a request and waits for its reply (data in the library's buffer). */
 static int request(qcop_client *c, qcop_cmd cmd, const char *channel, qcop_cmd want,
@@ -344,27 +234,6 @@ int qcop_wait(qcop_client *c, qcop_msg *m, void *buf, size_t cap, int timeout_ms
             return 0;
         }
     }
-}
-
-void qcop_msg_done(qcop_client *c, qcop_msg *m)
-{
-    char err[QCOP_ERR_MAX];
-    qcop_msg_priv *p = &m->priv_;
-    if (p->map)
-        munmap(p->map, p->map_len);
-    if (m->fd >= 0)
-        close(m->fd);
-    if (p->cache)
-        qcop_unmap_lent(c, p->cache);
-    if (p->loan) /* a failure here breaks the client; its next call says so */
-        qcop_send_packet(c, QCOP_CMD_RELEASE, 0, p->loan, NULL, NULL, NULL, 0, -1, err);
-    if (p->held) {
-        qcop_held *h = p->held;
-        free(h->copy);
-        free(h);
-    }
-    memset(m, 0, sizeof *m);
-    m->fd = -1;
 }
 
 /* ---- channels -------------------------------------------------------------- */

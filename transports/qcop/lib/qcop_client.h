@@ -1,6 +1,7 @@
 /* The QCOP client library, QCopChannel's shape in C: channels to open,
  * send(channel, message, data, len), is_registered, flush, and receiving by a
- * bounded wait or through callbacks. Nothing here prints or exits. */
+ * bounded wait or through callbacks. Nothing here prints or exits. This is the
+ * library's public API (implemented by qcop_client*.c). */
 #ifndef QCOP_CLIENT_H
 #define QCOP_CLIENT_H
 

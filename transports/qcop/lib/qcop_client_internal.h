@@ -1,5 +1,5 @@
-/* Internals shared by the client library's files: connection state, the
- * receiving side (qcop_client_recv.c) and zero copy (qcop_client_zc.c). */
+/* Internals shared by the client library's files: the connection's state
+ * and what each file offers the ones above it. */
 #ifndef QCOP_CLIENT_INTERNAL_H
 #define QCOP_CLIENT_INTERNAL_H
 
@@ -78,31 +78,44 @@ struct qcop_client {
     char         broken[QCOP_ERR_MAX]; /* set once the stream is unusable */
 };
 
-/* Sets err and c->broken: after this every call fails with the same reason. */
-int  qcop_break(qcop_client *c, const char *why, char *err);
+/* The files, top down (each calls only the ones below it): qcop_client.c
+ * (the public API), qcop_client_pool.c (the sender's buffers),
+ * qcop_client_recv.c (receiving packets), qcop_client_map.c (the receiver's
+ * mappings), qcop_client_io.c (the broken state, writing packets). */
+
+/* ---- qcop_client_pool.c ---- */
+/* Copies data into a free pool buffer (waiting, bounded, for one to be
+ * released) and sends it lent. */
+int  qcop_send_lent(qcop_client *c, const char *channel, const char *message,
+                    const void *data, size_t len, char *err);
+/* Takes in a packet that is not a message (replies, RELEASED): returns 1 if
+ * it was one (and is dealt with), 0 if rx is a message. */
+int  qcop_absorb(qcop_client *c, qcop_rx *rx);
+void qcop_pool_free(qcop_client *c);
+
+/* ---- qcop_client_recv.c ---- */
 /* Receives the next packet from the broker. Waits until deadline_ms for it
  * to start (-1 = no limit), then at most o.timeout_ms for each stall inside
  * it. Inline data goes into buf when it fits cap, else the library's buffer;
  * memfd data is mapped. Returns 0, 1 on timeout, -1 with err. */
 int  qcop_recv_packet(qcop_client *c, qcop_rx *rx, void *buf, size_t cap,
                       long long deadline_ms, char *err);
-/* Takes in a packet that is not a message (replies, RELEASED): returns 1 if
- * it was one (and is dealt with), 0 if rx is a message. */
-int  qcop_absorb(qcop_client *c, qcop_rx *rx);
+/* Keeps a message for the next qcop_wait (takes it over). */
+int  qcop_hold(qcop_client *c, qcop_msg *m, char *err);
+/* (qcop_msg_done, public in qcop_client.h, is here too.) */
+
+/* ---- qcop_client_map.c ---- */
+/* Maps the lent buffer fd (taking the descriptor) for a message with loan id. */
+int  qcop_map_lent(qcop_client *c, int fd, uint32_t loan, size_t len, qcop_msg *m, char *err);
+void qcop_unmap_lent(qcop_client *c, qcop_mapping *e);
+void qcop_maps_free(qcop_client *c);
+
+/* ---- qcop_client_io.c ---- */
+/* Sets err and c->broken: after this every call fails with the same reason. */
+int  qcop_break(qcop_client *c, const char *why, char *err);
 /* Writes one packet; the memfd (or -1) rides on its first byte. */
 int  qcop_send_packet(qcop_client *c, qcop_cmd cmd, uint16_t flags, uint32_t id,
                       const char *channel, const char *message, const void *data,
                       size_t len, int memfd, char *err);
-/* Keeps a message for the next qcop_wait (takes it over). */
-int  qcop_hold(qcop_client *c, qcop_msg *m, char *err);
-
-/* qcop_client_zc.c */
-int  qcop_send_lent(qcop_client *c, const char *channel, const char *message,
-                    const void *data, size_t len, char *err);
-void qcop_buffer_released(qcop_client *c, uint32_t id);
-/* Maps the lent buffer fd (taking the descriptor) for a message with loan id. */
-int  qcop_map_lent(qcop_client *c, int fd, uint32_t loan, size_t len, qcop_msg *m, char *err);
-void qcop_unmap_lent(qcop_client *c, qcop_mapping *e);
-void qcop_zc_free(qcop_client *c);
 
 #endif

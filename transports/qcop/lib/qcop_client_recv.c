@@ -15,14 +15,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-int qcop_break(qcop_client *c, const char *why, char *err)
-{
-    if (!c->broken[0])
-        snprintf(c->broken, sizeof c->broken, "%s", why);
-    snprintf(err, QCOP_ERR_MAX, "%s", c->broken);
-    return -1;
-}
-
 /* Waits until the socket is readable. Returns 1 ready, 0 at the deadline,
  * -1 with err (a signal interrupted the wait). */
 static int wait_readable(qcop_client *c, long long deadline_ms, char *err)
@@ -234,4 +226,56 @@ int qcop_recv_packet(qcop_client *c, qcop_rx *rx, void *buf, size_t cap,
     if (rx->h.flags & QCOP_FLAG_FD)
         return take_descriptor(c, rx, err);
     return take_inline(c, rx, buf, cap, err);
+}
+
+int qcop_hold(qcop_client *c, qcop_msg *m, char *err)
+{
+    qcop_held *h = calloc(1, sizeof *h);
+    int copy = !m->mapped && !m->in_buf;
+    if (h && copy && !(h->copy = malloc(m->len ? m->len : 1))) {
+        free(h);
+        h = NULL;
+    }
+    if (!h) {
+        qcop_msg_done(c, m);
+        return qcop_break(c, "out of memory for a held message", err);
+    }
+    size_t clen = strlen(m->channel);
+    memcpy(h->names, m->channel, clen + 1);
+    memcpy(h->names + clen + 1, m->message, strlen(m->message) + 1);
+    h->m = *m;
+    h->m.channel = h->names;
+    h->m.message = h->names + clen + 1;
+    if (copy) {
+        memcpy(h->copy, m->data, m->len);
+        h->m.data = h->copy;
+    }
+    h->m.priv_.held = h;
+    if (c->held_tail)
+        c->held_tail->next = h;
+    else
+        c->held = h;
+    c->held_tail = h;
+    return 0;
+}
+
+void qcop_msg_done(qcop_client *c, qcop_msg *m)
+{
+    char err[QCOP_ERR_MAX];
+    qcop_msg_priv *p = &m->priv_;
+    if (p->map)
+        munmap(p->map, p->map_len);
+    if (m->fd >= 0)
+        close(m->fd);
+    if (p->cache)
+        qcop_unmap_lent(c, p->cache);
+    if (p->loan) /* a failure here breaks the client; its next call says so */
+        qcop_send_packet(c, QCOP_CMD_RELEASE, 0, p->loan, NULL, NULL, NULL, 0, -1, err);
+    if (p->held) {
+        qcop_held *h = p->held;
+        free(h->copy);
+        free(h);
+    }
+    memset(m, 0, sizeof *m);
+    m->fd = -1;
 }

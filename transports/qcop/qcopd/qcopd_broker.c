@@ -6,7 +6,6 @@
 #include "memfd.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,29 +19,6 @@ size_t qcopd_default_max_queue(uint32_t max_packet)
 {
     size_t four = (size_t)max_packet * 4, floor = (size_t)64 << 20;
     return four > floor ? four : floor;
-}
-
-void qcopd_logf(qcopd *b, const char *fmt, ...)
-{
-    if (!b->cfg.log)
-        return;
-    char line[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(line, sizeof line, fmt, ap);
-    va_end(ap);
-    b->cfg.log(b->cfg.log_arg, line);
-}
-
-void qcopd_kill(qcopd *b, qcopd_client *c, const char *why)
-{
-    if (c->dead)
-        return;
-    if (why)
-        qcopd_logf(b, "client %llu: %s; disconnected", (unsigned long long)c->id, why);
-    c->dead = 1;
-    c->next_dead = b->dead;
-    b->dead = c;
 }
 
 static void bad_packet(qcopd *b, qcopd_client *c, const char *why)

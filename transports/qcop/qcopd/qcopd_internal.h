@@ -1,6 +1,8 @@
 /* Internals shared by the broker's files: the broker, its clients, the
  * reference-counted packet bodies that a broadcast shares between queues, and
- * the outgoing queue (qcopd_out.c) that the event loop (qcopd_broker.c) feeds. */
+ * the outgoing queue (qcopd_out.c) that the event loop (qcopd_broker.c) feeds.
+ * Top down: qcopd_broker.c, qcopd_loans.c, qcopd_out.c, qcopd_log.c (and
+ * qcopd_channels.c, the channel table, beside them). */
 #ifndef QCOPD_INTERNAL_H
 #define QCOPD_INTERNAL_H
 
@@ -97,10 +99,12 @@ typedef struct qcopd {
     size_t      cache_cap[QCOPD_CACHED_BODIES];
 } qcopd;
 
+/* qcopd_log.c */
 void qcopd_logf(qcopd *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Marks c disconnected (logging why, if why); it is freed after the batch. */
 void qcopd_kill(qcopd *b, qcopd_client *c, const char *why);
 
+/* qcopd_out.c */
 qcopd_body *qcopd_body_new(qcopd *b, size_t len);
 void        qcopd_body_unref(qcopd *b, qcopd_body *body);
 void        qcopd_cache_trim(qcopd *b);
