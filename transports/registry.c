@@ -1,5 +1,6 @@
 /* The list of transports, in the order `ipcbench list` shows them. Adding a
- * transport: write transports/NAME.c exporting one ipcb_transport, add it here. */
+ * transport: write transports/NAME.c (a family of several files: a folder,
+ * transports/NAME/) exporting one ipcb_transport, add it here. */
 #include "transport.h"
 
 #include <string.h>

@@ -66,7 +66,9 @@ enum { IPCB_ADDR_MAX = 256 };
 /* Every function returns 0 on success or -1 with a one-line reason in err
  * (a buffer of IPCB_ERR_MAX bytes), except recv, which returns 1 on timeout.
  * listen, connect and start get their own table as t, so one implementation
- * can serve several tables (variants) and read its parameters with ipcb_param. */
+ * can serve several tables (variants) and read its parameters with ipcb_param;
+ * a table that wraps another's ops (e.g. to inject test faults) passes the
+ * wrapped table on as t. */
 enum { IPCB_ERR_MAX = 256 };
 
 typedef struct ipcb_transport ipcb_transport;

@@ -43,16 +43,6 @@ void qshm_set_errno_error(qshm *q, const char *where, int err)
     }
 }
 
-enum qshm_error qshm_error(const qshm *q)
-{
-    return q->error;
-}
-
-const char *qshm_error_string(const qshm *q)
-{
-    return q->error_string;
-}
-
 int qshm_key_of(qshm *q, const char *where, int proj, key_t *out)
 {
     *out = ftok(q->keyfile, proj);

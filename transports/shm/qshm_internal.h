@@ -2,7 +2,7 @@
  * small table a segment backend fills (as Redis's ae.c with
  * ae_epoll.c/ae_kqueue.c): qshm.c keeps the semantics, each backend
  * (qshm_sysv.c, qshm_posix.c) only makes, maps and removes its segments, and
- * all of them set errors through qshm_error.c. qshm_reap.c cleans up. */
+ * all of them set errors through qshm_error.c. */
 #ifndef IPCB_QSHM_INTERNAL_H
 #define IPCB_QSHM_INTERNAL_H
 
