@@ -1,12 +1,18 @@
 # ipcbench build: `make bench` and `make test` are the two commands; each runs
 # `deps` first, so both work on a fresh Debian 12 machine. Outputs go to
-# $(BUILD) (build/).
+# $(BUILD) (build/); `make install` installs the programs and their data.
 
 BUILD    ?= build
 CC       ?= gcc
 CXX      ?= g++
 SAN      ?=
 OPT      ?= -O2
+PREFIX   ?= /usr/local
+BINDIR   ?= $(PREFIX)/bin
+# Where the installed ipcbench finds its campaigns and scripts (compiled in).
+DATADIR  ?= $(PREFIX)/share/ipcbench
+DESTDIR  ?=
+INSTALL  ?= install
 GIT_COMMIT := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 VERSION   = 0.1.0
 
@@ -77,7 +83,7 @@ IPCB_LDLIBS   = $(PKG_LIBS) -lpthread -lm
 IPCB_COMPILE_C   = $(CC) -I$(<D) $(IPCB_CPPFLAGS) $(CPPFLAGS) $(IPCB_CFLAGS) $(CFLAGS)
 IPCB_COMPILE_CXX = $(CXX) -I$(<D) $(IPCB_CPPFLAGS) $(CPPFLAGS) $(IPCB_CXXFLAGS) $(CXXFLAGS)
 
-.PHONY: all deps test unit asan bench clean fuzz FORCE
+.PHONY: all deps test unit asan bench clean fuzz install uninstall FORCE
 all: $(TOOLS) $(TEST_BINS)
 
 deps:
@@ -137,10 +143,11 @@ unit: deps
 	@$(MAKE) --no-print-directory $(TOOLS) $(UNIT_BINS)
 	@sh tests/run-tests.sh $(BUILD) unit
 
+# IPCB_SAN tells the install test how to link the installed ipcbench.
 ASAN = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 asan: deps
 	@$(MAKE) --no-print-directory BUILD=build/asan OPT=-O1 SAN="$(ASAN)" all
-	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	@IPCB_SAN="$(ASAN)" ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	    sh tests/run-tests.sh build/asan
 
 # The main job: build, run the default campaign, plot, report.
@@ -156,6 +163,42 @@ fuzz:
 	clang -std=c11 -g -O1 -D_GNU_SOURCE $(INCLUDES) -fsanitize=fuzzer,address,undefined \
 	    tests/fuzz/qcop_fuzz.c $(filter %/qcop_proto.c,$(TRANSPORTS_SRC)) -o $(QCOP_FUZZ)
 	$(QCOP_FUZZ) -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 tests/fuzz/qcop_corpus
+
+# ---- install ---------------------------------------------------------------
+# $(DESTDIR)$(BINDIR): ipcbench, qcopd, qcop. $(DESTDIR)$(DATADIR): campaigns/
+# (bench/campaigns/*.ini) and scripts/ (shell and Python scripts, gnuplot files,
+# dbus-session.conf). The installed ipcbench is linked again with datadir.o
+# compiled for $(DATADIR): named before the library, it is the one the linker
+# uses, and the library's own datadir.o (the in-tree build's, which finds the
+# source tree above build/) is never taken. Nothing else is rebuilt.
+DATADIR_SRC  := $(filter %/datadir.c,$(TRANSPORTS_SRC))
+INST         := $(BUILD)/install
+INST_SCRIPTS := $(wildcard scripts/*.sh scripts/*.py scripts/*.gp scripts/dbus-session.conf)
+
+$(INST)/datadir.txt: FORCE
+	@mkdir -p $(@D)
+	@echo '$(DATADIR)' | cmp -s - $@ || echo '$(DATADIR)' > $@
+
+$(INST)/obj/datadir.o: $(DATADIR_SRC) $(INST)/datadir.txt
+	@mkdir -p $(@D)
+	$(IPCB_COMPILE_C) -DIPCB_DATADIR='"$(DATADIR)"' -c $< -o $@
+
+$(INST)/ipcbench: $(CLI_OBJS) $(INST)/obj/datadir.o $(LIB)
+	$(CXX) $(IPCB_LDFLAGS) $(LDFLAGS) $^ $(IPCB_LDLIBS) $(LDLIBS) -o $@
+
+install: $(INST)/ipcbench $(BUILD)/qcopd $(BUILD)/qcop
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/campaigns $(DESTDIR)$(DATADIR)/scripts
+	$(INSTALL) -m 0755 $^ $(DESTDIR)$(BINDIR)/
+	$(INSTALL) -m 0644 bench/campaigns/*.ini $(DESTDIR)$(DATADIR)/campaigns/
+	@for f in $(INST_SCRIPTS); do \
+	    m=0644; [ -x "$$f" ] && m=0755; \
+	    echo "$(INSTALL) -m $$m $$f $(DESTDIR)$(DATADIR)/scripts/"; \
+	    $(INSTALL) -m $$m "$$f" $(DESTDIR)$(DATADIR)/scripts/ || exit 1; \
+	done
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/ipcbench $(DESTDIR)$(BINDIR)/qcopd $(DESTDIR)$(BINDIR)/qcop
+	rm -rf $(DESTDIR)$(DATADIR)
 
 # ---- CI gates --------------------------------------------------------------
 # The CI performance gate (scripts/perf-gate.sh): run the ci campaign and
@@ -182,4 +225,4 @@ clean:
 	$(if $(filter-out . .. / ./ ../,$(BUILD)),,$(error make clean: refusing BUILD='$(BUILD)'))
 	rm -rf $(BUILD)
 
--include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD)/obj $(INST)/obj -name '*.d' 2>/dev/null)

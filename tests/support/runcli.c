@@ -55,6 +55,43 @@ char *slurp_alloc(const char *path)
     return buf;
 }
 
+void run_program(outcome *o, double limit_s, const char *cwd, const char *out_path,
+                 const char *const *argv)
+{
+    char err_path[300];
+    snprintf(err_path, sizeof err_path, "%s/stderr.txt", workdir);
+    double start = now_s();
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        int fd = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        int out = open(out_path ? out_path : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        dup2(fd, 2);
+        dup2(out, 1);
+        if (cwd && chdir(cwd) != 0)
+            _exit(126);
+        execvp(argv[0], (char *const *)argv);
+        _exit(127);
+    }
+    int status = 0;
+    for (;;) {
+        pid_t r = waitpid(pid, &status, WNOHANG);
+        if (r == pid)
+            break;
+        if (now_s() - start > limit_s) {
+            kill(pid, SIGKILL);
+            waitpid(pid, &status, 0);
+            const char *base = strrchr(argv[0], '/');
+            fail_msg("%s %s did not finish within %.0f s", base ? base + 1 : argv[0],
+                     argv[1] ? argv[1] : "", limit_s);
+        }
+        usleep(10000);
+    }
+    o->seconds = now_s() - start;
+    o->status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    slurp(err_path, o->err, sizeof o->err);
+}
+
 /* Runs ipcbench with the given arguments (NULL-terminated), killing it after
  * limit_s seconds; a kill fails the test. */
 void run_ipcbench(outcome *o, double limit_s, ...)
@@ -67,35 +104,7 @@ void run_ipcbench(outcome *o, double limit_s, ...)
         argc++;
     va_end(ap);
     argv[argc] = NULL;
-
-    char err_path[300];
-    snprintf(err_path, sizeof err_path, "%s/stderr.txt", workdir);
-    double start = now_s();
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        int fd = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-        int null = open("/dev/null", O_WRONLY);
-        dup2(fd, 2);
-        dup2(null, 1);
-        execv(ipcbench, (char *const *)argv);
-        _exit(127);
-    }
-    int status = 0;
-    for (;;) {
-        pid_t r = waitpid(pid, &status, WNOHANG);
-        if (r == pid)
-            break;
-        if (now_s() - start > limit_s) {
-            kill(pid, SIGKILL);
-            waitpid(pid, &status, 0);
-            fail_msg("ipcbench %s did not finish within %.0f s", argv[1], limit_s);
-        }
-        usleep(10000);
-    }
-    o->seconds = now_s() - start;
-    o->status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    slurp(err_path, o->err, sizeof o->err);
+    run_program(o, limit_s, NULL, NULL, argv);
 }
 
 int count_entries(const char *dir)
