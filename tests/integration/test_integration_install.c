@@ -19,27 +19,18 @@
 static char root[PATH_MAX];   /* the source tree (where the tests run) */
 static char build[PATH_MAX];  /* the build under test, absolute */
 
-/* make -C ROOT BUILD=... VAR1 [VAR2] install: relinks only the installed
- * ipcbench (its data directory is compiled in) and copies. */
+/* make -C ROOT BUILD=... install VAR1 [VAR2]: links only the installed
+ * ipcbench again (its data directory is compiled in) and copies. */
 static void make_install(const char *var1, const char *var2)
 {
     char a_build[PATH_MAX + 8], a_san[600];
-    const char *argv[12] = { "make", "-C", root, "--no-print-directory" };
-    int n = 4;
     snprintf(a_build, sizeof a_build, "BUILD=%s", build);
-    argv[n++] = a_build;
-    const char *san = getenv("IPCB_SAN"); /* make asan: link it as the rest of the build */
-    if (san && *san) {
-        snprintf(a_san, sizeof a_san, "SAN=%s", san);
-        argv[n++] = a_san;
-    }
-    argv[n++] = var1;
-    if (var2)
-        argv[n++] = var2;
-    argv[n++] = "install";
-    argv[n] = NULL;
+    /* Under make asan, linked with the sanitizers as the rest of that build. */
+    const char *san = getenv("IPCB_SAN");
+    snprintf(a_san, sizeof a_san, "SAN=%s", san ? san : "");
     outcome o;
-    run_program(&o, 600, NULL, NULL, argv);
+    run_program(&o, 600, NULL, NULL, "make", "-C", root, "--no-print-directory", a_build, a_san, "install",
+                var1, var2, NULL);
     if (o.status != 0)
         fail_msg("make install %s %s: exit %d: %s", var1, var2 ? var2 : "", o.status, o.err);
 }
@@ -70,18 +61,28 @@ static void edit_file(const char *path, const char *from, const char *to)
     free(text);
 }
 
-/* The installed program with args (NULL-terminated), run from /. */
-static void run_installed(outcome *o, const char *exe, const char *out_path, ...)
+/* The tiny campaign: quick.ini's settings, TRANSPORTS at 64K, latency, 20
+ * frames, run from / by the installed ipcbench at exe, results under out. */
+static void run_tiny(outcome *o, const char *exe, const char *transports, const char *out)
 {
-    const char *argv[40] = { exe };
-    int n = 1;
-    va_list ap;
-    va_start(ap, out_path);
-    while (n < 39 && (argv[n] = va_arg(ap, const char *)) != NULL)
+    run_program(o, 120, "/", NULL, exe, "run", "--campaign", "quick", "--transport", transports, "--size", "64K",
+                "--mode", "latency", "--min-frames", "20", "--out", out, NULL);
+}
+
+/* The same, which must pass: exit 0, one benchmark per transport, all sound,
+ * and a report. */
+static void run_tiny_ok(const char *exe, const char *transports, const char *out)
+{
+    outcome o;
+    run_tiny(&o, exe, transports, out);
+    if (o.status != 0)
+        fail_msg("installed ipcbench run --transport %s: exit %d: %s", transports, o.status, o.err);
+    size_t n = 1;
+    for (const char *c = transports; (c = strchr(c, ',')); c++)
         n++;
-    va_end(ap);
-    argv[n] = NULL;
-    run_program(o, 120, "/", out_path, argv);
+    assert_all_ok(out, n);
+    assert_file_nonempty(out, "results.json");
+    assert_file_nonempty(out, "report.md");
 }
 
 /* PREFIX in the scratch directory, no DESTDIR: the compiled-in data directory
@@ -114,7 +115,7 @@ static void test_install_and_run_from_root(void **state)
     char list[600], out[300];
     snprintf(exe, sizeof exe, "%s/ipcbench", bin);
     snprintf(list, sizeof list, "%s/list.txt", workdir);
-    run_installed(&o, exe, list, "list", NULL);
+    run_program(&o, 120, "/", list, exe, "list", NULL);
     if (o.status != 0)
         fail_msg("installed ipcbench list: exit %d: %s", o.status, o.err);
     char *text = slurp_alloc(list);
@@ -126,13 +127,7 @@ static void test_install_and_run_from_root(void **state)
     free(text);
 
     out_dir(out, sizeof out, "out");
-    run_installed(&o, exe, NULL, "run", "--campaign", "quick", "--transport", "memcpy,unix,qcop",
-                  "--size", "64K", "--mode", "latency", "--min-frames", "20", "--out", out, NULL);
-    if (o.status != 0)
-        fail_msg("installed ipcbench run: exit %d: %s", o.status, o.err);
-    assert_all_ok(out, 3);
-    assert_file_nonempty(out, "results.json");
-    assert_file_nonempty(out, "report.md");
+    run_tiny_ok(exe, "memcpy,unix,qcop", out);
     assert_file_nonempty(out, "plots/latency.svg"); /* the installed gnuplot files */
     json_t *root_json = load_json(out);
     json_t *campaign = json_object_get(json_object_get(root_json, "context"), "campaign");
@@ -142,11 +137,7 @@ static void test_install_and_run_from_root(void **state)
 
     /* dbus-session.conf from the data directory too. */
     out_dir(out, sizeof out, "out-dbus");
-    run_installed(&o, exe, NULL, "run", "--campaign", "quick", "--transport", "dbus", "--size", "64K",
-                  "--mode", "latency", "--min-frames", "20", "--out", out, NULL);
-    if (o.status != 0)
-        fail_msg("installed ipcbench run --transport dbus: exit %d: %s", o.status, o.err);
-    assert_all_ok(out, 1);
+    run_tiny_ok(exe, "dbus", out);
 }
 
 /* DESTDIR staging with PREFIX=/usr, as a package build does: the files land
@@ -155,7 +146,7 @@ static void test_install_and_run_from_root(void **state)
 static void test_destdir_and_relocation(void **state)
 {
     (void)state;
-    char stage[400], a_destdir[420], data[440], exe[440], out[300], want[600];
+    char stage[400], a_destdir[420], data[440], exe[440], out[300];
     snprintf(stage, sizeof stage, "%s/stage", workdir);
     snprintf(a_destdir, sizeof a_destdir, "DESTDIR=%s", stage);
     make_install(a_destdir, "PREFIX=/usr");
@@ -167,21 +158,15 @@ static void test_destdir_and_relocation(void **state)
     outcome o;
     out_dir(out, sizeof out, "out-staged");
     if (access("/usr/share/ipcbench/campaigns/quick.ini", F_OK) != 0) {
-        run_installed(&o, exe, NULL, "run", "--campaign", "quick", "--transport", "memcpy", "--size", "64K",
-                      "--mode", "latency", "--min-frames", "20", "--out", out, NULL);
-        snprintf(want, sizeof want, "looked for /usr/share/ipcbench/campaigns/quick.ini");
+        run_tiny(&o, exe, "memcpy", out);
+        const char *want = "looked for /usr/share/ipcbench/campaigns/quick.ini";
         if (o.status != 2 || !strstr(o.err, want))
             fail_msg("expected exit 2 and '%s', got exit %d: %s", want, o.status, o.err);
     }
 
     assert_int_equal(setenv("IPCB_DATADIR", data, 1), 0);
-    run_installed(&o, exe, NULL, "run", "--campaign", "quick", "--transport", "memcpy,unix", "--size", "64K",
-                  "--mode", "latency", "--min-frames", "20", "--out", out, NULL);
+    run_tiny_ok(exe, "memcpy,unix", out);
     unsetenv("IPCB_DATADIR");
-    if (o.status != 0)
-        fail_msg("IPCB_DATADIR=%s ipcbench run: exit %d: %s", data, o.status, o.err);
-    assert_all_ok(out, 2);
-    assert_file_nonempty(out, "report.md");
 }
 
 static int setup(void **state)

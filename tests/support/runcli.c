@@ -55,9 +55,16 @@ char *slurp_alloc(const char *path)
     return buf;
 }
 
-void run_program(outcome *o, double limit_s, const char *cwd, const char *out_path,
-                 const char *const *argv)
+/* Runs exe with the arguments in ap (NULL-terminated); see run_program. */
+static void run_va(outcome *o, double limit_s, const char *cwd, const char *out_path, const char *exe,
+                   va_list ap)
 {
+    const char *argv[64] = { exe };
+    int argc = 1;
+    while (argc < 63 && (argv[argc] = va_arg(ap, const char *)) != NULL)
+        argc++;
+    argv[argc] = NULL;
+
     char err_path[300];
     snprintf(err_path, sizeof err_path, "%s/stderr.txt", workdir);
     double start = now_s();
@@ -70,7 +77,7 @@ void run_program(outcome *o, double limit_s, const char *cwd, const char *out_pa
         dup2(out, 1);
         if (cwd && chdir(cwd) != 0)
             _exit(126);
-        execvp(argv[0], (char *const *)argv);
+        execvp(exe, (char *const *)argv);
         _exit(127);
     }
     int status = 0;
@@ -81,9 +88,9 @@ void run_program(outcome *o, double limit_s, const char *cwd, const char *out_pa
         if (now_s() - start > limit_s) {
             kill(pid, SIGKILL);
             waitpid(pid, &status, 0);
-            const char *base = strrchr(argv[0], '/');
-            fail_msg("%s %s did not finish within %.0f s", base ? base + 1 : argv[0],
-                     argv[1] ? argv[1] : "", limit_s);
+            const char *base = strrchr(exe, '/');
+            fail_msg("%s %s did not finish within %.0f s", base ? base + 1 : exe, argv[1] ? argv[1] : "",
+                     limit_s);
         }
         usleep(10000);
     }
@@ -92,19 +99,20 @@ void run_program(outcome *o, double limit_s, const char *cwd, const char *out_pa
     slurp(err_path, o->err, sizeof o->err);
 }
 
-/* Runs ipcbench with the given arguments (NULL-terminated), killing it after
- * limit_s seconds; a kill fails the test. */
 void run_ipcbench(outcome *o, double limit_s, ...)
 {
-    const char *argv[64] = { ipcbench };
-    int argc = 1;
     va_list ap;
     va_start(ap, limit_s);
-    while (argc < 63 && (argv[argc] = va_arg(ap, const char *)) != NULL)
-        argc++;
+    run_va(o, limit_s, NULL, NULL, ipcbench, ap);
     va_end(ap);
-    argv[argc] = NULL;
-    run_program(o, limit_s, NULL, NULL, argv);
+}
+
+void run_program(outcome *o, double limit_s, const char *cwd, const char *out_path, const char *exe, ...)
+{
+    va_list ap;
+    va_start(ap, exe);
+    run_va(o, limit_s, cwd, out_path, exe, ap);
+    va_end(ap);
 }
 
 int count_entries(const char *dir)

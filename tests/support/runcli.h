@@ -28,11 +28,10 @@ char  *slurp_alloc(const char *path);
 /* Runs ipcbench with the given arguments (NULL-terminated), killing it after
  * limit_s seconds; a kill fails the test. */
 void   run_ipcbench(outcome *o, double limit_s, ...);
-/* Runs argv (NULL-terminated; argv[0] is looked up in $PATH if it has no '/')
- * in directory cwd (NULL: this one), stdout to out_path (NULL: /dev/null) and
- * stderr into o->err, killing it after limit_s seconds, which fails the test. */
-void   run_program(outcome *o, double limit_s, const char *cwd, const char *out_path,
-                   const char *const *argv);
+/* Runs exe (looked up in $PATH if it has no '/') with the given arguments
+ * (NULL-terminated) in directory cwd (NULL: this one), stdout to out_path
+ * (NULL: /dev/null), like run_ipcbench otherwise. */
+void   run_program(outcome *o, double limit_s, const char *cwd, const char *out_path, const char *exe, ...);
 int    count_entries(const char *dir);
 /* Starts ipcbench with args (NULL-terminated, without the program) in its own
  * process group, stdout and stderr to workdir/NAME.log, and returns its pid. */
