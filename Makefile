@@ -112,10 +112,12 @@ $(LIB): $(LIB_OBJS)
 $(BUILD)/ipcbench: $(CLI_OBJS) $(LIB)
 	$(CXX) $(IPCB_LDFLAGS) $(LDFLAGS) $^ $(IPCB_LDLIBS) $(LDLIBS) -o $@
 
-$(BUILD)/ref-socketpair: $(BUILD)/obj/bench/ref_socketpair.o
+# The reference programs and the QCOP programs take from the library only the
+# helpers they call (transports/common/, the QCOP client), wherever those live.
+$(BUILD)/ref-socketpair: $(BUILD)/obj/bench/ref_socketpair.o $(LIB)
 	$(CC) $(IPCB_LDFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
-$(BUILD)/ref-dbus-loop: $(BUILD)/obj/bench/ref_dbus_loop.o
+$(BUILD)/ref-dbus-loop: $(BUILD)/obj/bench/ref_dbus_loop.o $(LIB)
 	$(CC) $(IPCB_LDFLAGS) $(LDFLAGS) $^ $(DBUS_LIBS) $(LDLIBS) -o $@
 
 $(BUILD)/qcopd: $(call obj,$(QCOPD_MAIN)) $(LIB)
