@@ -22,9 +22,10 @@ VERSION   = 0.1.0
 PKG_DEBS  = benchmark:libbenchmark-dev libxxhash:libxxhash-dev jansson:libjansson-dev \
             inih:libinih-dev spng:libspng-dev libcurl:libcurl4-openssl-dev \
             libmicrohttpd:libmicrohttpd-dev dbus-1:libdbus-1-dev cmocka:libcmocka-dev
-PKGS      = benchmark libxxhash jansson inih spng libcurl libmicrohttpd dbus-1
 pkg_name  = $(word 1,$(subst :, ,$(1)))
 pkg_deb   = $(word 2,$(subst :, ,$(1)))
+# What the library and the programs link; cmocka is for the tests alone.
+PKGS      = $(filter-out cmocka,$(foreach p,$(PKG_DEBS),$(call pkg_name,$(p))))
 PKG_MISSING = $(foreach p,$(PKG_DEBS),$(if $(shell pkg-config --exists $(call pkg_name,$(p)) && echo y),,$(p)))
 pkg_error   = $(error pkg-config finds no $(foreach p,$(1),'$(call pkg_name,$(p))' (Debian package \
               $(call pkg_deb,$(p)))); install them (as root: make deps))
