@@ -1,99 +1,157 @@
 # ipcbench build: `make bench` and `make test` are the two commands; each runs
-# `deps` first, so both work on a fresh Debian 12 machine. Outputs go to build/.
+# `deps` first, so both work on a fresh Debian 12 machine. Outputs go to
+# $(BUILD) (build/); `make install` installs the programs and their data.
 
 BUILD    ?= build
 CC       ?= gcc
 CXX      ?= g++
 SAN      ?=
 OPT      ?= -O2
-PKGS      = benchmark libxxhash jansson inih spng libcurl libmicrohttpd dbus-1
+PREFIX   ?= /usr/local
+BINDIR   ?= $(PREFIX)/bin
+# Where the installed ipcbench finds its campaigns and scripts (compiled in).
+DATADIR  ?= $(PREFIX)/share/ipcbench
+DESTDIR  ?=
+INSTALL  ?= install
 GIT_COMMIT := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 VERSION   = 0.1.0
 
-CPPFLAGS  = -D_GNU_SOURCE -Iharness -Itransports -Ibench -Itests/support $(TRANSPORT_INCLUDES) \
-            -DIPCB_VERSION_STRING='"$(VERSION)"' \
-            -DIPCB_BENCHMARK_VERSION='"$(shell pkg-config --modversion benchmark 2>/dev/null)"' \
-            $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -MMD -MP
+# ---- packages --------------------------------------------------------------
+# pkg-config name:Debian package. Checked once, when the first compile or
+# link needs the flags, so `make deps` and `make clean` work without them.
+PKG_DEBS  = benchmark:libbenchmark-dev libxxhash:libxxhash-dev jansson:libjansson-dev \
+            inih:libinih-dev spng:libspng-dev libcurl:libcurl4-openssl-dev \
+            libmicrohttpd:libmicrohttpd-dev dbus-1:libdbus-1-dev cmocka:libcmocka-dev
+pkg_name  = $(word 1,$(subst :, ,$(1)))
+pkg_deb   = $(word 2,$(subst :, ,$(1)))
+# What the library and the programs link; cmocka is for the tests alone.
+PKGS      = $(filter-out cmocka,$(foreach p,$(PKG_DEBS),$(call pkg_name,$(p))))
+PKG_MISSING = $(foreach p,$(PKG_DEBS),$(if $(shell pkg-config --exists $(call pkg_name,$(p)) && echo y),,$(p)))
+pkg_error   = $(error pkg-config finds no $(foreach p,$(1),'$(call pkg_name,$(p))' (Debian package \
+              $(call pkg_deb,$(p)))); install them (as root: make deps))
+PKG_CHECKED = $(eval PKG_CHECKED :=)$(if $(shell command -v pkg-config 2>/dev/null),,$(error pkg-config \
+              not found; install the Debian package pkg-config (as root: make deps)))$(if \
+              $(strip $(PKG_MISSING)),$(call pkg_error,$(PKG_MISSING)))
+# Each is computed once, on first use.
+PKG_CFLAGS  = $(PKG_CHECKED)$(eval PKG_CFLAGS := $$(shell pkg-config --cflags $(PKGS)))$(PKG_CFLAGS)
+PKG_LIBS    = $(PKG_CHECKED)$(eval PKG_LIBS := $$(shell pkg-config --libs $(PKGS)))$(PKG_LIBS)
+DBUS_LIBS   = $(PKG_CHECKED)$(eval DBUS_LIBS := $$(shell pkg-config --libs dbus-1))$(DBUS_LIBS)
+CMOCKA_LIBS = $(PKG_CHECKED)$(eval CMOCKA_LIBS := $$(shell pkg-config --libs cmocka))$(CMOCKA_LIBS)
+BENCHMARK_VERSION = $(PKG_CHECKED)$(eval BENCHMARK_VERSION := \
+    $$(shell pkg-config --modversion benchmark))$(BENCHMARK_VERSION)
+
+# ---- sources ---------------------------------------------------------------
+# Found wherever they are under harness/ and transports/, so moving a file
+# into a folder needs no edit here. Everything but the QCOP programs' mains
+# (matched by file name) goes into the library.
+find_src   = $(sort $(shell find $(1) -name '*.c' -o -name '*.cc'))
+obj        = $(patsubst %,$(BUILD)/obj/%.o,$(basename $(1)))
+HARNESS_SRC    := $(call find_src,harness)
+TRANSPORTS_SRC := $(call find_src,transports)
+QCOPD_MAIN := $(filter %/qcopd_main.c,$(TRANSPORTS_SRC))
+QCOP_MAIN  := $(filter %/qcop_cli.c,$(TRANSPORTS_SRC))
+LIB_SRC    := $(HARNESS_SRC) $(filter-out $(QCOPD_MAIN) $(QCOP_MAIN),$(TRANSPORTS_SRC))
+LIB_OBJS   := $(call obj,$(LIB_SRC))
+LIB         = $(BUILD)/libipcbench.a
+BENCH_SRC  := $(wildcard bench/*.c)
+CLI_OBJS   := $(call obj,$(filter-out bench/ref_%.c,$(BENCH_SRC)))
+UNIT_SRC   := $(sort $(wildcard tests/unit/test_*.c))
+INTEG_SRC  := $(sort $(wildcard tests/integration/test_*.c))
+UNIT_BINS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+INTEG_BINS := $(patsubst tests/integration/%.c,$(BUILD)/tests/%,$(INTEG_SRC))
+TEST_BINS   = $(UNIT_BINS) $(INTEG_BINS)
+TEST_SUPPORT := $(call obj,$(wildcard tests/support/*.c))
+TOOLS       = $(BUILD)/ipcbench $(BUILD)/ref-socketpair $(BUILD)/ref-dbus-loop $(BUILD)/qcopd $(BUILD)/qcop
+
+# ---- flags -----------------------------------------------------------------
+# Include paths: the folders with public headers (those that exist and hold
+# headers, so the flat and the foldered layout both work). A family's private
+# headers are seen only by its own files: each file is compiled with -I of
+# its own folder first.
+PUBLIC_DIRS = harness harness/run harness/results transports transports/common \
+              transports/qcop/lib bench tests/support
+INCLUDES   := $(strip $(foreach d,$(PUBLIC_DIRS),$(if $(wildcard $(d)/*.h),-I$(d))))
+
+# The project's flags; CPPFLAGS, CFLAGS, CXXFLAGS, LDFLAGS and LDLIBS from the
+# command line or the environment are added after them.
+IPCB_CPPFLAGS = -D_GNU_SOURCE $(INCLUDES) -DIPCB_VERSION_STRING='"$(VERSION)"' \
+                -DIPCB_BENCHMARK_VERSION='"$(BENCHMARK_VERSION)"' $(PKG_CFLAGS) -MMD -MP
 # Error messages are truncated to their buffers on purpose.
-CFLAGS    = -std=c11 $(OPT) -g -Wall -Wextra -Werror -Wno-format-truncation $(SAN)
-CXXFLAGS  = -std=c++17 $(OPT) -g -Wall -Wextra -Werror $(SAN)
-LDFLAGS   = $(SAN)
-LDLIBS    = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
+IPCB_CFLAGS   = -std=c11 $(OPT) -g -Wall -Wextra -Werror -Wno-format-truncation $(SAN)
+IPCB_CXXFLAGS = -std=c++17 $(OPT) -g -Wall -Wextra -Werror $(SAN)
+IPCB_LDFLAGS  = $(SAN)
+IPCB_LDLIBS   = $(PKG_LIBS) -lpthread -lm
+IPCB_COMPILE_C   = $(CC) -I$(<D) $(IPCB_CPPFLAGS) $(CPPFLAGS) $(IPCB_CFLAGS) $(CFLAGS)
+IPCB_COMPILE_CXX = $(CXX) -I$(<D) $(IPCB_CPPFLAGS) $(CPPFLAGS) $(IPCB_CXXFLAGS) $(CXXFLAGS)
 
-HARNESS_C  = $(wildcard harness/*.c)
-# transports/: the contract and the one-file transports, the helpers they share
-# (common/), a folder per family; the QCOP bus library (qcop/lib/) and broker
-# (qcop/qcopd/). Every file but the two programs' mains goes into the library.
-TRANSPORT_DIRS = transports transports/common transports/shm transports/http transports/dbus \
-                 transports/qcop transports/qcop/lib transports/qcop/qcopd
-TRANSPORT_INCLUDES = -Itransports/common -Itransports/qcop/lib
-QCOP_MAINS = transports/qcop/qcopd/qcopd_main.c transports/qcop/lib/qcop_cli.c
-TRANSPORTS = $(filter-out $(QCOP_MAINS),$(foreach d,$(TRANSPORT_DIRS),$(wildcard $(d)/*.c)))
-LIB_OBJS   = $(HARNESS_C:%.c=$(BUILD)/obj/%.o) $(TRANSPORTS:%.c=$(BUILD)/obj/%.o) \
-             $(BUILD)/obj/harness/gbench.o
-LIB        = $(BUILD)/libipcbench.a
-TEST_SRCS  = $(wildcard tests/test_*.c)
-TEST_BINS  = $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
-TEST_SUPPORT = $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tests/support/*.c))
-TOOLS      = $(BUILD)/ipcbench $(BUILD)/ref-socketpair $(BUILD)/ref-dbus-loop $(BUILD)/qcopd $(BUILD)/qcop
-
-.PHONY: all deps test unit asan bench clean fuzz
+.PHONY: all deps test unit asan bench clean fuzz install uninstall FORCE
 all: $(TOOLS) $(TEST_BINS)
 
 deps:
 	@sh scripts/install-deps.sh
 
 $(BUILD)/obj/%.o: %.c
-	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+	@mkdir -p $(@D)
+	$(IPCB_COMPILE_C) -c $< -o $@
 
 $(BUILD)/obj/%.o: %.cc
-	@mkdir -p $(dir $@)
-	$(CXX) $(CPPFLAGS) $(CXXFLAGS) -c $< -o $@
+	@mkdir -p $(@D)
+	$(IPCB_COMPILE_CXX) -c $< -o $@
 
 # Only envinfo.o carries the commit; it is rebuilt when the commit changes.
+ENVINFO_OBJ := $(call obj,$(filter %/envinfo.c,$(HARNESS_SRC)))
 $(BUILD)/commit.txt: FORCE
 	@mkdir -p $(BUILD)
 	@echo '$(GIT_COMMIT)' | cmp -s - $@ || echo '$(GIT_COMMIT)' > $@
-$(BUILD)/obj/harness/envinfo.o: CPPFLAGS += -DIPCB_GIT_COMMIT='"$(GIT_COMMIT)"'
-$(BUILD)/obj/harness/envinfo.o: $(BUILD)/commit.txt
-.PHONY: FORCE
+$(ENVINFO_OBJ): IPCB_CPPFLAGS += -DIPCB_GIT_COMMIT='"$(GIT_COMMIT)"'
+$(ENVINFO_OBJ): $(BUILD)/commit.txt
 
 $(LIB): $(LIB_OBJS)
 	@rm -f $@
 	ar rcs $@ $^
 
-CLI_OBJS   = $(BUILD)/obj/bench/ipcbench.o $(BUILD)/obj/bench/cmd_run.o $(BUILD)/obj/bench/cmd_peer.o \
-             $(BUILD)/obj/bench/cmd_compare.o
 $(BUILD)/ipcbench: $(CLI_OBJS) $(LIB)
-	$(CXX) $(LDFLAGS) $^ $(LDLIBS) -o $@
+	$(CXX) $(IPCB_LDFLAGS) $(LDFLAGS) $^ $(IPCB_LDLIBS) $(LDLIBS) -o $@
 
-$(BUILD)/ref-socketpair: $(BUILD)/obj/bench/ref_socketpair.o $(BUILD)/obj/transports/common/memfd.o
-	$(CC) $(LDFLAGS) $^ -o $@
+# The reference programs and the QCOP programs take from the library only the
+# helpers they call (transports/common/, the QCOP client), wherever those live.
+$(BUILD)/ref-socketpair: $(BUILD)/obj/bench/ref_socketpair.o $(LIB)
+	$(CC) $(IPCB_LDFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
-$(BUILD)/ref-dbus-loop: $(BUILD)/obj/bench/ref_dbus_loop.o
-	$(CC) $(LDFLAGS) $^ $(shell pkg-config --libs dbus-1) -o $@
+$(BUILD)/ref-dbus-loop: $(BUILD)/obj/bench/ref_dbus_loop.o $(LIB)
+	$(CC) $(IPCB_LDFLAGS) $(LDFLAGS) $^ $(DBUS_LIBS) $(LDLIBS) -o $@
 
-$(BUILD)/qcopd: $(BUILD)/obj/transports/qcop/qcopd/qcopd_main.o $(LIB)
-	$(CC) $(LDFLAGS) $^ -o $@
+$(BUILD)/qcopd: $(call obj,$(QCOPD_MAIN)) $(LIB)
+	$(CC) $(IPCB_LDFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
-$(BUILD)/qcop: $(BUILD)/obj/transports/qcop/lib/qcop_cli.o $(LIB)
-	$(CC) $(LDFLAGS) $^ -o $@
+$(BUILD)/qcop: $(call obj,$(QCOP_MAIN)) $(LIB)
+	$(CC) $(IPCB_LDFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
-$(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(TEST_SUPPORT) $(LIB)
-	@mkdir -p $(dir $@)
-	$(CXX) $(LDFLAGS) $^ $(LDLIBS) -lcmocka -o $@
+LINK_TEST = $(CXX) $(IPCB_LDFLAGS) $(LDFLAGS) $^ $(IPCB_LDLIBS) $(CMOCKA_LIBS) $(LDLIBS) -o $@
+$(UNIT_BINS): $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(TEST_SUPPORT) $(LIB)
+	@mkdir -p $(@D)
+	$(LINK_TEST)
+$(INTEG_BINS): $(BUILD)/tests/%: $(BUILD)/obj/tests/integration/%.o $(TEST_SUPPORT) $(LIB)
+	@mkdir -p $(@D)
+	$(LINK_TEST)
 
+# ---- tests -----------------------------------------------------------------
 # Unit tests, then integration tests that move real frames over every
-# available transport with --verify all.
+# available transport with --verify all. `make unit`: the unit tests alone.
 test: deps
 	@$(MAKE) --no-print-directory all
 	@sh tests/run-tests.sh $(BUILD)
 
+unit: deps
+	@$(MAKE) --no-print-directory $(TOOLS) $(UNIT_BINS)
+	@sh tests/run-tests.sh $(BUILD) unit
+
+# IPCB_SAN tells the install test how to link the installed ipcbench.
+ASAN = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 asan: deps
-	@$(MAKE) --no-print-directory BUILD=build/asan OPT=-O1 \
-	    SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" all
-	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 sh tests/run-tests.sh build/asan
+	@$(MAKE) --no-print-directory BUILD=build/asan OPT=-O1 SAN="$(ASAN)" all
+	@IPCB_SAN="$(ASAN)" ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	    sh tests/run-tests.sh build/asan
 
 # The main job: build, run the default campaign, plot, report.
 bench: deps
@@ -105,10 +163,47 @@ FUZZ_SECONDS ?= 60
 QCOP_FUZZ = $(BUILD)/fuzz/qcop_fuzz
 fuzz:
 	@mkdir -p $(BUILD)/fuzz tests/fuzz/qcop_corpus
-	clang -std=c11 -g -O1 -D_GNU_SOURCE -Itransports $(TRANSPORT_INCLUDES) -fsanitize=fuzzer,address,undefined \
-	    tests/fuzz/qcop_fuzz.c transports/qcop/lib/qcop_proto.c -o $(QCOP_FUZZ)
+	clang -std=c11 -g -O1 -D_GNU_SOURCE $(INCLUDES) -fsanitize=fuzzer,address,undefined \
+	    tests/fuzz/qcop_fuzz.c $(filter %/qcop_proto.c,$(TRANSPORTS_SRC)) -o $(QCOP_FUZZ)
 	$(QCOP_FUZZ) -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 tests/fuzz/qcop_corpus
 
+# ---- install ---------------------------------------------------------------
+# $(DESTDIR)$(BINDIR): ipcbench, qcopd, qcop. $(DESTDIR)$(DATADIR): campaigns/
+# (bench/campaigns/*.ini) and scripts/ (shell and Python scripts, gnuplot files,
+# dbus-session.conf). The installed ipcbench is linked again with datadir.o
+# compiled for $(DATADIR): named before the library, it is the one the linker
+# uses, and the library's own datadir.o (the in-tree build's, which finds the
+# source tree above build/) is never taken. Nothing else is rebuilt.
+DATADIR_SRC  := $(filter %/datadir.c,$(TRANSPORTS_SRC))
+INST         := $(BUILD)/install
+INST_SCRIPTS := $(wildcard scripts/*.sh scripts/*.py scripts/*.gp scripts/dbus-session.conf)
+
+$(INST)/datadir.txt: FORCE
+	@mkdir -p $(@D)
+	@echo '$(DATADIR)' | cmp -s - $@ || echo '$(DATADIR)' > $@
+
+$(INST)/obj/datadir.o: $(DATADIR_SRC) $(INST)/datadir.txt
+	@mkdir -p $(@D)
+	$(IPCB_COMPILE_C) -DIPCB_DATADIR='"$(DATADIR)"' -c $< -o $@
+
+$(INST)/ipcbench: $(CLI_OBJS) $(INST)/obj/datadir.o $(LIB)
+	$(CXX) $(IPCB_LDFLAGS) $(LDFLAGS) $^ $(IPCB_LDLIBS) $(LDLIBS) -o $@
+
+install: $(INST)/ipcbench $(BUILD)/qcopd $(BUILD)/qcop
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/campaigns $(DESTDIR)$(DATADIR)/scripts
+	$(INSTALL) -m 0755 $^ $(DESTDIR)$(BINDIR)/
+	$(INSTALL) -m 0644 bench/campaigns/*.ini $(DESTDIR)$(DATADIR)/campaigns/
+	@for f in $(INST_SCRIPTS); do \
+	    m=0644; [ -x "$$f" ] && m=0755; \
+	    echo "$(INSTALL) -m $$m $$f $(DESTDIR)$(DATADIR)/scripts/"; \
+	    $(INSTALL) -m $$m "$$f" $(DESTDIR)$(DATADIR)/scripts/ || exit 1; \
+	done
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/ipcbench $(DESTDIR)$(BINDIR)/qcopd $(DESTDIR)$(BINDIR)/qcop
+	rm -rf $(DESTDIR)$(DATADIR)
+
+# ---- CI gates --------------------------------------------------------------
 # The CI performance gate (scripts/perf-gate.sh): run the ci campaign and
 # compare it with the committed baseline (a slowdown must show again in a second run);
 # exit 1 on a regression. `make baseline` refreshes results/baselines/ci.
@@ -128,7 +223,9 @@ baseline: deps
 	@$(MAKE) --no-print-directory $(BUILD)/ipcbench
 	@BUILD=$(BUILD) sh scripts/perf-gate.sh baseline results/baselines/ci
 
+# Removes $(BUILD) and nothing else (build/asan is under the default build/).
 clean:
-	rm -rf build
+	$(if $(filter-out . .. / ./ ../,$(BUILD)),,$(error make clean: refusing BUILD='$(BUILD)'))
+	rm -rf $(BUILD)
 
--include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD)/obj $(INST)/obj -name '*.d' 2>/dev/null)

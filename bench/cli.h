@@ -1,5 +1,5 @@
 /* Shared pieces of the ipcbench command line: the verbs' entry points, option
- * matching ("--opt VALUE" and "--opt=VALUE"), and where the installed tree is. */
+ * matching ("--opt VALUE" and "--opt=VALUE"), and this program's path. */
 #ifndef IPCB_CLI_H
 #define IPCB_CLI_H
 
@@ -17,8 +17,6 @@ int cmd_compare(int argc, char **argv);
 int cli_option(int argc, char **argv, int *i, const char *name, const char **value);
 /* Prints "ipcbench: <message>" on stderr and returns IPCB_EXIT_USAGE. */
 int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* The directory holding bench/, scripts/ (the parent of build/), or "." */
-void cli_home(char *out, size_t len);
 /* Absolute path of this executable. */
 void cli_self(char *out, size_t len);
 

@@ -14,6 +14,7 @@
 
 #include "campaign.h"
 #include "cli.h"
+#include "datadir.h"
 #include "dirs.h"
 #include "envinfo.h"
 #include "gbench.h"
@@ -69,9 +70,9 @@ static int find_campaign(const char *name, char *path, size_t len)
         snprintf(path, len, "%s", name);
         return 0;
     }
-    char home[4096];
-    cli_home(home, sizeof home);
-    snprintf(path, len, "%s/bench/campaigns/%s.ini", home, name);
+    char dir[4096];
+    ipcb_data_dir(IPCB_DATA_CAMPAIGNS, dir, sizeof dir);
+    snprintf(path, len, "%s/%s.ini", dir, name);
     return access(path, R_OK) == 0 ? 0 : -1;
 }
 
@@ -431,7 +432,7 @@ static int pin_driver(int cpu)
 /* results.json -> results.csv, plots, report.md. Returns 1 if a benchmark failed. */
 static int finish_outputs(const char *dir, int *failed)
 {
-    char path[IPCB_PATH_MAX + 32], err[512], home[IPCB_PATH_MAX], scripts[IPCB_PATH_MAX + 16];
+    char path[IPCB_PATH_MAX + 32], err[512], scripts[IPCB_PATH_MAX + 16];
     ipcb_resultset rs;
     if (ipcb_resultset_load(&rs, dir, err, sizeof err) != 0) {
         fprintf(stderr, "ipcbench: results: %s\n", err);
@@ -443,8 +444,7 @@ static int finish_outputs(const char *dir, int *failed)
     if (ipcb_csv_write(&rs, path, err, sizeof err) != 0)
         fprintf(stderr, "ipcbench: %s\n", err);
     ipcb_resultset_free(&rs);
-    cli_home(home, sizeof home);
-    snprintf(scripts, sizeof scripts, "%s/scripts", home);
+    ipcb_data_dir(IPCB_DATA_SCRIPTS, scripts, sizeof scripts);
     if (ipcb_plots_render(dir, scripts, err, sizeof err) != 0)
         fprintf(stderr, "ipcbench: plots: %s\n", err);
     if (ipcb_report_write(dir, err, sizeof err) != 0)

@@ -2,13 +2,13 @@
  * campaign, `report` rebuilds plots, report.md and report.html for a results
  * directory (optionally against a baseline), `compare` is the CI regression
  * gate (cmd_compare.c), and `peer` is the receiving process that `run` spawns. */
-#include <libgen.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cli.h"
+#include "datadir.h"
 #include "report.h"
 #include "transport.h"
 
@@ -57,17 +57,6 @@ void cli_self(char *out, size_t len)
 {
     ssize_t n = readlink("/proc/self/exe", out, len - 1);
     out[n > 0 ? n : 0] = '\0';
-}
-
-void cli_home(char *out, size_t len)
-{
-    char self[4096], probe[4200];
-    cli_self(self, sizeof self);
-    /* build/ipcbench -> the source tree above build/ */
-    snprintf(out, len, "%s/..", dirname(self));
-    snprintf(probe, sizeof probe, "%s/bench/campaigns", out);
-    if (access(probe, R_OK) != 0)
-        snprintf(out, len, ".");
 }
 
 static void caps_text(unsigned caps, char *out, size_t len)
@@ -149,9 +138,8 @@ static int cmd_report(int argc, char **argv)
         fputs(report_usage, stderr);
         return IPCB_EXIT_USAGE;
     }
-    char home[4096], scripts[4200], err[512];
-    cli_home(home, sizeof home);
-    snprintf(scripts, sizeof scripts, "%s/scripts", home);
+    char scripts[4200], err[512];
+    ipcb_data_dir(IPCB_DATA_SCRIPTS, scripts, sizeof scripts);
     /* Load both first, so bad input fails before anything is written. */
     if (ipcb_report_write_baseline(dir, baseline, err, sizeof err) != 0)
         return cli_usage_error("report: %s", err);

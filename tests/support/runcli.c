@@ -55,17 +55,14 @@ char *slurp_alloc(const char *path)
     return buf;
 }
 
-/* Runs ipcbench with the given arguments (NULL-terminated), killing it after
- * limit_s seconds; a kill fails the test. */
-void run_ipcbench(outcome *o, double limit_s, ...)
+/* Runs exe with the arguments in ap (NULL-terminated); see run_program. */
+static void run_va(outcome *o, double limit_s, const char *cwd, const char *out_path, const char *exe,
+                   va_list ap)
 {
-    const char *argv[64] = { ipcbench };
+    const char *argv[64] = { exe };
     int argc = 1;
-    va_list ap;
-    va_start(ap, limit_s);
     while (argc < 63 && (argv[argc] = va_arg(ap, const char *)) != NULL)
         argc++;
-    va_end(ap);
     argv[argc] = NULL;
 
     char err_path[300];
@@ -75,10 +72,12 @@ void run_ipcbench(outcome *o, double limit_s, ...)
     assert_true(pid >= 0);
     if (pid == 0) {
         int fd = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-        int null = open("/dev/null", O_WRONLY);
+        int out = open(out_path ? out_path : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0600);
         dup2(fd, 2);
-        dup2(null, 1);
-        execv(ipcbench, (char *const *)argv);
+        dup2(out, 1);
+        if (cwd && chdir(cwd) != 0)
+            _exit(126);
+        execvp(exe, (char *const *)argv);
         _exit(127);
     }
     int status = 0;
@@ -89,13 +88,31 @@ void run_ipcbench(outcome *o, double limit_s, ...)
         if (now_s() - start > limit_s) {
             kill(pid, SIGKILL);
             waitpid(pid, &status, 0);
-            fail_msg("ipcbench %s did not finish within %.0f s", argv[1], limit_s);
+            const char *base = strrchr(exe, '/');
+            fail_msg("%s %s did not finish within %.0f s", base ? base + 1 : exe, argv[1] ? argv[1] : "",
+                     limit_s);
         }
         usleep(10000);
     }
     o->seconds = now_s() - start;
     o->status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
     slurp(err_path, o->err, sizeof o->err);
+}
+
+void run_ipcbench(outcome *o, double limit_s, ...)
+{
+    va_list ap;
+    va_start(ap, limit_s);
+    run_va(o, limit_s, NULL, NULL, ipcbench, ap);
+    va_end(ap);
+}
+
+void run_program(outcome *o, double limit_s, const char *cwd, const char *out_path, const char *exe, ...)
+{
+    va_list ap;
+    va_start(ap, exe);
+    run_va(o, limit_s, cwd, out_path, exe, ap);
+    va_end(ap);
 }
 
 int count_entries(const char *dir)

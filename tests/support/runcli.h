@@ -1,6 +1,6 @@
-/* Helpers for the integration tests: run the real CLI (build/ipcbench) with a
- * time limit and capture its exit status and stderr, read what it wrote, give
- * each test program a scratch directory, and find the processes its runs started. */
+/* Helpers for the integration tests: run the real CLI (build/ipcbench), or any
+ * program, with a time limit and capture its exit status and stderr; read what
+ * it wrote; a scratch directory per test program; the processes its runs started. */
 #ifndef IPCB_TEST_RUNCLI_H
 #define IPCB_TEST_RUNCLI_H
 
@@ -28,6 +28,10 @@ char  *slurp_alloc(const char *path);
 /* Runs ipcbench with the given arguments (NULL-terminated), killing it after
  * limit_s seconds; a kill fails the test. */
 void   run_ipcbench(outcome *o, double limit_s, ...);
+/* Runs exe (looked up in $PATH if it has no '/') with the given arguments
+ * (NULL-terminated) in directory cwd (NULL: this one), stdout to out_path
+ * (NULL: /dev/null), like run_ipcbench otherwise. */
+void   run_program(outcome *o, double limit_s, const char *cwd, const char *out_path, const char *exe, ...);
 int    count_entries(const char *dir);
 /* Starts ipcbench with args (NULL-terminated, without the program) in its own
  * process group, stdout and stderr to workdir/NAME.log, and returns its pid. */

@@ -7,6 +7,7 @@
 #include "dbus_internal.h"
 
 #include "clock.h"
+#include "datadir.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -53,29 +54,16 @@ int ipcb_dbus_bus_available(char *err)
     return 0;
 }
 
-/* scripts/dbus-session.conf next to the program (build/ipcbench,
- * build/asan/ipcbench) or under the current directory. */
+/* scripts/dbus-session.conf: in the source tree above build/ipcbench, or in
+ * the installed data directory (see datadir.h). */
 static int find_config(char *out, size_t len, char *err)
 {
-    char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n > 0) {
-        exe[n] = '\0';
-        char *slash = strrchr(exe, '/');
-        if (slash)
-            *slash = '\0';
-        static const char *const up[] = { "/..", "/../.." };
-        for (size_t i = 0; i < sizeof up / sizeof up[0]; i++) {
-            snprintf(out, len, "%s%s/scripts/%s", exe, up[i], CONFIG_NAME);
-            if (access(out, R_OK) == 0)
-                return 0;
-        }
-    }
-    snprintf(out, len, "scripts/%s", CONFIG_NAME);
+    char dir[PATH_MAX];
+    ipcb_data_dir(IPCB_DATA_SCRIPTS, dir, sizeof dir);
+    snprintf(out, len, "%s/%s", dir, CONFIG_NAME);
     if (access(out, R_OK) == 0)
         return 0;
-    snprintf(err, IPCB_ERR_MAX, "bus configuration scripts/%s not found (next to %s or in the current directory)",
-             CONFIG_NAME, n > 0 ? exe : "the program");
+    snprintf(err, IPCB_ERR_MAX, "bus configuration %s not found", out);
     return -1;
 }
 
