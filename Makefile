@@ -10,7 +10,7 @@ PKGS      = benchmark libxxhash jansson inih spng libcurl libmicrohttpd dbus-1
 GIT_COMMIT := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 VERSION   = 0.1.0
 
-CPPFLAGS  = -D_GNU_SOURCE -Iharness -Itransports -Ibench -Itests/support \
+CPPFLAGS  = -D_GNU_SOURCE -Iharness/run -Iharness/results -Itransports -Ibench -Itests/support \
             -DIPCB_VERSION_STRING='"$(VERSION)"' \
             -DIPCB_BENCHMARK_VERSION='"$(shell pkg-config --modversion benchmark 2>/dev/null)"' \
             $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -MMD -MP
@@ -20,13 +20,13 @@ CXXFLAGS  = -std=c++17 $(OPT) -g -Wall -Wextra -Werror $(SAN)
 LDFLAGS   = $(SAN)
 LDLIBS    = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
 
-HARNESS_C  = $(wildcard harness/*.c)
+HARNESS_C  = $(wildcard harness/run/*.c harness/results/*.c)
 TRANSPORTS = $(wildcard transports/*.c)
 # The QCOP bus: every file but the two programs' mains goes into the library.
 QCOP_MAINS = transports/qcop/qcopd_main.c transports/qcop/qcop_cli.c
 TRANSPORTS += $(filter-out $(QCOP_MAINS),$(wildcard transports/qcop/*.c))
 LIB_OBJS   = $(HARNESS_C:%.c=$(BUILD)/obj/%.o) $(TRANSPORTS:%.c=$(BUILD)/obj/%.o) \
-             $(BUILD)/obj/harness/gbench.o
+             $(BUILD)/obj/harness/run/gbench.o
 LIB        = $(BUILD)/libipcbench.a
 TEST_SRCS  = $(wildcard tests/test_*.c)
 TEST_BINS  = $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
@@ -51,8 +51,8 @@ $(BUILD)/obj/%.o: %.cc
 $(BUILD)/commit.txt: FORCE
 	@mkdir -p $(BUILD)
 	@echo '$(GIT_COMMIT)' | cmp -s - $@ || echo '$(GIT_COMMIT)' > $@
-$(BUILD)/obj/harness/envinfo.o: CPPFLAGS += -DIPCB_GIT_COMMIT='"$(GIT_COMMIT)"'
-$(BUILD)/obj/harness/envinfo.o: $(BUILD)/commit.txt
+$(BUILD)/obj/harness/run/envinfo.o: CPPFLAGS += -DIPCB_GIT_COMMIT='"$(GIT_COMMIT)"'
+$(BUILD)/obj/harness/run/envinfo.o: $(BUILD)/commit.txt
 .PHONY: FORCE
 
 $(LIB): $(LIB_OBJS)
