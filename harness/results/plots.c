@@ -95,7 +95,7 @@ static const char *cdf_size(const ipcb_resultset *rs)
     const ipcb_result *largest = NULL;
     for (size_t i = 0; i < rs->nresults; i++) {
         const ipcb_result *r = &rs->results[i];
-        if (strcmp(r->mode, "latency") != 0)
+        if (strcmp(r->mode, ipcb_mode_name(IPCB_MODE_LATENCY)) != 0)
             continue;
         if (strcmp(r->size, "1080p") == 0)
             return r->size;

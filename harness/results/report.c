@@ -467,7 +467,8 @@ static void write_method(report_ctx *c)
         rd_markup(d, method_items[i]);
         rd_item_end(d);
     }
-    if (mode_present(c->rs, "fanout") || (c->base && mode_present(c->base, "fanout"))) {
+    const char *fanout = ipcb_mode_name(IPCB_MODE_FANOUT);
+    if (mode_present(c->rs, fanout) || (c->base && mode_present(c->base, fanout))) {
         rd_item_begin(d);
         rd_markup(d, fanout_method);
         rd_item_end(d);

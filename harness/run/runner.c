@@ -19,23 +19,6 @@
 
 volatile sig_atomic_t ipcb_interrupted;
 
-static const char *const mode_names[IPCB_NMODES] = { "latency", "throughput", "paced", "fanout" };
-
-const char *ipcb_mode_name(ipcb_mode m)
-{
-    return m < IPCB_NMODES ? mode_names[m] : "?";
-}
-
-int ipcb_mode_parse(const char *text, ipcb_mode *m)
-{
-    for (int i = 0; i < IPCB_NMODES; i++)
-        if (strcmp(text, mode_names[i]) == 0) {
-            *m = (ipcb_mode)i;
-            return 0;
-        }
-    return -1;
-}
-
 /* State of one Google Benchmark run. Every mode has one peer (s[0]); fan-out
  * has K. A point-to-point transport sends each frame on every peer's link and
  * gets an ack back on each; a broadcast transport sends once on s[0]'s link
@@ -342,6 +325,12 @@ typedef struct run_cost {
     double     steal_s;    /* the whole machine's, while measuring */
 } run_cost;
 
+/* A counter under its results.json key (schema.h). */
+static void counter(gb_state *st, enum ipcb_counter c, double value)
+{
+    gb_set_counter(st, ipcb_counter_names[c], value, GB_COUNTER_DEFAULT);
+}
+
 /* Percentiles only where the run's samples support them: p99 from at least
  * IPCB_P99_MIN_SAMPLES, p99.9 from at least IPCB_P999_MIN_SAMPLES; below
  * that the counter is left out (the report shows "–" and the count). */
@@ -349,18 +338,18 @@ static void set_latency_counters(gb_state *st, ipcb_samples *lat, ipcb_samples *
 {
     ipcb_summary sum;
     ipcb_samples_summarize(lat, &sum);
-    gb_set_counter(st, "p50_us", sum.p50_us, GB_COUNTER_DEFAULT);
-    gb_set_counter(st, "p90_us", sum.p90_us, GB_COUNTER_DEFAULT);
+    counter(st, IPCB_C_P50_US, sum.p50_us);
+    counter(st, IPCB_C_P90_US, sum.p90_us);
     if (lat->n >= IPCB_P99_MIN_SAMPLES)
-        gb_set_counter(st, "p99_us", sum.p99_us, GB_COUNTER_DEFAULT);
+        counter(st, IPCB_C_P99_US, sum.p99_us);
     if (lat->n >= IPCB_P999_MIN_SAMPLES)
-        gb_set_counter(st, "p999_us", sum.p999_us, GB_COUNTER_DEFAULT);
-    gb_set_counter(st, "max_us", sum.max_us, GB_COUNTER_DEFAULT);
-    gb_set_counter(st, "mean_us", sum.mean_us, GB_COUNTER_DEFAULT);
+        counter(st, IPCB_C_P999_US, sum.p999_us);
+    counter(st, IPCB_C_MAX_US, sum.max_us);
+    counter(st, IPCB_C_MEAN_US, sum.mean_us);
     if (rtt->n)
-        gb_set_counter(st, "rtt_p50_us", ipcb_samples_quantile_us(rtt, 0.50), GB_COUNTER_DEFAULT);
+        counter(st, IPCB_C_RTT_P50_US, ipcb_samples_quantile_us(rtt, 0.50));
     if (rtt->n >= IPCB_P99_MIN_SAMPLES)
-        gb_set_counter(st, "rtt_p99_us", ipcb_samples_quantile_us(rtt, 0.99), GB_COUNTER_DEFAULT);
+        counter(st, IPCB_C_RTT_P99_US, ipcb_samples_quantile_us(rtt, 0.99));
 }
 
 /* Page faults and context switches of every process of the run, per frame:
@@ -370,11 +359,11 @@ static void set_os_counters(gb_state *st, const run_cost *c, double frames)
     ipcb_usage all = c->driver;
     ipcb_usage_add(&all, &c->peers);
     ipcb_usage_add(&all, &c->infra);
-    gb_set_counter(st, "faults_per_frame", (double)(all.minflt + all.majflt) / frames, GB_COUNTER_DEFAULT);
-    gb_set_counter(st, "major_faults_per_frame", (double)all.majflt / frames, GB_COUNTER_DEFAULT);
-    gb_set_counter(st, "csw_per_frame", (double)(all.vcsw + all.ivcsw) / frames, GB_COUNTER_DEFAULT);
-    gb_set_counter(st, "icsw_per_frame", (double)all.ivcsw / frames, GB_COUNTER_DEFAULT);
-    gb_set_counter(st, "steal_s", c->steal_s, GB_COUNTER_DEFAULT);
+    counter(st, IPCB_C_FAULTS_PER_FRAME, (double)(all.minflt + all.majflt) / frames);
+    counter(st, IPCB_C_MAJOR_FAULTS_PER_FRAME, (double)all.majflt / frames);
+    counter(st, IPCB_C_CSW_PER_FRAME, (double)(all.vcsw + all.ivcsw) / frames);
+    counter(st, IPCB_C_ICSW_PER_FRAME, (double)all.ivcsw / frames);
+    counter(st, IPCB_C_STEAL_S, c->steal_s);
 }
 
 static double cpu_of(const ipcb_usage *u)
@@ -393,21 +382,21 @@ static void set_counters(run *r, const ipcb_ctl_msg *done, const run_cost *c)
     if (r->lat->n)
         set_latency_counters(st, r->lat, r->rtt);
     set_os_counters(st, c, frames);
-    gb_set_counter(st, "frames_per_s", frames / seconds, GB_COUNTER_DEFAULT);
-    gb_set_counter(st, "mb_per_s", frames * bytes / seconds / 1e6, GB_COUNTER_DEFAULT);
-    gb_set_counter(st, "cpu_driver_s", driver_cpu, GB_COUNTER_DEFAULT);
-    gb_set_counter(st, "cpu_peer_s", peer_cpu, GB_COUNTER_DEFAULT);
-    gb_set_counter(st, "cpu_infra_s", infra_cpu, GB_COUNTER_DEFAULT);
-    gb_set_counter(st, "cpu_per_gib_s", total_cpu / (frames * bytes / (1024.0 * 1024 * 1024)), GB_COUNTER_DEFAULT);
-    gb_set_counter(st, "cpu_per_frame_us", total_cpu / frames * 1e6, GB_COUNTER_DEFAULT);
-    gb_set_counter(st, "copies", (double)r->b->t->copies, GB_COUNTER_DEFAULT);
-    gb_set_counter(st, "frames", frames, GB_COUNTER_DEFAULT);
-    gb_set_counter(st, "bytes", bytes, GB_COUNTER_DEFAULT);
+    counter(st, IPCB_C_FRAMES_PER_S, frames / seconds);
+    counter(st, IPCB_C_MB_PER_S, frames * bytes / seconds / 1e6);
+    counter(st, IPCB_C_CPU_DRIVER_S, driver_cpu);
+    counter(st, IPCB_C_CPU_PEER_S, peer_cpu);
+    counter(st, IPCB_C_CPU_INFRA_S, infra_cpu);
+    counter(st, IPCB_C_CPU_PER_GIB_S, total_cpu / (frames * bytes / (1024.0 * 1024 * 1024)));
+    counter(st, IPCB_C_CPU_PER_FRAME_US, total_cpu / frames * 1e6);
+    counter(st, IPCB_C_COPIES, (double)r->b->t->copies);
+    counter(st, IPCB_C_FRAMES, frames);
+    counter(st, IPCB_C_BYTES, bytes);
     if (r->b->mode == IPCB_MODE_FANOUT)
-        gb_set_counter(st, "subscribers", (double)r->npeers, GB_COUNTER_DEFAULT);
+        counter(st, IPCB_C_SUBSCRIBERS, (double)r->npeers);
     if (r->b->mode == IPCB_MODE_PACED) {
-        gb_set_counter(st, "late", (double)r->late, GB_COUNTER_DEFAULT);
-        gb_set_counter(st, "dropped", (double)done->dropped, GB_COUNTER_DEFAULT);
+        counter(st, IPCB_C_LATE, (double)r->late);
+        counter(st, IPCB_C_DROPPED, (double)done->dropped);
     }
     if (r->b->mode == IPCB_MODE_THROUGHPUT) {
         gb_set_bytes_processed(st, (int64_t)(frames * bytes));

@@ -9,17 +9,10 @@
 #include <stdint.h>
 
 #include "gbench.h"
+#include "schema.h"
 #include "stats.h"
 #include "transport.h"
 #include "workload.h"
-
-typedef enum ipcb_mode {
-    IPCB_MODE_LATENCY, IPCB_MODE_THROUGHPUT, IPCB_MODE_PACED,
-    IPCB_MODE_FANOUT, /* latency to K subscribers: until the last one has the frame */
-    IPCB_NMODES
-} ipcb_mode;
-const char *ipcb_mode_name(ipcb_mode m);
-int ipcb_mode_parse(const char *text, ipcb_mode *m);
 
 /* Settings shared by every benchmark of a campaign. */
 typedef struct ipcb_run_cfg {
@@ -52,17 +45,10 @@ typedef struct ipcb_infra_slot {
     char  err[IPCB_ERR_MAX + 16];
 } ipcb_infra_slot;
 
-/* Benchmarks of a transport that is not available here fail with a message
- * starting with this; results, CSV and report call them skipped. */
-#define IPCB_SKIPPED_PREFIX "skipped: "
-
 /* Automatic min_frames for latency, paced and fan-out runs. A throughput
  * run's automatic minimum is two full cycles of the frame pool and of the
  * link's buffers, and at least 4 windows. */
 enum { IPCB_DEFAULT_MIN_FRAMES = 200 };
-
-/* Percentiles are reported only from runs with at least this many samples. */
-enum { IPCB_P99_MIN_SAMPLES = 100, IPCB_P999_MIN_SAMPLES = 1000 };
 
 /* A run never plans more frames than this (its samples take 8 bytes each). */
 enum { IPCB_MAX_PLANNED_FRAMES = 10000000 };
