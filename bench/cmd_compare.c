@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "compare.h"
+#include "compare_print.h"
 
 static const char compare_usage[] =
     "usage: ipcbench compare BASE NEW [options]\n"

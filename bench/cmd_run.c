@@ -14,10 +14,12 @@
 
 #include "campaign.h"
 #include "cli.h"
+#include "csv.h"
 #include "dirs.h"
 #include "envinfo.h"
 #include "gbench.h"
 #include "peer.h"
+#include "plots.h"
 #include "report.h"
 #include "resultset.h"
 #include "runner.h"

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "plots.h"
 #include "report.h"
 #include "transport.h"
 

@@ -2,7 +2,7 @@
  * bytes and subscribers so gnuplot can draw each transport's rows of one mode
  * (of one size, in fanout mode) as a line. RFC 4180 quoting; absent values
  * are empty cells. */
-#include "resultset.h"
+#include "csv.h"
 #include "textfile.h"
 
 #include <errno.h>

@@ -2,7 +2,8 @@
  * latency against frame size and fan-out latency against the number of
  * subscribers from results.csv, and the latency CDF at one size from the
  * histograms. gnuplot runs via fork/exec with a timeout and a log. */
-#include "report.h"
+#include "plots.h"
+#include "csv.h"
 #include "resultset.h"
 
 #include <errno.h>

@@ -6,6 +6,7 @@
  * writes both formats (reportdoc.c). */
 #include "report.h"
 #include "compare.h"
+#include "compare_print.h"
 #include "reportdoc.h"
 #include "resultset.h"
 #include "textfile.h"
