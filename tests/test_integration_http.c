@@ -21,7 +21,7 @@
 #include "control.h"
 #include "http.h"
 #include "runcli.h"
-#include "workload.h"
+#include "wire.h"
 
 enum { PAYLOAD = 4096, MSG = IPCB_HEADER_SIZE + PAYLOAD };
 

@@ -14,7 +14,7 @@
 #include <spng.h>
 #include <xxhash.h>
 
-#include "workload.h"
+#include "wire.h"
 
 enum { ERRLEN = 256 };
 

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "workload.h"
+#include "wire.h"
 
 static const char *const verify_names[] = { "none", "sample", "all" };
 

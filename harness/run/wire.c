@@ -1,7 +1,7 @@
 /* The image-transfer workload: the 64-byte wire header (explicit little-endian
  * encode/decode and checks), frame size parsing, and the pool of deterministic
  * frames (synthetic or from a PNG) whose checksums are computed once, untimed. */
-#include "workload.h"
+#include "wire.h"
 #include "textfile.h"
 
 #include <ctype.h>

@@ -1,8 +1,8 @@
 /* The image-transfer workload: the frame header on the wire, size presets,
  * a pool of deterministic frames whose checksums are computed once, outside
  * timing, and header validation with clear errors. */
-#ifndef IPCB_WORKLOAD_H
-#define IPCB_WORKLOAD_H
+#ifndef IPCB_WIRE_H
+#define IPCB_WIRE_H
 
 #include <stddef.h>
 #include <stdint.h>
