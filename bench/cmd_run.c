@@ -20,6 +20,8 @@
 #include "gbench.h"
 #include "peer.h"
 #include "plots.h"
+#include "png.h"
+#include "pool.h"
 #include "report.h"
 #include "resultset.h"
 #include "runner.h"

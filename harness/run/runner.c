@@ -16,6 +16,7 @@
 #include "usage.h"
 #include "peer.h"
 #include "session.h"
+#include "wire.h"
 
 volatile sig_atomic_t ipcb_interrupted;
 

@@ -12,7 +12,7 @@
 #include "schema.h"
 #include "stats.h"
 #include "transport.h"
-#include "wire.h"
+#include "pool.h"
 
 /* Settings shared by every benchmark of a campaign. */
 typedef struct ipcb_run_cfg {

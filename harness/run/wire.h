@@ -1,6 +1,6 @@
-/* The image-transfer workload: the frame header on the wire, size presets,
- * a pool of deterministic frames whose checksums are computed once, outside
- * timing, and header validation with clear errors. */
+/* The frame header on the wire: 64 bytes, little-endian, at the start of
+ * every message; encoding, decoding with clear errors, the receiver's
+ * checks, and the payload checksum. */
 #ifndef IPCB_WIRE_H
 #define IPCB_WIRE_H
 
@@ -63,54 +63,11 @@ int  ipcb_header_check_data(const ipcb_header *h, size_t msg_len,
 
 uint64_t ipcb_checksum(const void *payload, size_t len); /* XXH3-64 */
 
-/* A frame size: either an image preset (RGBA8888) or a plain byte size. */
-typedef struct ipcb_size {
-    char     label[24];  /* "1080p", "64K", or "img:640x480" for --image */
-    uint32_t format;     /* IPCB_FMT_* */
-    uint32_t width, height, stride;
-    uint64_t bytes;      /* payload bytes */
-} ipcb_size;
+/* Stamp a DATA header in place, as sending does once per frame: kind DATA,
+ * flags, sequence number and send time; the other fields stay as written. */
+void ipcb_header_stamp(uint8_t *msg, uint8_t flags, uint64_t seq, uint64_t timestamp_ns);
 
-/* Parse "thumb", "vga", "720p", "1080p", "4k", "8k" (RGBA8888 presets) or a
- * byte size "64", "4K", "64K", "1M", "64M", "1G" (K/M/G are powers of 1024,
- * a trailing 'B' or 'iB' is accepted). Returns 0 or -1 with err. Zero and
- * sizes above IPCB_SIZE_MAX are rejected. */
-enum { IPCB_SIZE_MAX_GIB = 4 };
-int ipcb_size_parse(ipcb_size *s, const char *text, char *err, size_t errlen);
-
-/* The frame pool: `slots` distinct buffers, each header space + payload,
- * 64-byte aligned, pixels deterministic per (slot, size), checksum computed
- * once at creation. The slot count adapts to the size (more slots for small
- * frames so caches are not flattered, at least 2, bounded memory). */
-typedef struct ipcb_slot {
-    uint8_t *msg;        /* IPCB_HEADER_SIZE + payload bytes */
-    uint64_t checksum;   /* XXH3-64 of the payload */
-} ipcb_slot;
-
-typedef struct ipcb_pool {
-    ipcb_size  size;
-    size_t     nslots;
-    ipcb_slot *slots;
-} ipcb_pool;
-
-/* Synthetic pixels for size s. */
-int  ipcb_pool_create(ipcb_pool *p, const ipcb_size *s, char *err, size_t errlen);
-/* A real picture: decode a PNG (libspng) to RGBA8888; every slot holds a copy
- * of the image with one pixel made distinct per slot. Fills *s from the image. */
-int  ipcb_pool_create_png(ipcb_pool *p, const char *path, ipcb_size *s,
-                          char *err, size_t errlen);
-void ipcb_pool_destroy(ipcb_pool *p);
-/* How many slots a pool for size s holds (about 16, total memory <= 256 MiB,
- * at least 2), without allocating anything. */
-size_t ipcb_pool_slot_count(const ipcb_size *s);
-
-/* Read a PNG's dimensions without decoding the pixels (for validation). */
-int  ipcb_png_probe(const char *path, ipcb_size *s, char *err, size_t errlen);
-
-/* Fill the header of slot i for sending as sequence seq (kind DATA). */
-void ipcb_pool_stamp(const ipcb_pool *p, size_t i, uint64_t seq, uint8_t flags,
-                     uint64_t timestamp_ns);
-
+/* moves to transports/common/clock.h (issue 12) */
 /* CLOCK_MONOTONIC in nanoseconds: the one clock driver and peer share. */
 uint64_t ipcb_now_ns(void);
 
