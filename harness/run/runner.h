@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <stdint.h>
 
+#include "fault.h"
 #include "gbench.h"
 #include "schema.h"
 #include "stats.h"
@@ -27,11 +28,7 @@ typedef struct ipcb_run_cfg {
     int      warmup;          /* warm-up frames at least (the harness may add more), 0 = automatic */
     int      timeout_ms;      /* bound on every wait */
     int      driver_cpu, peer_cpu;        /* -1 = not pinned */
-    uint64_t fault_corrupt_seq;           /* test-only fault switches: the measured frame */
-    uint64_t fault_peer_exit_seq;         /* (counted from 1, warm-up excluded) they hit, */
-    uint64_t fault_peer_hang_seq;         /* IPCB_NO_SEQ = off */
-    double   fault_slow_factor;           /* test-only: > 1 slows transport fault_slow_transport */
-    char     fault_slow_transport[32];    /* ("" = every transport) by this factor */
+    ipcb_faults faults;                   /* test-only (--fault); none: ipcb_faults_none */
     void   (*progress)(const char *name, int index, int total, void *arg);
     void    *progress_arg;
 } ipcb_run_cfg;
