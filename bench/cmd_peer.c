@@ -1,6 +1,6 @@
 /* `ipcbench peer`: the receiving process that `ipcbench run` spawns for each
  * benchmark run. Not meant to be started by hand; its arguments come from
- * harness/session.c and its results go back over the control channel. */
+ * harness/run/session.c and its results go back over the control channel. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>

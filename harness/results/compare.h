@@ -1,7 +1,6 @@
-/* Comparing two campaigns: per benchmark and metric the baseline and new
- * values, the relative change, a Mann-Whitney U test over the repetitions and
- * a verdict. `ipcbench compare`, `make perf-check` and `report --baseline`
- * all use this one engine. */
+/* Comparing two campaigns: per benchmark and metric the two values, the change,
+ * a Mann-Whitney U test over the repetitions and a verdict; the one engine of
+ * `ipcbench compare`, `make perf-check` and `report --baseline`. */
 #ifndef IPCB_COMPARE_H
 #define IPCB_COMPARE_H
 

@@ -1,6 +1,5 @@
-/* Renders a results directory's plots with the gnuplot scripts: throughput and
- * latency against frame size and fan-out latency against the number of
- * subscribers from results.csv, and the latency CDF at one size from the
+/* The plots with the gnuplot scripts: throughput and latency by frame size and
+ * fan-out latency by subscribers from results.csv, the latency CDF from the
  * histograms. gnuplot runs via fork/exec with a timeout and a log. */
 #include "plots.h"
 #include "csv.h"

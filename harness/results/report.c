@@ -1,7 +1,6 @@
-/* report.md and report.html for a results directory: the sections around the
- * tables (report_tables.c): environment, method in plain words, failures,
- * copies, plots and files, and with a baseline the verdicts. One walk over
- * the content writes both formats (reportdoc.c). */
+/* report.md and report.html: the sections around the tables (report_tables.c):
+ * environment, method, failures, copies, plots, files and, with a baseline,
+ * the verdicts. One walk writes both formats (reportdoc.c). */
 #include "report.h"
 #include "compare.h"
 #include "compare_print.h"

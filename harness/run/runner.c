@@ -1,7 +1,6 @@
-/* The timing loops, once: latency (ping-pong), throughput (a window of frames
- * in flight), paced (a fixed frame rate, latency from the intended send time)
- * and fan-out (ping-pong to K peers, until the last one has the frame). t0 is
- * taken just before a frame is handed to the transport. */
+/* The timing loops, once: latency (ping-pong), throughput (a window in flight),
+ * paced (a fixed rate, latency from the intended send time) and fan-out (to K
+ * peers, until the last has the frame). t0: just before the transport has it. */
 #include "runner.h"
 
 #include <errno.h>

@@ -1,7 +1,6 @@
 /* The benchmark runner: one Google Benchmark per (transport, mode, size[,
- * subscribers]). Each run opens a session per peer (spawned fresh), warms up,
- * runs the mode's timing loop, verifies, stops the peers and sets the
- * counters. The only timing loop. */
+ * subscribers]); each run spawns its peers, warms up, runs the mode's timing
+ * loop (the only one), verifies, stops the peers and sets the counters. */
 #ifndef IPCB_RUNNER_H
 #define IPCB_RUNNER_H
 
