@@ -99,44 +99,42 @@ static int measured_data(const uint8_t *msg, size_t len)
            !(h.flags & IPCB_FLAG_WARMUP);
 }
 
-static int wrap_new(ipcb_link **l, fault_link **fl, char *err)
+/* A new wrapped link for the wrapper being used; *l stays NULL until the
+ * real link is open (link_opened). */
+static fault_link *link_new(ipcb_link **l, char *err)
 {
-    *fl = calloc(1, sizeof **fl);
-    if (!*fl) {
+    *l = NULL;
+    fault_link *fl = calloc(1, sizeof *fl);
+    if (fl)
+        fl->w = wrapping;
+    else
         snprintf(err, IPCB_ERR_MAX, "out of memory");
+    return fl;
+}
+
+/* rc: what opening fl->inner returned. */
+static int link_opened(ipcb_link **l, fault_link *fl, int rc)
+{
+    if (rc != 0) {
+        free(fl);
         return -1;
     }
-    (*fl)->w = wrapping;
-    *l = NULL;
+    *l = (ipcb_link *)(void *)fl;
     return 0;
 }
 
 static int fault_listen(ipcb_link **l, ipcb_infra *infra, const ipcb_opts *o,
                         char addr[IPCB_ADDR_MAX], char *err)
 {
-    fault_link *fl;
-    if (wrap_new(l, &fl, err) != 0)
-        return -1;
-    if (fl->w->real->listen(&fl->inner, infra, o, addr, err) != 0) {
-        free(fl);
-        return -1;
-    }
-    *l = (ipcb_link *)(void *)fl;
-    return 0;
+    fault_link *fl = link_new(l, err);
+    return fl ? link_opened(l, fl, fl->w->real->listen(&fl->inner, infra, o, addr, err)) : -1;
 }
 
 static int fault_connect(ipcb_link **l, ipcb_infra *infra, const ipcb_opts *o,
                          const char *addr, char *err)
 {
-    fault_link *fl;
-    if (wrap_new(l, &fl, err) != 0)
-        return -1;
-    if (fl->w->real->connect(&fl->inner, infra, o, addr, err) != 0) {
-        free(fl);
-        return -1;
-    }
-    *l = (ipcb_link *)(void *)fl;
-    return 0;
+    fault_link *fl = link_new(l, err);
+    return fl ? link_opened(l, fl, fl->w->real->connect(&fl->inner, infra, o, addr, err)) : -1;
 }
 
 static int fault_accept(ipcb_link *l, char *err)
