@@ -1,12 +1,12 @@
 /* `ipcbench compare BASE NEW`: the CI regression gate. Loads two result sets,
- * compares them (harness/compare.c) and prints a table, Markdown or JSON.
+ * compares them (harness/results/compare.c) and prints a table, Markdown or JSON.
  * Exit 1 when a benchmark got slower beyond the threshold, 2 on bad input. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
-#include "compare.h"
+#include "compare_print.h"
 
 static const char compare_usage[] =
     "usage: ipcbench compare BASE NEW [options]\n"

@@ -1,12 +1,13 @@
 /* `ipcbench peer`: the receiving process that `ipcbench run` spawns for each
  * benchmark run. Not meant to be started by hand; its arguments come from
- * harness/session.c and its results go back over the control channel. */
+ * harness/run/session.c and its results go back over the control channel. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "fault.h"
 #include "peer.h"
 #include "runner.h"
 
@@ -24,9 +25,9 @@ static int parse_u64(const char *text, uint64_t *out)
 int cmd_peer(int argc, char **argv)
 {
     ipcb_peer_args a = { .control_fd = -1, .cpu = -1, .timeout_ms = 10000, .infra_address = "",
-                         .group = "",
-                         .cfg = { .measure_cpu = 1, .fault_exit_seq = IPCB_NO_SEQ,
-                                  .fault_hang_seq = IPCB_NO_SEQ } };
+                         .group = "", .cfg = { .measure_cpu = 1 } };
+    ipcb_faults faults; /* test-only: --fault-exit-at, --fault-hang-at */
+    ipcb_faults_none(&faults);
     for (int i = 1; i < argc; i++) {
         const char *v = NULL;
         uint64_t n = 0;
@@ -61,9 +62,9 @@ int cmd_peer(int argc, char **argv)
         else if (cli_option(argc, argv, &i, "--pin-cpu", &v) == 1)
             a.cpu = atoi(v);
         else if (cli_option(argc, argv, &i, "--fault-exit-at", &v) == 1)
-            ok = parse_u64(v, &a.cfg.fault_exit_seq) == 0;
+            ok = parse_u64(v, &faults.exit_at) == 0;
         else if (cli_option(argc, argv, &i, "--fault-hang-at", &v) == 1)
-            ok = parse_u64(v, &a.cfg.fault_hang_seq) == 0;
+            ok = parse_u64(v, &faults.hang_at) == 0;
         else
             return cli_usage_error("peer: unknown argument '%s' (this command is started by 'ipcbench run')",
                                    argv[i]);
@@ -73,5 +74,8 @@ int cmd_peer(int argc, char **argv)
     if (!a.t || a.control_fd < 0 || !a.rundir || !a.run_id || !a.params || a.cfg.payload_bytes == 0)
         return cli_usage_error("peer: needs --transport, --control-fd, --rundir, --run-id, --params and --payload-bytes "
                                "(this command is started by 'ipcbench run')");
+    /* A fault is installed as a wrapper around the transport's table. */
+    static ipcb_fault_transport faulty;
+    a.t = ipcb_fault_wrap(&faulty, a.t, &faults);
     return ipcb_peer_main(&a);
 }

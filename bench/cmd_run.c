@@ -14,11 +14,15 @@
 
 #include "campaign.h"
 #include "cli.h"
+#include "csv.h"
 #include "datadir.h"
 #include "dirs.h"
 #include "envinfo.h"
 #include "gbench.h"
 #include "peer.h"
+#include "plots.h"
+#include "png.h"
+#include "pool.h"
 #include "report.h"
 #include "resultset.h"
 #include "runner.h"
@@ -163,48 +167,6 @@ static int parse_run_args(int argc, char **argv, run_opts *o)
         }
         return cli_usage_error("run: unknown option '%s' (see 'ipcbench run --help')", argv[i]);
     }
-    return 0;
-}
-
-/* slow[:TRANSPORT]@FACTOR */
-static int parse_slow(const char *text, ipcb_run_cfg *cfg)
-{
-    const char *at = strchr(text, '@');
-    char *end;
-    double factor = at ? strtod(at + 1, &end) : 0;
-    if (!at || end == at + 1 || *end || !(factor > 1 && factor <= 100))
-        return -1;
-    const char *colon = strchr(text, ':');
-    if (colon && colon < at)
-        snprintf(cfg->fault_slow_transport, sizeof cfg->fault_slow_transport, "%.*s",
-                 (int)(at - colon - 1), colon + 1);
-    cfg->fault_slow_factor = factor;
-    return 0;
-}
-
-static int parse_fault(const char *text, ipcb_run_cfg *cfg)
-{
-    cfg->fault_corrupt_seq = cfg->fault_peer_exit_seq = cfg->fault_peer_hang_seq = IPCB_NO_SEQ;
-    cfg->fault_slow_factor = 0;
-    cfg->fault_slow_transport[0] = '\0';
-    if (!text[0])
-        return 0;
-    if (strncmp(text, "slow@", 5) == 0 || strncmp(text, "slow:", 5) == 0)
-        return parse_slow(text, cfg);
-    const char *at = strchr(text, '@');
-    char *end;
-    unsigned long long seq = at ? strtoull(at + 1, &end, 10) : 0;
-    if (!at || end == at + 1 || *end)
-        return -1;
-    size_t kind = (size_t)(at - text);
-    if (kind == 7 && strncmp(text, "corrupt", kind) == 0)
-        cfg->fault_corrupt_seq = seq;
-    else if (kind == 9 && strncmp(text, "peer-exit", kind) == 0)
-        cfg->fault_peer_exit_seq = seq;
-    else if (kind == 9 && strncmp(text, "peer-hang", kind) == 0)
-        cfg->fault_peer_hang_seq = seq;
-    else
-        return -1;
     return 0;
 }
 
@@ -466,7 +428,7 @@ static int run_campaign(run_opts *o, campaign_state *cs, ipcb_outdir *out, int a
         .window = c->window, .warmup = c->warmup, .timeout_ms = c->timeout_ms,
         .progress = isatty(2) ? show_progress : NULL,
     };
-    parse_fault(o->fault, &cs->cfg);
+    ipcb_faults_parse(&cs->cfg.faults, o->fault);
     ipcb_campaign_pins(c, &cs->cfg.driver_cpu, &cs->cfg.peer_cpu, err, sizeof err);
     if (pin_driver(cs->cfg.driver_cpu) != 0)
         return cli_usage_error("--pin %s: cannot pin to CPU %d: %s", c->pin, cs->cfg.driver_cpu, strerror(errno));
@@ -532,14 +494,14 @@ int cmd_run(int argc, char **argv)
     static campaign_state cs;
     static ipcb_outdir out;
     char err[600];
-    ipcb_run_cfg probe;
+    ipcb_faults probe;
 
     int rc = parse_run_args(argc, argv, &o);
     if (rc != 0)
         return rc < 0 ? 0 : rc;
     if (ipcb_campaign_validate(&o.c, err, sizeof err) != 0)
         return cli_usage_error("%s", err);
-    if (parse_fault(o.fault, &probe) != 0)
+    if (ipcb_faults_parse(&probe, o.fault) != 0)
         return cli_usage_error("--fault must be corrupt@N, peer-exit@N, peer-hang@N or slow[:TRANSPORT]@FACTOR, not '%s'", o.fault);
     if (ipcb_outdir_begin(&out, o.out, o.c.name, err, sizeof err) != 0)
         return cli_usage_error("%s", err);

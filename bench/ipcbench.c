@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "datadir.h"
+#include "plots.h"
 #include "report.h"
 #include "transport.h"
 

@@ -21,8 +21,8 @@
 #include "control.h"
 #include "http/http_internal.h"
 #include "runcli.h"
-#include "workload.h"
 #include "clock.h"
+#include "wire.h"
 
 enum { PAYLOAD = 4096, MSG = IPCB_HEADER_SIZE + PAYLOAD };
 

@@ -282,7 +282,7 @@ static void test_interrupt_leaves_nothing(void **state)
 /* A crashed run: its runtime directory (owner gone) still holds a key file
  * whose System V segment and semaphore set exist, plus a POSIX name. The next
  * run, which looks in the same runtime directory ($XDG_RUNTIME_DIR, see
- * harness/dirs.c: runcli points it at runtime_dir), removes all of it. */
+ * harness/run/dirs.c: runcli points it at runtime_dir), removes all of it. */
 static void test_crashed_run_is_cleaned_up(void **state)
 {
     (void)state;

@@ -199,7 +199,7 @@ int runcli_setup(void **state)
     if (!mkdtemp(workdir))
         return -1;
     /* ipcbench makes its run directories under $XDG_RUNTIME_DIR (see
-     * harness/dirs.c), and so do the runs it is started for here. */
+     * harness/run/dirs.c), and so do the runs it is started for here. */
     snprintf(runtime_dir, sizeof runtime_dir, "%s/runtime", workdir);
     if (mkdir(runtime_dir, 0700) != 0)
         return -1;

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "compare.h"
+#include "compare_print.h"
 #include "mannwhitney.h"
 #include "resultset.h"
 

@@ -1,4 +1,4 @@
-/* Tests for the Google Benchmark C shim (harness/gbench.cc): registers C
+/* Tests for the Google Benchmark C shim (harness/run/gbench.cc): registers C
  * benchmarks, runs them once with JSON file output, and checks the JSON. */
 #include <stdarg.h>
 #include <stddef.h>

@@ -17,6 +17,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "csv.h"
+#include "plots.h"
 #include "report.h"
 #include "resultset.h"
 #include "runcli.h"

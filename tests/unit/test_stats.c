@@ -1,4 +1,4 @@
-/* Unit tests for harness/stats.c: sample buffers, sorting, numpy-style
+/* Unit tests for harness/run/stats.c: sample buffers, sorting, numpy-style
  * quantiles, the summary, and the histogram file read back and checked. */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,5 +1,6 @@
-/* Unit tests for harness/workload.c: the wire header, checksums, size parsing,
- * the frame pool (synthetic and PNG-backed) and the clock. */
+/* Unit tests for the workload (harness/run/wire.c, sizes.c, pool.c, png.c): the
+ * wire header, checksums, size parsing, the frame pool (synthetic and
+ * PNG-backed) and the clock. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -14,8 +15,11 @@
 #include <spng.h>
 #include <xxhash.h>
 
-#include "workload.h"
 #include "clock.h"
+#include "png.h"
+#include "pool.h"
+#include "sizes.h"
+#include "wire.h"
 
 enum { ERRLEN = 256 };
 

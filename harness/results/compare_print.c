@@ -1,7 +1,7 @@
 /* How a comparison is shown: a terminal table, Markdown for a pull-request
  * comment (the notable rows first, everything in a collapsed table) and JSON
  * for machines. All three carry the same rows, summary and verdict. */
-#include "compare.h"
+#include "compare_print.h"
 
 #include <jansson.h>
 #include <math.h>

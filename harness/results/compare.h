@@ -1,13 +1,11 @@
-/* Comparing two campaigns: per benchmark and metric the baseline and new
- * values, the relative change, a Mann-Whitney U test over the repetitions and
- * a verdict. `ipcbench compare`, `make perf-check` and `report --baseline`
- * all use this one engine. */
+/* Comparing two campaigns: per benchmark and metric the two values, the change,
+ * a Mann-Whitney U test over the repetitions and a verdict; the one engine of
+ * `ipcbench compare`, `make perf-check` and `report --baseline`. */
 #ifndef IPCB_COMPARE_H
 #define IPCB_COMPARE_H
 
 #include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
 
 #include "mannwhitney.h"
 #include "resultset.h"
@@ -106,21 +104,5 @@ void ipcb_comparison_free(ipcb_comparison *c);
 /* The row for benchmark name and metric, or NULL. */
 const ipcb_cmp_row *ipcb_comparison_find(const ipcb_comparison *c, const char *name,
                                          const ipcb_metric *metric);
-
-/* Outputs. Terminal table, Markdown (a pull-request comment) and JSON. The
- * labels name the two sides (paths, as the user gave them). */
-typedef enum ipcb_cmp_format { IPCB_FMT_TEXT, IPCB_FMT_MD, IPCB_FMT_JSON } ipcb_cmp_format;
-int  ipcb_comparison_print(FILE *f, const ipcb_comparison *c, ipcb_cmp_format fmt,
-                           const char *base_label, const char *new_label);
-/* A row's cells as text, as every output shows them: the metric with its
- * unit, baseline and new values (3 significant digits), the change in
- * percent, the p-value ("-" when not tested) and the verdict. */
-typedef struct ipcb_cmp_cells {
-    char metric[48], base[32], new_value[32], change[32], p[16];
-    const char *verdict;
-} ipcb_cmp_cells;
-void ipcb_cmp_row_cells(const ipcb_comparison *c, const ipcb_cmp_row *r, ipcb_cmp_cells *out);
-/* One line: "3 slower, 1 faster, 20 unchanged ...; geometric mean ..." (no newline). */
-void ipcb_comparison_summary(const ipcb_comparison *c, char *out, size_t len);
 
 #endif

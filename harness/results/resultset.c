@@ -14,25 +14,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-const char *const ipcb_counter_names[IPCB_NCOUNTERS] = {
-    "p50_us", "p90_us", "p99_us", "p999_us", "max_us", "mean_us",
-    "rtt_p50_us", "rtt_p99_us", "frames_per_s", "mb_per_s",
-    "cpu_driver_s", "cpu_peer_s", "cpu_infra_s", "cpu_per_gib_s",
-    "cpu_per_frame_us", "copies", "late", "dropped", "frames", "bytes",
-    "subscribers", "faults_per_frame", "major_faults_per_frame", "csw_per_frame",
-    "icsw_per_frame", "steal_s",
-};
-
-uint64_t ipcb_counter_min_frames(enum ipcb_counter c)
-{
-    switch (c) {
-    case IPCB_C_P99_US:
-    case IPCB_C_RTT_P99_US: return 100;
-    case IPCB_C_P999_US:    return 1000;
-    default:                return 0;
-    }
-}
-
 /* How good an entry is as a result's summary: a later entry replaces the
  * summary when it ranks higher, or equal for iterations (the last one wins). */
 enum summary_rank { RANK_NONE, RANK_OTHER_AGGREGATE, RANK_ITERATION, RANK_MEDIAN };
@@ -399,7 +380,7 @@ static void note_error(ipcb_result *r, const json_t *e)
     if (!r->failed) {
         const char *msg = get_string(e, "error_message");
         snprintf(r->error, sizeof r->error, "%s", msg && *msg ? msg : "error occurred");
-        r->skipped = strncmp(r->error, "skipped: ", 9) == 0;
+        r->skipped = strncmp(r->error, IPCB_SKIPPED_PREFIX, sizeof IPCB_SKIPPED_PREFIX - 1) == 0;
     }
     r->failed = 1;
 }

@@ -26,6 +26,9 @@ void   ipcb_samples_clear(ipcb_samples *s);
 void   ipcb_samples_free(ipcb_samples *s);
 /* Append all of src to dst (merging repetitions for one histogram). */
 int    ipcb_samples_append(ipcb_samples *dst, const ipcb_samples *src);
+/* Multiply every sample by factor (truncated to whole nanoseconds): the
+ * test-only fault slow (fault.h). */
+void   ipcb_samples_scale(ipcb_samples *s, double factor);
 
 /* q in [0,1]; sorts the samples (once) if needed. Returns NaN when empty. */
 double ipcb_samples_quantile_us(ipcb_samples *s, double q);

@@ -11,8 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "workload.h"
 #include "clock.h"
+#include "wire.h"
 
 static const char *const verify_names[] = { "none", "sample", "all" };
 
@@ -112,21 +112,9 @@ static int check_frame(ipcb_peer *p, const ipcb_header *h, const ipcb_frame *f)
     return IPCB_STATUS_OK;
 }
 
-/* Test-only faults hit measured frame N, counted from 1 (warm-up excluded). */
-static void apply_faults(const ipcb_peer *p, uint64_t measured_frame)
-{
-    if (measured_frame == p->cfg.fault_exit_seq)
-        raise(SIGKILL);
-    if (measured_frame == p->cfg.fault_hang_seq)
-        for (;;)
-            pause();
-}
-
 static int handle_data(ipcb_peer *p, const ipcb_header *h, const ipcb_frame *f, uint64_t t1)
 {
     int measured = !(h->flags & IPCB_FLAG_WARMUP);
-    if (measured)
-        apply_faults(p, p->frames + 1);
     if (measured && !p->measuring) {
         p->measuring = 1;
         usage_mark(p, 1);

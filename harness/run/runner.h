@@ -1,25 +1,18 @@
 /* The benchmark runner: one Google Benchmark per (transport, mode, size[,
- * subscribers]). Each run opens a session per peer (spawned fresh), warms up,
- * runs the mode's timing loop, verifies, stops the peers and sets the
- * counters. The only timing loop. */
+ * subscribers]); each run spawns its peers, warms up, runs the mode's timing
+ * loop (the only one), verifies, stops the peers and sets the counters. */
 #ifndef IPCB_RUNNER_H
 #define IPCB_RUNNER_H
 
 #include <signal.h>
 #include <stdint.h>
 
+#include "fault.h"
 #include "gbench.h"
+#include "schema.h"
 #include "stats.h"
 #include "transport.h"
-#include "workload.h"
-
-typedef enum ipcb_mode {
-    IPCB_MODE_LATENCY, IPCB_MODE_THROUGHPUT, IPCB_MODE_PACED,
-    IPCB_MODE_FANOUT, /* latency to K subscribers: until the last one has the frame */
-    IPCB_NMODES
-} ipcb_mode;
-const char *ipcb_mode_name(ipcb_mode m);
-int ipcb_mode_parse(const char *text, ipcb_mode *m);
+#include "pool.h"
 
 /* Settings shared by every benchmark of a campaign. */
 typedef struct ipcb_run_cfg {
@@ -34,11 +27,7 @@ typedef struct ipcb_run_cfg {
     int      warmup;          /* warm-up frames at least (the harness may add more), 0 = automatic */
     int      timeout_ms;      /* bound on every wait */
     int      driver_cpu, peer_cpu;        /* -1 = not pinned */
-    uint64_t fault_corrupt_seq;           /* test-only fault switches: the measured frame */
-    uint64_t fault_peer_exit_seq;         /* (counted from 1, warm-up excluded) they hit, */
-    uint64_t fault_peer_hang_seq;         /* IPCB_NO_SEQ = off */
-    double   fault_slow_factor;           /* test-only: > 1 slows transport fault_slow_transport */
-    char     fault_slow_transport[32];    /* ("" = every transport) by this factor */
+    ipcb_faults faults;                   /* test-only (--fault); none: ipcb_faults_none */
     void   (*progress)(const char *name, int index, int total, void *arg);
     void    *progress_arg;
 } ipcb_run_cfg;
@@ -52,17 +41,10 @@ typedef struct ipcb_infra_slot {
     char  err[IPCB_ERR_MAX + 16];
 } ipcb_infra_slot;
 
-/* Benchmarks of a transport that is not available here fail with a message
- * starting with this; results, CSV and report call them skipped. */
-#define IPCB_SKIPPED_PREFIX "skipped: "
-
 /* Automatic min_frames for latency, paced and fan-out runs. A throughput
  * run's automatic minimum is two full cycles of the frame pool and of the
  * link's buffers, and at least 4 windows. */
 enum { IPCB_DEFAULT_MIN_FRAMES = 200 };
-
-/* Percentiles are reported only from runs with at least this many samples. */
-enum { IPCB_P99_MIN_SAMPLES = 100, IPCB_P999_MIN_SAMPLES = 1000 };
 
 /* A run never plans more frames than this (its samples take 8 bytes each). */
 enum { IPCB_MAX_PLANNED_FRAMES = 10000000 };

@@ -1,7 +1,6 @@
-/* The timing loops, once: latency (ping-pong), throughput (a window of frames
- * in flight), paced (a fixed frame rate, latency from the intended send time)
- * and fan-out (ping-pong to K peers, until the last one has the frame). t0 is
- * taken just before a frame is handed to the transport. */
+/* The timing loops, once: latency (ping-pong), throughput (a window in flight),
+ * paced (a fixed rate, latency from the intended send time) and fan-out (to K
+ * peers, until the last has the frame). t0: just before the transport has it. */
 #include "runner.h"
 
 #include <errno.h>
@@ -17,25 +16,9 @@
 #include "usage.h"
 #include "peer.h"
 #include "session.h"
+#include "wire.h"
 
 volatile sig_atomic_t ipcb_interrupted;
-
-static const char *const mode_names[IPCB_NMODES] = { "latency", "throughput", "paced", "fanout" };
-
-const char *ipcb_mode_name(ipcb_mode m)
-{
-    return m < IPCB_NMODES ? mode_names[m] : "?";
-}
-
-int ipcb_mode_parse(const char *text, ipcb_mode *m)
-{
-    for (int i = 0; i < IPCB_NMODES; i++)
-        if (strcmp(text, mode_names[i]) == 0) {
-            *m = (ipcb_mode)i;
-            return 0;
-        }
-    return -1;
-}
 
 /* State of one Google Benchmark run. Every mode has one peer (s[0]); fan-out
  * has K. A point-to-point transport sends each frame on every peer's link and
@@ -49,13 +32,13 @@ typedef struct run {
     size_t        nopened;    /* sessions ipcb_session_open was called on (to abort) */
     size_t        nlinks;     /* links frames go out on: npeers, or 1 for a broadcast group */
     size_t        culprit;    /* the session whose err says what went wrong */
+    const ipcb_transport *t;  /* the transport's table, or its fault wrapper (--fault) */
+    ipcb_fault_transport faulty;
     uint64_t      seq;        /* next sequence number */
-    uint64_t      first_measured; /* sequence number of measured frame 1 (IPCB_NO_SEQ in warm-up) */
     uint64_t      frames;     /* measured frames */
     uint64_t      late;
     uint64_t      loop_ns;    /* wall time of the measured loop */
     ipcb_samples *lat, *rtt;
-    double        slow_factor; /* test-only: measured times are multiplied by this (> 1) */
 } run;
 
 static ipcb_samples latency_samples, rtt_samples; /* reused across runs */
@@ -68,45 +51,24 @@ static int failed_at(run *r, size_t i)
     return -1;
 }
 
-/* Test-only fault corrupt@N: measured frame N has a byte flipped in flight. */
-static int corrupt_this(const run *r, uint64_t seq)
-{
-    return r->first_measured != IPCB_NO_SEQ && r->b->cfg->fault_corrupt_seq != IPCB_NO_SEQ &&
-           seq - r->first_measured + 1 == r->b->cfg->fault_corrupt_seq;
-}
-
 static int send_frame(run *r, uint64_t seq, uint8_t flags, uint64_t t0)
 {
     const ipcb_pool *pool = r->b->pool;
     size_t slot = seq % pool->nslots;
     ipcb_pool_stamp(pool, slot, seq, flags, t0);
     ipcb_frame f = { .data = pool->slots[slot].msg, .len = IPCB_HEADER_SIZE + pool->size.bytes };
-    uint8_t *victim = f.data + IPCB_HEADER_SIZE + pool->size.bytes / 2;
-    int corrupt = corrupt_this(r, seq);
-    if (corrupt)
-        *victim ^= 0x40;
     char err[IPCB_ERR_MAX];
     size_t i;
     int rc = 0;
     for (i = 0; i < r->nlinks && rc == 0; i++) {
-        rc = r->b->t->send(r->s[i].link, &f, err);
+        rc = r->t->send(r->s[i].link, &f, err);
         if (rc != 0)
             snprintf(r->s[i].err, sizeof r->s[i].err, "sending frame %llu: %s",
                      (unsigned long long)seq, err);
         else
             rc = ipcb_session_pump(&r->s[i]);
     }
-    if (corrupt)
-        *victim ^= 0x40;
     return rc == 0 ? 0 : failed_at(r, i - 1);
-}
-
-/* Test-only fault "slow": every time this run measures is stretched by a
- * known factor, a synthetic regression of exact size for checking that
- * `ipcbench compare` catches it. The transport itself runs unchanged. */
-static uint64_t stretched(const run *r, uint64_t ns)
-{
-    return r->slow_factor > 1 ? (uint64_t)((double)ns * r->slow_factor) : ns;
 }
 
 /* The session the i-th peer's acks come back on. */
@@ -180,8 +142,8 @@ static uint64_t link_buffers(const run *r)
 {
     uint64_t most = 1;
     for (size_t i = 0; i < r->nlinks; i++)
-        if (r->b->t->buffers && r->s[i].link) {
-            uint64_t n = r->b->t->buffers(r->s[i].link);
+        if (r->t->buffers && r->s[i].link) {
+            uint64_t n = r->t->buffers(r->s[i].link);
             most = n > most ? n : most;
         }
     return most;
@@ -271,10 +233,8 @@ static int loop_latency(run *r, int64_t frames)
         if (ping_pong(r, 0, &t0, &ack) != 0)
             return -1;
         uint64_t t2 = ipcb_now_ns();
-        uint64_t one_way = stretched(r, ack.timestamp_ns - t0);
-        gb_set_iteration_time(r->st, (double)one_way * 1e-9);
-        ipcb_samples_add(r->lat, one_way);
-        ipcb_samples_add(r->rtt, stretched(r, t2 - t0));
+        ipcb_samples_add(r->lat, ack.timestamp_ns - t0);
+        ipcb_samples_add(r->rtt, t2 - t0);
         r->frames++;
     }
     r->loop_ns = ipcb_now_ns() - start;
@@ -286,8 +246,7 @@ static int loop_throughput(run *r, int64_t frames)
     uint64_t elapsed;
     if (stream(r, (uint64_t)frames, 0, &elapsed) != 0)
         return -1;
-    r->loop_ns = stretched(r, elapsed);
-    gb_set_iteration_time(r->st, (double)r->loop_ns * 1e-9);
+    r->loop_ns = elapsed;
     r->frames += (uint64_t)frames;
     return 0;
 }
@@ -312,10 +271,7 @@ static int loop_paced(run *r, int64_t frames)
             sleep_until(due);
         if (ping_pong(r, 0, &t0, &ack) != 0)
             return -1;
-        uint64_t latency = stretched(r, ack.timestamp_ns - due);
-        gb_set_iteration_time(r->st, (double)latency * 1e-9);
-        ipcb_samples_add(r->lat, latency);
-        r->late += latency > period;
+        ipcb_samples_add(r->lat, ack.timestamp_ns - due);
         r->frames++;
     }
     r->loop_ns = ipcb_now_ns() - start;
@@ -343,6 +299,12 @@ typedef struct run_cost {
     double     steal_s;    /* the whole machine's, while measuring */
 } run_cost;
 
+/* A counter under its results.json key (schema.h). */
+static void counter(gb_state *st, enum ipcb_counter c, double value)
+{
+    gb_set_counter(st, ipcb_counter_names[c], value, GB_COUNTER_DEFAULT);
+}
+
 /* Percentiles only where the run's samples support them: p99 from at least
  * IPCB_P99_MIN_SAMPLES, p99.9 from at least IPCB_P999_MIN_SAMPLES; below
  * that the counter is left out (the report shows "–" and the count). */
@@ -350,18 +312,18 @@ static void set_latency_counters(gb_state *st, ipcb_samples *lat, ipcb_samples *
 {
     ipcb_summary sum;
     ipcb_samples_summarize(lat, &sum);
-    gb_set_counter(st, "p50_us", sum.p50_us, GB_COUNTER_DEFAULT);
-    gb_set_counter(st, "p90_us", sum.p90_us, GB_COUNTER_DEFAULT);
+    counter(st, IPCB_C_P50_US, sum.p50_us);
+    counter(st, IPCB_C_P90_US, sum.p90_us);
     if (lat->n >= IPCB_P99_MIN_SAMPLES)
-        gb_set_counter(st, "p99_us", sum.p99_us, GB_COUNTER_DEFAULT);
+        counter(st, IPCB_C_P99_US, sum.p99_us);
     if (lat->n >= IPCB_P999_MIN_SAMPLES)
-        gb_set_counter(st, "p999_us", sum.p999_us, GB_COUNTER_DEFAULT);
-    gb_set_counter(st, "max_us", sum.max_us, GB_COUNTER_DEFAULT);
-    gb_set_counter(st, "mean_us", sum.mean_us, GB_COUNTER_DEFAULT);
+        counter(st, IPCB_C_P999_US, sum.p999_us);
+    counter(st, IPCB_C_MAX_US, sum.max_us);
+    counter(st, IPCB_C_MEAN_US, sum.mean_us);
     if (rtt->n)
-        gb_set_counter(st, "rtt_p50_us", ipcb_samples_quantile_us(rtt, 0.50), GB_COUNTER_DEFAULT);
+        counter(st, IPCB_C_RTT_P50_US, ipcb_samples_quantile_us(rtt, 0.50));
     if (rtt->n >= IPCB_P99_MIN_SAMPLES)
-        gb_set_counter(st, "rtt_p99_us", ipcb_samples_quantile_us(rtt, 0.99), GB_COUNTER_DEFAULT);
+        counter(st, IPCB_C_RTT_P99_US, ipcb_samples_quantile_us(rtt, 0.99));
 }
 
 /* Page faults and context switches of every process of the run, per frame:
@@ -371,11 +333,11 @@ static void set_os_counters(gb_state *st, const run_cost *c, double frames)
     ipcb_usage all = c->driver;
     ipcb_usage_add(&all, &c->peers);
     ipcb_usage_add(&all, &c->infra);
-    gb_set_counter(st, "faults_per_frame", (double)(all.minflt + all.majflt) / frames, GB_COUNTER_DEFAULT);
-    gb_set_counter(st, "major_faults_per_frame", (double)all.majflt / frames, GB_COUNTER_DEFAULT);
-    gb_set_counter(st, "csw_per_frame", (double)(all.vcsw + all.ivcsw) / frames, GB_COUNTER_DEFAULT);
-    gb_set_counter(st, "icsw_per_frame", (double)all.ivcsw / frames, GB_COUNTER_DEFAULT);
-    gb_set_counter(st, "steal_s", c->steal_s, GB_COUNTER_DEFAULT);
+    counter(st, IPCB_C_FAULTS_PER_FRAME, (double)(all.minflt + all.majflt) / frames);
+    counter(st, IPCB_C_MAJOR_FAULTS_PER_FRAME, (double)all.majflt / frames);
+    counter(st, IPCB_C_CSW_PER_FRAME, (double)(all.vcsw + all.ivcsw) / frames);
+    counter(st, IPCB_C_ICSW_PER_FRAME, (double)all.ivcsw / frames);
+    counter(st, IPCB_C_STEAL_S, c->steal_s);
 }
 
 static double cpu_of(const ipcb_usage *u)
@@ -394,21 +356,21 @@ static void set_counters(run *r, const ipcb_ctl_msg *done, const run_cost *c)
     if (r->lat->n)
         set_latency_counters(st, r->lat, r->rtt);
     set_os_counters(st, c, frames);
-    gb_set_counter(st, "frames_per_s", frames / seconds, GB_COUNTER_DEFAULT);
-    gb_set_counter(st, "mb_per_s", frames * bytes / seconds / 1e6, GB_COUNTER_DEFAULT);
-    gb_set_counter(st, "cpu_driver_s", driver_cpu, GB_COUNTER_DEFAULT);
-    gb_set_counter(st, "cpu_peer_s", peer_cpu, GB_COUNTER_DEFAULT);
-    gb_set_counter(st, "cpu_infra_s", infra_cpu, GB_COUNTER_DEFAULT);
-    gb_set_counter(st, "cpu_per_gib_s", total_cpu / (frames * bytes / (1024.0 * 1024 * 1024)), GB_COUNTER_DEFAULT);
-    gb_set_counter(st, "cpu_per_frame_us", total_cpu / frames * 1e6, GB_COUNTER_DEFAULT);
-    gb_set_counter(st, "copies", (double)r->b->t->copies, GB_COUNTER_DEFAULT);
-    gb_set_counter(st, "frames", frames, GB_COUNTER_DEFAULT);
-    gb_set_counter(st, "bytes", bytes, GB_COUNTER_DEFAULT);
+    counter(st, IPCB_C_FRAMES_PER_S, frames / seconds);
+    counter(st, IPCB_C_MB_PER_S, frames * bytes / seconds / 1e6);
+    counter(st, IPCB_C_CPU_DRIVER_S, driver_cpu);
+    counter(st, IPCB_C_CPU_PEER_S, peer_cpu);
+    counter(st, IPCB_C_CPU_INFRA_S, infra_cpu);
+    counter(st, IPCB_C_CPU_PER_GIB_S, total_cpu / (frames * bytes / (1024.0 * 1024 * 1024)));
+    counter(st, IPCB_C_CPU_PER_FRAME_US, total_cpu / frames * 1e6);
+    counter(st, IPCB_C_COPIES, (double)r->b->t->copies);
+    counter(st, IPCB_C_FRAMES, frames);
+    counter(st, IPCB_C_BYTES, bytes);
     if (r->b->mode == IPCB_MODE_FANOUT)
-        gb_set_counter(st, "subscribers", (double)r->npeers, GB_COUNTER_DEFAULT);
+        counter(st, IPCB_C_SUBSCRIBERS, (double)r->npeers);
     if (r->b->mode == IPCB_MODE_PACED) {
-        gb_set_counter(st, "late", (double)r->late, GB_COUNTER_DEFAULT);
-        gb_set_counter(st, "dropped", (double)done->dropped, GB_COUNTER_DEFAULT);
+        counter(st, IPCB_C_LATE, (double)r->late);
+        counter(st, IPCB_C_DROPPED, (double)done->dropped);
     }
     if (r->b->mode == IPCB_MODE_THROUGHPUT) {
         gb_set_bytes_processed(st, (int64_t)(frames * bytes));
@@ -511,55 +473,22 @@ static int stop_peers(run *r, ipcb_ctl_msg *done, ipcb_usage *peers)
     return 0;
 }
 
-/* The test-only faults that name a measured frame, for the checks below. */
-typedef struct fault_ref { const char *kind; uint64_t frame; } fault_ref;
-
-static size_t frame_faults(const ipcb_run_cfg *cfg, fault_ref out[3])
-{
-    const fault_ref all[3] = { { "corrupt", cfg->fault_corrupt_seq },
-                               { "peer-exit", cfg->fault_peer_exit_seq },
-                               { "peer-hang", cfg->fault_peer_hang_seq } };
-    size_t n = 0;
-    for (size_t i = 0; i < 3; i++)
-        if (all[i].frame != IPCB_NO_SEQ)
-            out[n++] = all[i];
-    return n;
-}
-
-/* A fault must fire or fail the run: one aimed past the planned frames
- * fails it before measuring. Blamed on the last peer (the one faults hit). */
+/* A fault must fire or fail the run (fault.h): one aimed past the planned
+ * frames fails it before measuring, one that did not fire fails it after.
+ * Blamed on the last peer (the one faults hit). */
 static int check_faults_reachable(run *r, int64_t frames)
 {
-    fault_ref f[3];
-    size_t n = frame_faults(r->b->cfg, f);
     ipcb_session *s = &r->s[r->npeers - 1];
-    for (size_t i = 0; i < n; i++)
-        if (f[i].frame == 0 || f[i].frame > (uint64_t)frames) {
-            snprintf(s->err, sizeof s->err, "fault %s@%llu not reached: the run measured %lld frames "
-                     "(faults count measured frames from 1; raise --min-frames)",
-                     f[i].kind, (unsigned long long)f[i].frame, (long long)frames);
-            return failed_at(r, r->npeers - 1);
-        }
-    return 0;
+    if (ipcb_faults_check_reachable(&r->b->cfg->faults, frames, s->err, sizeof s->err) == 0)
+        return 0;
+    return failed_at(r, r->npeers - 1);
 }
 
-/* ...and a run that passed although a fault was aimed at one of its frames
- * fails too: a corrupted frame went unchecked (--verify), or a peer fault
- * did not fire. */
 static int check_faults_fired(run *r)
 {
-    fault_ref f[3];
-    size_t n = frame_faults(r->b->cfg, f);
     ipcb_session *s = &r->s[r->npeers - 1];
-    if (n == 0)
+    if (ipcb_faults_check_fired(&r->b->cfg->faults, r->b->cfg->verify, s->err, sizeof s->err) == 0)
         return 0;
-    if (strcmp(f[0].kind, "corrupt") == 0)
-        snprintf(s->err, sizeof s->err, "fault corrupt@%llu was not detected: the peer checksums "
-                 "%s (use --verify all)", (unsigned long long)f[0].frame,
-                 r->b->cfg->verify == IPCB_VERIFY_NONE ? "no frame" : "1 frame in 16");
-    else
-        snprintf(s->err, sizeof s->err, "fault %s@%llu did not fire", f[0].kind,
-                 (unsigned long long)f[0].frame);
     return failed_at(r, r->npeers - 1);
 }
 
@@ -571,6 +500,31 @@ static int reserve_samples(run *r, int64_t n)
         return 0;
     snprintf(r->s[0].err, sizeof r->s[0].err, "out of memory for %lld samples", (long long)n);
     return failed_at(r, 0);
+}
+
+/* What the loop recorded, as the run reports it: the test-only fault
+ * slow[:T]@F stretches every measured time F times, here, once, never in the
+ * loop (fault.h); then Google Benchmark's manual time (the latencies summed,
+ * or the throughput loop's wall time) and, paced, the late frames. */
+static void report_measured(run *r)
+{
+    ipcb_samples *lat = r->lat;
+    double slow = ipcb_faults_slow_factor(&r->b->cfg->faults, r->b->t->name);
+    if (slow > 1) {
+        ipcb_samples_scale(lat, slow);
+        ipcb_samples_scale(r->rtt, slow);
+        if (r->b->mode == IPCB_MODE_THROUGHPUT)
+            r->loop_ns = (uint64_t)((double)r->loop_ns * slow);
+    }
+    double seconds = r->b->mode == IPCB_MODE_THROUGHPUT ? (double)r->loop_ns * 1e-9 : 0;
+    for (size_t i = 0; i < lat->n; i++)
+        seconds += (double)lat->ns[i] * 1e-9;
+    gb_set_iteration_time(r->st, seconds);
+    if (r->b->mode == IPCB_MODE_PACED) {
+        uint64_t period = (uint64_t)(1e9 / r->b->fps);
+        for (size_t i = 0; i < lat->n; i++)
+            r->late += lat->ns[i] > period;
+    }
 }
 
 static int measure(run *r, int64_t frames)
@@ -589,7 +543,6 @@ static int run_measured(run *r, ipcb_ctl_msg *done, run_cost *cost)
     ipcb_bench *b = r->b;
     uint64_t buffers = link_buffers(r);
     double frame_ns;
-    r->first_measured = IPCB_NO_SEQ;
     if (warm_up(r, warmup_frames(r, buffers), &frame_ns) != 0)
         return -1;
     if (b->planned == 0)
@@ -600,11 +553,12 @@ static int run_measured(run *r, ipcb_ctl_msg *done, run_cost *cost)
     ipcb_usage_self(&driver0);
     infra_usage(b, &infra0);
     double steal0 = ipcb_steal_seconds();
-    r->first_measured = r->seq;
     gb_frames_begin(r->st, b->planned);
     int rc = measure(r, b->planned);
-    if (rc == 0)
+    if (rc == 0) {
+        report_measured(r);
         gb_frames_end(r->st);
+    }
     cost->steal_s = ipcb_steal_seconds() - steal0;
     ipcb_usage_self(&driver1);
     infra_usage(b, &infra1);
@@ -712,18 +666,18 @@ void ipcb_bench_run(gb_state *st, void *ctx)
     r.b = b;
     r.lat = &latency_samples;
     r.rtt = &rtt_samples;
-    if (cfg->fault_slow_factor > 1 &&
-        (!cfg->fault_slow_transport[0] || strcmp(cfg->fault_slow_transport, b->t->name) == 0))
-        r.slow_factor = cfg->fault_slow_factor;
+    ipcb_faults mine = cfg->faults; /* peer-exit and peer-hang act in the peer process */
+    mine.exit_at = mine.hang_at = IPCB_NO_SEQ;
+    r.t = ipcb_fault_wrap(&r.faulty, b->t, &mine);
     ipcb_session_cfg sc = {
-        .t = b->t, .infra = b->infra->infra, .exe = cfg->exe, .rundir = cfg->rundir,
+        .t = r.t, .infra = b->infra->infra, .exe = cfg->exe, .rundir = cfg->rundir,
         .run_id = cfg->run_id, .params = cfg->params,
         .infra_address = b->infra->infra && b->t->infra_address ? b->t->infra_address(b->infra->infra) : "",
         .mode = ipcb_mode_name(b->mode), .payload_bytes = b->pool->size.bytes,
         .window = b->mode == IPCB_MODE_THROUGHPUT ? cfg->window : 1,
         .verify = cfg->verify, .allow_gaps = b->mode == IPCB_MODE_PACED,
         .timeout_ms = cfg->timeout_ms, .peer_cpu = cfg->peer_cpu,
-        .fault_exit_seq = cfg->fault_peer_exit_seq, .fault_hang_seq = cfg->fault_peer_hang_seq,
+        .fault_exit_seq = cfg->faults.exit_at, .fault_hang_seq = cfg->faults.hang_at,
     };
     ipcb_ctl_msg done = { 0 };
     run_cost cost;

@@ -1,8 +1,8 @@
-/* Renders a results directory's plots with the gnuplot scripts: throughput and
- * latency against frame size and fan-out latency against the number of
- * subscribers from results.csv, and the latency CDF at one size from the
+/* The plots with the gnuplot scripts: throughput and latency by frame size and
+ * fan-out latency by subscribers from results.csv, the latency CDF from the
  * histograms. gnuplot runs via fork/exec with a timeout and a log. */
-#include "report.h"
+#include "plots.h"
+#include "csv.h"
 #include "resultset.h"
 
 #include <errno.h>
@@ -95,7 +95,7 @@ static const char *cdf_size(const ipcb_resultset *rs)
     const ipcb_result *largest = NULL;
     for (size_t i = 0; i < rs->nresults; i++) {
         const ipcb_result *r = &rs->results[i];
-        if (strcmp(r->mode, "latency") != 0)
+        if (strcmp(r->mode, ipcb_mode_name(IPCB_MODE_LATENCY)) != 0)
             continue;
         if (strcmp(r->size, "1080p") == 0)
             return r->size;

@@ -1,6 +1,6 @@
 /* The two faces of a report: the same calls write Markdown (report.md) or a
  * self-contained HTML page (report.html: CSS inline, plots inlined as SVG,
- * no scripts, nothing fetched). Internal to report.c. */
+ * no scripts, nothing fetched). Internal to the report (report*.c). */
 #ifndef IPCB_REPORTDOC_H
 #define IPCB_REPORTDOC_H
 

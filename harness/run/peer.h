@@ -13,7 +13,6 @@
 
 enum ipcb_verify { IPCB_VERIFY_NONE, IPCB_VERIFY_SAMPLE, IPCB_VERIFY_ALL };
 enum { IPCB_VERIFY_SAMPLE_EVERY = 16 }; /* --verify sample: checksum 1 frame in 16 */
-#define IPCB_NO_SEQ UINT64_MAX
 
 const char *ipcb_verify_name(int v);
 int ipcb_verify_parse(const char *text, int *v);
@@ -23,8 +22,6 @@ typedef struct ipcb_peer_cfg {
     int      verify;          /* IPCB_VERIFY_* */
     int      allow_gaps;      /* paced mode: skipped sequence numbers count as dropped */
     int      measure_cpu;     /* take resource usage over the measured frames */
-    uint64_t fault_exit_seq;  /* test-only: die by SIGKILL on measured frame N (from 1) */
-    uint64_t fault_hang_seq;  /* test-only: stop responding on measured frame N */
 } ipcb_peer_cfg;
 
 typedef struct ipcb_peer {

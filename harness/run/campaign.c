@@ -11,6 +11,8 @@
 #include <string.h>
 
 #include "peer.h"
+#include "png.h"
+#include "wire.h"
 
 void ipcb_campaign_defaults(ipcb_campaign *c)
 {

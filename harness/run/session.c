@@ -152,7 +152,6 @@ static int open_inproc(ipcb_session *s, const ipcb_session_cfg *c)
     char addr[IPCB_ADDR_MAX], err[IPCB_ERR_MAX];
     ipcb_peer_cfg pc = {
         .payload_bytes = c->payload_bytes, .verify = c->verify, .allow_gaps = c->allow_gaps,
-        .fault_exit_seq = IPCB_NO_SEQ, .fault_hang_seq = IPCB_NO_SEQ,
     };
     if (c->t->listen(c->t, &s->peer_link, c->infra, &s->opts, addr, err) != 0 ||
         c->t->connect(c->t, &s->link, c->infra, &s->opts, addr, err) != 0 ||

@@ -1,8 +1,7 @@
-/* results.csv: one row per benchmark of a resultset, sorted by mode, transport,
- * bytes and subscribers so gnuplot can draw each transport's rows of one mode
- * (of one size, in fanout mode) as a line. RFC 4180 quoting; absent values
- * are empty cells. */
-#include "resultset.h"
+/* results.csv: one row per benchmark, sorted by mode, transport, bytes and
+ * subscribers so gnuplot draws each transport's rows of one mode (and size, in
+ * fanout mode) as a line. RFC 4180 quoting; absent values are empty cells. */
+#include "csv.h"
 #include "textfile.h"
 
 #include <errno.h>

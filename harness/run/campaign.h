@@ -8,7 +8,7 @@
 
 #include "runner.h"
 #include "transport.h"
-#include "workload.h"
+#include "sizes.h"
 
 enum { IPCB_MAX_LIST = 32, IPCB_MAX_FRAMES = 100000000 };
 

@@ -9,7 +9,7 @@
 #include "control.h"
 #include "peer.h"
 #include "transport.h"
-#include "workload.h"
+#include "wire.h"
 
 typedef struct ipcb_session_cfg {
     const ipcb_transport *t;

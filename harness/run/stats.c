@@ -76,6 +76,13 @@ int ipcb_samples_append(ipcb_samples *dst, const ipcb_samples *src)
     return 0;
 }
 
+/* Scaling keeps the order, so a sorted buffer stays sorted. */
+void ipcb_samples_scale(ipcb_samples *s, double factor)
+{
+    for (size_t i = 0; i < s->n; i++)
+        s->ns[i] = (uint64_t)((double)s->ns[i] * factor);
+}
+
 /* ---- sorting ------------------------------------------------------------ */
 
 static void insertion_sort(uint64_t *a, size_t n)
