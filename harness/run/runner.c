@@ -258,11 +258,17 @@ static void sleep_until(uint64_t when_ns)
         ;
 }
 
+/* Paced mode: the time between two frames' due times. */
+static uint64_t paced_period_ns(const ipcb_bench *b)
+{
+    return (uint64_t)(1e9 / b->fps);
+}
+
 /* Frame i is due at start + i * period; a late sender still sends it, and its
  * latency counts from when it was due, so queueing is never hidden. */
 static int loop_paced(run *r, int64_t frames)
 {
-    uint64_t period = (uint64_t)(1e9 / r->b->fps);
+    uint64_t period = paced_period_ns(r->b);
     uint64_t start = ipcb_now_ns() + period, t0;
     ipcb_header ack;
     for (int64_t i = 0; i < frames; i++) {
@@ -521,7 +527,7 @@ static void report_measured(run *r)
         seconds += (double)lat->ns[i] * 1e-9;
     gb_set_iteration_time(r->st, seconds);
     if (r->b->mode == IPCB_MODE_PACED) {
-        uint64_t period = (uint64_t)(1e9 / r->b->fps);
+        uint64_t period = paced_period_ns(r->b);
         for (size_t i = 0; i < lat->n; i++)
             r->late += lat->ns[i] > period;
     }
