@@ -25,7 +25,9 @@
 #include "pool.h"
 #include "report.h"
 #include "resultset.h"
+#include "run_console.h"
 #include "runner.h"
+#include "summary.h"
 
 static const char run_usage[] =
     "usage: ipcbench run [options] [--benchmark_* ...]\n"
@@ -54,6 +56,7 @@ static const char run_usage[] =
     "  --bus-daemon NAME      dbus: dbus-daemon or dbus-broker\n"
     "  --param NAME=VALUE     any transport parameter (see 'ipcbench list')\n"
     "  --out DIR              results root (default: results)\n"
+    "  --verbose              Google Benchmark's console table (every run, every counter)\n"
     "  --name NAME            campaign name used in the results directory\n"
     "  --fault KIND@SEQ       test only: corrupt@N flips a payload byte of frame N in flight,\n"
     "                         peer-exit@N kills the peer on frame N, peer-hang@N stalls it,\n"
@@ -64,6 +67,7 @@ typedef struct run_opts {
     ipcb_campaign c;
     const char   *out;
     char          fault[64];
+    int           verbose;
     int           gb_argc;
     char         *gb_argv[64];
 } run_opts;
@@ -152,6 +156,10 @@ static int parse_run_args(int argc, char **argv, run_opts *o)
             continue;
         if (cli_option(argc, argv, &i, "--campaign", &v) == 1)
             continue;
+        if (strcmp(argv[i], "--verbose") == 0 || strcmp(argv[i], "-v") == 0) {
+            o->verbose = 1;
+            continue;
+        }
         if (strcmp(argv[i], "--http-pull") == 0) {
             if (ipcb_campaign_set_param(&o->c, "pull", "1", err, sizeof err) != 0)
                 return cli_usage_error("--http-pull: %s", err);
@@ -168,33 +176,6 @@ static int parse_run_args(int argc, char **argv, run_opts *o)
         return cli_usage_error("run: unknown option '%s' (see 'ipcbench run --help')", argv[i]);
     }
     return 0;
-}
-
-/* ---- progress line --------------------------------------------------- */
-
-static struct timespec campaign_start;
-
-static double elapsed_s(void)
-{
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (double)(now.tv_sec - campaign_start.tv_sec) + (double)(now.tv_nsec - campaign_start.tv_nsec) * 1e-9;
-}
-
-static void show_progress(const char *name, int index, int total, void *arg)
-{
-    (void)arg;
-    double done = elapsed_s();
-    char eta[32] = "?";
-    if (index > 0)
-        snprintf(eta, sizeof eta, "%.0fs", done / index * (total - index));
-    fprintf(stderr, "\r\033[K[%d/%d] %s  elapsed %.0fs  ETA %s", index + 1, total, name, done, eta);
-}
-
-static void clear_progress(void *arg)
-{
-    (void)arg;
-    fputs("\r\033[K", stderr);
 }
 
 /* ---- context --------------------------------------------------------- */
@@ -249,6 +230,7 @@ typedef struct campaign_state {
     char            run_id[32];
     char            hist_dir[IPCB_PATH_MAX + 16];
     char            exe[IPCB_PATH_MAX];
+    run_console     console;
 } campaign_state;
 
 static int make_pools(campaign_state *cs, const ipcb_campaign *c)
@@ -270,17 +252,23 @@ static int make_pools(campaign_state *cs, const ipcb_campaign *c)
 /* Fan-out runs only on transports that can do it; says which ones are left out. */
 static void note_unsupported_fanout(const campaign_state *cs, const ipcb_campaign *c)
 {
-    char names[512] = "";
-    size_t used = 0;
+    char names[1024] = "";
+    size_t used = 0, line = 0;
     for (size_t m = 0; m < c->nmodes; m++)
         if (c->modes[m] == IPCB_MODE_FANOUT)
-            for (size_t t = 0; t < c->ntransports && used < sizeof names; t++)
-                if (!ipcb_mode_supported(cs->infra[t].t, IPCB_MODE_FANOUT))
-                    used += (size_t)snprintf(names + used, sizeof names - used, "%s%s",
-                                             used ? ", " : "", cs->infra[t].t->name);
+            for (size_t t = 0; t < c->ntransports && used + 64 < sizeof names; t++) {
+                const char *name = cs->infra[t].t->name;
+                if (ipcb_mode_supported(cs->infra[t].t, IPCB_MODE_FANOUT))
+                    continue;
+                int wrap = used && used - line + strlen(name) > 96;
+                used += (size_t)snprintf(names + used, sizeof names - used, "%s%s%s",
+                                         used ? "," : "", wrap ? "\n  " : used ? " " : "  ", name);
+                if (wrap)
+                    line = used - strlen(name) - 2;
+            }
     if (used)
-        fprintf(stderr, "ipcbench: fanout mode is not supported by %s: not run for them "
-                "(see 'ipcbench list')\n", names);
+        fprintf(stderr, "ipcbench: fanout mode is not run on the transports that cannot do it "
+                "(see 'ipcbench list'):\n%s\n", names);
 }
 
 static void register_one(campaign_state *cs, const ipcb_mode_plan *plan, ipcb_mode mode, size_t k,
@@ -426,7 +414,6 @@ static int run_campaign(run_opts *o, campaign_state *cs, ipcb_outdir *out, int a
         .exe = cs->exe, .rundir = cs->rundir, .run_id = cs->run_id, .params = c->params,
         .hist_dir = cs->hist_dir, .verify = c->verify,
         .window = c->window, .warmup = c->warmup, .timeout_ms = c->timeout_ms,
-        .progress = isatty(2) ? show_progress : NULL,
     };
     ipcb_faults_parse(&cs->cfg.faults, o->fault);
     ipcb_campaign_pins(c, &cs->cfg.driver_cpu, &cs->cfg.peer_cpu, err, sizeof err);
@@ -458,11 +445,33 @@ static int run_campaign(run_opts *o, campaign_state *cs, ipcb_outdir *out, int a
 
     install_signals();
     prctl(PR_SET_TIMERSLACK, 1UL); /* paced mode: wake at the due time, not up to 50 us later */
-    clock_gettime(CLOCK_MONOTONIC, &campaign_start);
-    gb_run(isatty(2) ? clear_progress : NULL, NULL);
+    run_console_init(&cs->console, o->verbose, (int)cs->nbenches);
+    cs->cfg.progress = run_console_progress;
+    cs->cfg.progress_arg = &cs->console;
+    gb_display display = run_console_display(&cs->console);
+    gb_run(&display);
     ipcb_runner_flush();
     gb_shutdown();
     return 0;
+}
+
+/* The summary table, then where the report and the plots are. */
+static void print_summary(const char *dir)
+{
+    char err[512];
+    ipcb_resultset rs;
+    fflush(stderr);
+    putchar('\n');
+    if (ipcb_resultset_load(&rs, dir, err, sizeof err) == 0) {
+        ipcb_summary_print(stdout, &rs, 100, 6);
+        ipcb_resultset_free(&rs);
+    }
+    printf("\nresults: %s\nreport:  %s/report.md  (and report.html)\n", dir, dir);
+    char plots[IPCB_PATH_MAX + 16];
+    snprintf(plots, sizeof plots, "%s/plots", dir);
+    if (access(plots, F_OK) == 0)
+        printf("plots:   %s/*.svg, *.png\n", plots);
+    fflush(stdout); /* before anything on stderr, when both go to one file */
 }
 
 /* Every transport removes the system-wide objects it made for one run. */
@@ -522,7 +531,7 @@ int cmd_run(int argc, char **argv)
         fprintf(stderr, "ipcbench: %s (results left in %s)\n", err, out.tmp);
         return IPCB_EXIT_FAILED;
     }
-    printf("\nresults: %s\nreport:  %s/report.md\n", out.final, out.final);
+    print_summary(out.final);
     if (failed)
         fprintf(stderr, "ipcbench: some benchmarks failed (see the report's Failures section)\n");
     return failed ? IPCB_EXIT_FAILED : IPCB_EXIT_OK;

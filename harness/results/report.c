@@ -4,6 +4,7 @@
 #include "report.h"
 #include "compare.h"
 #include "compare_print.h"
+#include "report_summary.h"
 #include "report_tables.h"
 #include "reportdoc.h"
 #include "resultset.h"
@@ -165,6 +166,8 @@ static void write_nav(report_ctx *c)
 #define NAV(id, title) (ids[n] = (id), titles[n] = (title), n++)
     if (c->base)
         NAV("comparison", "Comparison");
+    if (rpt_has_summary(c->rs))
+        NAV("summary", "Summary");
     NAV("environment", "Environment");
     NAV("method", "Method");
     NAV("results", "Results");
@@ -467,6 +470,8 @@ static int write_report(FILE *f, void *arg)
     write_nav(c);
     if (c->base)
         write_comparison(c);
+    if (rpt_has_summary(c->rs))
+        rpt_write_summary(&c->d, c->rs);
     write_environment(c);
     write_method(c);
     rpt_write_results(c);

@@ -245,8 +245,13 @@ static void base_name(const json_t *e, char *out, size_t n)
         snprintf(suffix, sizeof suffix, "_%s", agg);
         strip_suffix(out, suffix);
     }
+    ipcb_strip_run_options(out);
+}
+
+void ipcb_strip_run_options(char *name)
+{
     char *slash;
-    while ((slash = strrchr(out, '/')) && slash != out && is_option_component(slash + 1))
+    while ((slash = strrchr(name, '/')) && slash != name && is_option_component(slash + 1))
         *slash = '\0';
 }
 

@@ -50,6 +50,9 @@ int  ipcb_resultset_load(ipcb_resultset *rs, const char *path, char *err, size_t
 void ipcb_resultset_free(ipcb_resultset *rs);
 const char *ipcb_resultset_context(const ipcb_resultset *rs, const char *key); /* NULL if absent */
 const ipcb_result *ipcb_resultset_find(const ipcb_resultset *rs, const char *name);
+/* Removes the components Google Benchmark appends to a benchmark's name
+ * ("/manual_time", "/repeats:3", ...), in place. */
+void ipcb_strip_run_options(char *name);
 /* Is counter c absent from r because its runs measured too few frames for it
  * (see ipcb_counter_min_frames in schema.h)? 0 when the frames are unknown. */
 int ipcb_result_too_few_frames(const ipcb_result *r, enum ipcb_counter c);

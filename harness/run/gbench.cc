@@ -6,7 +6,10 @@
 
 #include <benchmark/benchmark.h>
 
+#include <cmath>
 #include <cstdio>
+#include <iterator>
+#include <vector>
 #include <exception>
 #include <unistd.h>
 
@@ -36,27 +39,49 @@ template <class F> bool guarded(const char *what, F &&f)
     return false;
 }
 
-// Console output, but calls a C hook first (e.g. to clear a progress line).
-class HookedConsole : public benchmark::ConsoleReporter {
+// The display: Google Benchmark's console table only when verbose (each line
+// after a C hook, e.g. to clear a progress line, and without NaN counters,
+// which it would print as "-nan"), and every batch of runs handed to C.
+class Display : public benchmark::ConsoleReporter {
 public:
-    HookedConsole(void (*hook)(void *), void *arg)
-        : ConsoleReporter(isatty(STDOUT_FILENO) ? OO_Color : OO_None), hook_(hook), arg_(arg) {}
+    explicit Display(const gb_display &d)
+        : ConsoleReporter(isatty(STDOUT_FILENO) ? OO_Color : OO_None), d_(d) {}
 
     bool ReportContext(const Context &context) override
     {
-        if (hook_) hook_(arg_);
+        if (!d_.verbose) return true;
+        if (d_.before_print) d_.before_print(d_.arg);
         return ConsoleReporter::ReportContext(context);
     }
     void ReportRuns(const std::vector<Run> &reports) override
     {
-        if (hook_) hook_(arg_);
-        ConsoleReporter::ReportRuns(reports);
+        if (d_.verbose) {
+            if (d_.before_print) d_.before_print(d_.arg);
+            ConsoleReporter::ReportRuns(without_nan(reports));
+        }
+        if (d_.on_runs) {
+            std::vector<const gb_report *> runs;
+            for (const Run &r : reports) runs.push_back(reinterpret_cast<const gb_report *>(&r));
+            d_.on_runs(runs.data(), runs.size(), d_.arg);
+        }
     }
 
 private:
-    void (*hook_)(void *);
-    void *arg_;
+    static std::vector<Run> without_nan(const std::vector<Run> &reports)
+    {
+        std::vector<Run> copy = reports;
+        for (Run &r : copy)
+            for (auto it = r.counters.begin(); it != r.counters.end();)
+                it = std::isnan(it->second.value) ? r.counters.erase(it) : std::next(it);
+        return copy;
+    }
+    gb_display d_;
 };
+
+const benchmark::BenchmarkReporter::Run &R(const gb_report *r)
+{
+    return *reinterpret_cast<const benchmark::BenchmarkReporter::Run *>(r);
+}
 
 } // namespace
 
@@ -178,16 +203,51 @@ void gb_skip_with_error_frames(gb_state *st, const char *msg, int64_t n)
     });
 }
 
-size_t gb_run(void (*before_print)(void *), void *arg)
+size_t gb_run(const gb_display *display)
 {
     size_t n = 0;
     // With a display reporter only, RunSpecifiedBenchmarks still creates the
     // file reporter from --benchmark_out / --benchmark_out_format itself.
     guarded("run", [&] {
-        HookedConsole display(before_print, arg);
-        n = benchmark::RunSpecifiedBenchmarks(&display);
+        gb_display quiet = {};
+        Display out(display ? *display : quiet);
+        n = benchmark::RunSpecifiedBenchmarks(&out);
     });
     return n;
+}
+
+const char *gb_report_name(const gb_report *r)
+{
+    const char *name = "";
+    guarded("report_name", [&] {
+        static thread_local std::string text;
+        text = R(r).run_name.str();
+        name = text.c_str();
+    });
+    return name;
+}
+
+const char *gb_report_aggregate(const gb_report *r)
+{
+    return R(r).run_type == benchmark::BenchmarkReporter::Run::RT_Aggregate
+               ? R(r).aggregate_name.c_str() : "";
+}
+
+bool gb_report_error(const gb_report *r, const char **message)
+{
+    if (message) *message = R(r).error_message.c_str();
+    return R(r).error_occurred;
+}
+
+int64_t gb_report_repetitions(const gb_report *r) { return R(r).repetitions; }
+int64_t gb_report_iterations(const gb_report *r) { return R(r).iterations; }
+
+bool gb_report_counter(const gb_report *r, const char *name, double *value)
+{
+    auto it = R(r).counters.find(name);
+    if (it == R(r).counters.end()) return false;
+    *value = it->second.value;
+    return true;
 }
 
 void gb_shutdown(void) { benchmark::Shutdown(); }

@@ -63,10 +63,30 @@ void    gb_frames_end(gb_state *st);
 /* Skip (fail) a run so that it reports n iterations like its siblings. */
 void    gb_skip_with_error_frames(gb_state *st, const char *msg, int64_t n);
 
-/* Runs every registered benchmark (respecting --benchmark_filter). The console
- * output goes to stdout; before each result line is printed, before_print (if
- * not NULL) is called, e.g. to clear a progress line. Returns the number run. */
-size_t gb_run(void (*before_print)(void *), void *arg);
+/* One run (a repetition) or aggregate (median, mean, ...) as Google
+ * Benchmark reports it, valid during the on_runs call. */
+typedef struct gb_report gb_report;
+const char *gb_report_name(const gb_report *r);      /* e.g. "unix/latency/64/manual_time" */
+const char *gb_report_aggregate(const gb_report *r); /* "" for a run, else "median", "mean", ... */
+bool        gb_report_error(const gb_report *r, const char **message);
+int64_t     gb_report_repetitions(const gb_report *r);
+int64_t     gb_report_iterations(const gb_report *r);
+bool        gb_report_counter(const gb_report *r, const char *name, double *value);
+
+/* What a run shows while it runs. Google Benchmark reports each benchmark
+ * once its repetitions are done: one batch with the runs, then one with the
+ * aggregates (when there are two or more runs without error). */
+typedef struct gb_display {
+    bool  verbose;                   /* Google Benchmark's console table on stdout */
+    void (*before_print)(void *arg); /* verbose: before each table line (may be NULL) */
+    void (*on_runs)(const gb_report *const *runs, size_t n, void *arg); /* each batch (may be NULL) */
+    void *arg;
+} gb_display;
+
+/* Runs every registered benchmark (respecting --benchmark_filter), showing
+ * them as display says (NULL: nothing on the console; the --benchmark_out
+ * file is always complete). Returns the number run. */
+size_t gb_run(const gb_display *display);
 void   gb_shutdown(void);
 
 #ifdef __cplusplus

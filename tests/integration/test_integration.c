@@ -7,6 +7,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <ctype.h>
 #include <dirent.h>
 #include <fcntl.h>
 #include <jansson.h>
@@ -15,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -306,6 +308,114 @@ static void test_interrupt_saves_results(void **state)
     assert_file_nonempty(out, "report.md");
 }
 
+/* Lines of text, their count and the widest in terminal columns (UTF-8). */
+static void measure_lines(const char *text, size_t *lines, size_t *widest)
+{
+    *lines = *widest = 0;
+    size_t cols = 0;
+    for (const char *p = text; *p; p++) {
+        if (*p == '\n') {
+            (*lines)++;
+            *widest = cols > *widest ? cols : *widest;
+            cols = 0;
+        } else {
+            cols += ((unsigned char)*p & 0xC0) != 0x80;
+        }
+    }
+}
+
+/* "nan" or "inf" as a word, in any case: a figure no reader should see. */
+static int has_nonfinite_word(const char *text)
+{
+    static const char *const words[] = { "nan", "inf" };
+    for (const char *p = text; *p; p++)
+        for (size_t w = 0; w < 2; w++)
+            if (strncasecmp(p, words[w], 3) == 0 && (p == text || !isalnum((unsigned char)p[-1]))
+                && !isalnum((unsigned char)p[3]))
+                return 1;
+    return 0;
+}
+
+/* Without --verbose and not on a terminal: a short line per benchmark, then
+ * the summary table (at most 100 columns) and the paths; 30 benchmarks take
+ * at most 30 + 40 lines, none over 160 columns, none with nan. */
+static void test_console_is_quiet_with_summary(void **state)
+{
+    (void)state;
+    char out[300], log[400];
+    outcome o;
+    out_dir(out, sizeof out, "console");
+    snprintf(log, sizeof log, "%s/console.out", workdir);
+    run_program(&o, 240, NULL, log, ipcbench, "run", "--campaign", "quick",
+                "--transport", "memcpy,unix,pipe,shm,tcp", "--size", "64,4K,64K",
+                "--mode", "latency,throughput", "--repetitions", "1", "--min-time", "0.005",
+                "--max-time", "0.1", "--out", out, NULL);
+    if (o.status != 0)
+        fail_msg("exit %d: %s", o.status, o.err);
+    char *text = slurp_alloc(log);
+    assert_non_null(text);
+    size_t lines, widest, err_lines, err_widest;
+    measure_lines(text, &lines, &widest);
+    measure_lines(o.err, &err_lines, &err_widest);
+    print_message("console: %zu lines on stdout, %zu on stderr, widest %zu\n", lines,
+                  err_lines, widest);
+    assert_true(lines + err_lines <= 30 + 40);
+    assert_true(widest <= 160 && err_widest <= 160);
+    assert_false(has_nonfinite_word(text));
+    for (int i = 1; i <= 30; i++) {
+        char tag[32];
+        snprintf(tag, sizeof tag, "[%2d/30] ok ", i);
+        if (!strstr(text, tag))
+            fail_msg("no line starts with \"%s\":\n%s", tag, text);
+    }
+    assert_null(strstr(text, "manual_time")); /* no Google Benchmark table */
+    /* The summary ends it: both tables, at most 100 columns, then the paths. */
+    const char *summary = strstr(text, "Summary:");
+    assert_non_null(summary);
+    assert_non_null(strstr(summary, "\nthroughput "));
+    assert_non_null(strstr(summary, "\np50 latency "));
+    assert_non_null(strstr(summary, "best p50 latency"));
+    const char *paths = strstr(summary, "\nresults: ");
+    assert_non_null(paths);
+    char table[8192];
+    snprintf(table, sizeof table, "%.*s", (int)(paths - summary), summary);
+    measure_lines(table, &lines, &widest);
+    assert_true(widest <= 100);
+    assert_non_null(strstr(paths, "report:  "));
+    free(text);
+
+    /* --verbose brings Google Benchmark's table back. */
+    run_program(&o, 120, NULL, log, ipcbench, "run", "--campaign", "quick", "--transport",
+                "memcpy", "--size", "64", "--mode", "latency", "--repetitions", "2",
+                "--min-time", "0.005", "--max-time", "0.1", "--verbose", "--out", out, NULL);
+    assert_int_equal(o.status, 0);
+    text = slurp_alloc(log);
+    assert_non_null(strstr(text, "memcpy/latency/64/manual_time_median"));
+    assert_false(has_nonfinite_word(text));
+    free(text);
+}
+
+/* A failed benchmark gets its line with the reason, not a figure. */
+static void test_console_names_failure(void **state)
+{
+    (void)state;
+    char out[300], log[400];
+    outcome o;
+    out_dir(out, sizeof out, "console-failed");
+    snprintf(log, sizeof log, "%s/console-failed.out", workdir);
+    run_program(&o, 120, NULL, log, ipcbench, "run", "--campaign", "quick", "--transport",
+                "unix", "--size", "64", "--mode", "latency", "--repetitions", "1",
+                "--verify", "all", "--fault", "corrupt@3", "--out", out, NULL);
+    assert_int_equal(o.status, 1);
+    char *text = slurp_alloc(log);
+    assert_non_null(text);
+    const char *line = strstr(text, "[1/1] FAILED  unix/latency/64");
+    if (!line)
+        fail_msg("no FAILED line:\n%s", text);
+    assert_non_null(strstr(line, "checksum mismatch"));
+    free(text);
+}
+
 static void test_list_shows_reference_transports(void **state)
 {
     (void)state;
@@ -324,6 +434,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_list_shows_reference_transports),
+        cmocka_unit_test(test_console_is_quiet_with_summary),
+        cmocka_unit_test(test_console_names_failure),
         cmocka_unit_test(test_bad_input),
         cmocka_unit_test(test_quick_campaign_all_modes),
         cmocka_unit_test(test_corrupted_frame_fails_loudly),

@@ -73,6 +73,30 @@ static void hook(void *arg)
     g_hook_arg_seen = arg;
 }
 
+/* What the display callback saw of gbtest_manual and gbtest_error. */
+static int g_manual_runs, g_manual_median, g_error_batches;
+static double g_manual_median_frames = -1;
+static char g_error_message[128];
+
+static void on_runs(const gb_report *const *runs, size_t n, void *arg)
+{
+    assert_ptr_equal(arg, &g_hook_calls);
+    for (size_t i = 0; i < n; i++) {
+        const char *name = gb_report_name(runs[i]), *msg = NULL;
+        const char *agg = gb_report_aggregate(runs[i]);
+        if (strncmp(name, "gbtest_manual", 13) == 0 && agg[0] == '\0')
+            g_manual_runs++;
+        if (strncmp(name, "gbtest_manual", 13) == 0 && strcmp(agg, "median") == 0) {
+            g_manual_median++;
+            gb_report_counter(runs[i], "frames", &g_manual_median_frames);
+        }
+        if (strncmp(name, "gbtest_error", 12) == 0 && gb_report_error(runs[i], &msg)) {
+            g_error_batches++;
+            snprintf(g_error_message, sizeof g_error_message, "%s", msg);
+        }
+    }
+}
+
 /* Registers everything, runs once, loads the JSON file. */
 /* Fails its second repetition before the loop starts, as a benchmark whose
  * peer cannot be started does. Google Benchmark 1.7.1 used to abort the whole
@@ -151,7 +175,9 @@ static int group_setup(void **state)
     gb_min_time(b, 1e-9);
     gb_time_unit(b, GB_US);
 
-    g_run_count = gb_run(hook, &g_hook_calls);
+    gb_display display = { .verbose = true, .before_print = hook, .on_runs = on_runs,
+                           .arg = &g_hook_calls };
+    g_run_count = gb_run(&display);
 
     json_error_t err;
     g_json = json_load_file(g_out_path, 0, &err);
@@ -284,6 +310,18 @@ static void test_before_print_hook(void **state)
     assert_ptr_equal(g_hook_arg_seen, &g_hook_calls);
 }
 
+/* The display callback gets each repetition, then the aggregates, with
+ * their counters and errors. */
+static void test_display_callback(void **state)
+{
+    (void)state;
+    assert_int_equal(g_manual_runs, 2);
+    assert_int_equal(g_manual_median, 1);
+    assert_true(g_manual_median_frames == 42.0);
+    assert_int_equal(g_error_batches, 1);
+    assert_string_equal(g_error_message, "peer did not start");
+}
+
 /* Runs last: it re-parses flags (after the run, so it cannot disturb it). */
 static void test_one_failed_repetition(void **state)
 {
@@ -334,6 +372,7 @@ int main(void)
         cmocka_unit_test(test_fixed_iterations),
         cmocka_unit_test(test_one_failed_repetition),
         cmocka_unit_test(test_before_print_hook),
+        cmocka_unit_test(test_display_callback),
         cmocka_unit_test(test_unknown_flag_rejected),
         cmocka_unit_test(test_harness_decides_frames),
     };
