@@ -21,6 +21,8 @@ typedef struct report_ctx {
     const ipcb_result    **rows;        /* scratch, room for rs->nresults */
 } report_ctx;
 
+/* The sort key of a table row's label (report.html): bytes, then subscribers. */
+double rpt_row_sort_key(const ipcb_result *row);
 /* Does rs hold any result of mode? */
 int  rpt_mode_present(const ipcb_resultset *rs, const char *mode);
 /* Do any results carry page-fault or context-switch counters? */
