@@ -85,9 +85,12 @@ static void appendf(char *buf, size_t n, const char *fmt, ...)
     va_end(ap);
 }
 
-/* A measurement with three or so significant digits, no exponent. */
-static void format_value(char *buf, size_t n, double v)
+void rpt_format_value(char *buf, size_t n, double v)
 {
+    if (!isfinite(v)) {
+        snprintf(buf, n, "–");
+        return;
+    }
     double a = fabs(v);
     snprintf(buf, n, a >= 100 ? "%.0f" : a >= 10 ? "%.1f" : a >= 1 ? "%.2f" : "%.3f", v);
 }
@@ -122,8 +125,7 @@ static int has_subscribers(const ipcb_result *const *rows, size_t n)
     return 0;
 }
 
-/* "1080p (8.29 MB)", and ", 4 subscribers" in fanout mode. */
-static void row_label(char *out, size_t n, const ipcb_result *row)
+void rpt_row_label(char *out, size_t n, const ipcb_result *row)
 {
     char bytes[32];
     format_bytes(bytes, sizeof bytes, row->bytes);
@@ -192,7 +194,7 @@ static void write_value_cell(rdoc *d, const table_spec *t, const ipcb_result *r,
     double v = r->summary.counter[t->counter];
     char cell[64] = "", notes[48] = "";
     if (isfinite(v)) {
-        format_value(cell, sizeof cell, v);
+        rpt_format_value(cell, sizeof cell, v);
     } else if (ipcb_result_too_few_frames(r, t->counter)) {
         snprintf(cell, sizeof cell, "–");
         snprintf(notes, sizeof notes, "n=%" PRIu64, r->frames_per_run);
@@ -212,7 +214,7 @@ static void write_value_cell(rdoc *d, const table_spec *t, const ipcb_result *r,
 static void format_counter(char *buf, size_t n, double v)
 {
     if (isfinite(v))
-        format_value(buf, n, v);
+        rpt_format_value(buf, n, v);
     else
         snprintf(buf, n, "–");
 }
@@ -313,7 +315,7 @@ static void write_table(report_ctx *c, const table_spec *t)
     for (size_t s = 0; s < nrows; s++) {
         const ipcb_result *row = c->rows[s];
         char label[128];
-        row_label(label, sizeof label, row);
+        rpt_row_label(label, sizeof label, row);
         rd_row_begin(d);
         rd_cell_keyed(d, 0, label, rpt_row_sort_key(row));
         double best = best_in_row(rs, t, row, c->transports, nt);
