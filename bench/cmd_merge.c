@@ -27,10 +27,9 @@ int cmd_merge(int argc, char **argv)
             fputs(merge_usage, stdout);
             return IPCB_EXIT_OK;
         }
-        if (argv[i][0] == '-' && argv[i][1]) {
-            fputs(merge_usage, stderr);
-            return cli_usage_error("merge: unknown option '%s'", argv[i]);
-        }
+        if (argv[i][0] == '-' && argv[i][1])
+            return cli_usage_error("merge: unknown option '%s' (see 'ipcbench merge --help')",
+                                   argv[i]);
         if (!out)
             out = argv[i];
         else if (nruns < sizeof runs / sizeof runs[0])
@@ -38,10 +37,9 @@ int cmd_merge(int argc, char **argv)
         else
             return cli_usage_error("merge: more than %zu runs", sizeof runs / sizeof runs[0]);
     }
-    if (!out || nruns == 0) {
-        fputs(merge_usage, stderr);
-        return cli_usage_error("merge: needs OUT and at least one run");
-    }
+    if (!out || nruns == 0)
+        return cli_usage_error("merge: needs OUT and at least one run (see 'ipcbench merge "
+                               "--help')");
     char err[1024];
     ipcb_merge_stats st;
     if (ipcb_merge_results(out, runs, nruns, &st, err, sizeof err) != 0)

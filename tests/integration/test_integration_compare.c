@@ -2,13 +2,15 @@
  * a slowdown injected with the test-only fault is caught (exit 1) and an
  * identical input passes (exit 0); bad input exits 2 with one line; compare
  * stays fast on a large file; `report --baseline` writes every section, and
- * report.html renders in headless Chromium with everything inline. */
+ * report.html renders in headless Chromium with everything inline (sorting
+ * the tables: test_integration_report.c). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <ctype.h>
 #include <fcntl.h>
 #include <jansson.h>
 #include <signal.h>
@@ -366,6 +368,11 @@ static void test_report_with_baseline(void **state)
     for (size_t i = 0; i < sizeof must / sizeof must[0]; i++)
         if (!strstr(md, must[i]))
             fail_msg("report.md lacks \"%s\"", must[i]);
+    /* An undefined figure is "–", never "nan" (as a word, in any case). */
+    for (const char *p = md; *p; p++)
+        if (strncasecmp(p, "nan", 3) == 0 && (p == md || !isalnum((unsigned char)p[-1]))
+            && !isalnum((unsigned char)p[3]))
+            fail_msg("report.md holds the word nan: %.60s", p > md + 20 ? p - 20 : md);
     free(md);
 
     snprintf(path, sizeof path, "%s/report.html", slow_dir);
@@ -374,11 +381,13 @@ static void test_report_with_baseline(void **state)
     for (size_t i = 0; i < sizeof sections / sizeof sections[0]; i++)
         if (!strstr(html, sections[i]))
             fail_msg("report.html lacks %s", sections[i]);
-    /* self-contained: plots inline, nothing to fetch, nothing to run */
+    /* self-contained: plots inline, nothing to fetch; one inline script (sorting) */
     assert_true(count_of(html, "<svg") >= 5);
     assert_int_equal(count_of(html, "http://"), 0);
     assert_int_equal(count_of(html, "https://"), 0);
-    assert_int_equal(count_of(html, "<script"), 0);
+    assert_int_equal(count_of(html, "<script"), 1);
+    assert_int_equal(count_of(html, "<script>"), 1);
+    assert_int_equal(count_of(html, "src="), 0);
     assert_int_equal(count_of(html, "<link"), 0);
     assert_int_equal(count_of(html, "<img"), 0);
     assert_int_equal(count_of(html, " src="), 0);
