@@ -1,7 +1,6 @@
-/* ipcbench: the command line. `list` shows the transports, `run` runs a
- * campaign, `report` writes report.md and report.html for one run or several
- * (cmd_report.c), `compare` is the CI regression gate (cmd_compare.c), `merge`
- * pools runs (cmd_merge.c), and `peer` is the receiving process `run` spawns. */
+/* ipcbench: the command line's dispatch, `list` (the transports) and the
+ * helpers every verb shares; run, report, compare, merge and peer (the process
+ * `run` spawns) live in cmd_*.c. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>

@@ -1,7 +1,6 @@
-/* The tables of a report over several runs: one per figure (latency p50 and
- * p99, throughput, paced p99, fan-out p50, CPU per GiB), a row per benchmark,
- * each run's value, and for each later run the ratio to the first and the
- * verdict of the same comparison `ipcbench compare` makes. */
+/* The tables of a report over several runs: one per figure, a row per
+ * benchmark, each run's value, and for each later run the ratio to the first
+ * and the verdict of the same comparison `ipcbench compare` makes. */
 #include "report_runs_tables.h"
 #include "report_tables.h"
 

@@ -1,7 +1,6 @@
 /* Markdown and HTML behind one set of calls, so report.md and report.html say
- * the same thing. The HTML is one self-contained file: inline CSS, plots as
- * inline SVG (gnuplot's files, ids prefixed per figure), one inline script
- * that sorts the tables (reportdoc_sort.c), nothing fetched. */
+ * the same thing. The HTML is self-contained: inline CSS, plots as inline SVG
+ * (ids prefixed per figure), one inline sorting script, nothing fetched. */
 #include "reportdoc.h"
 #include "reportdoc_sort.h"
 

@@ -1,7 +1,6 @@
-/* Integration tests of the report over several runs and of merge, through
- * the real CLI on two small real runs (the second with unix slowed tenfold):
- * `report A B --out X` side by side, bad input refused with nothing written,
- * `merge` pooling both for compare, and the tables sorting in headless Chromium. */
+/* The report over several runs and merge through the real CLI, on two small
+ * real runs (the second with unix slowed tenfold): side by side, bad input
+ * refused with nothing written, the pool for compare, sorting in Chromium. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>

@@ -1,7 +1,6 @@
-/* Tests for `ipcbench merge` (harness/results/merge.c) on synthetic runs:
- * the repetitions pooled and renumbered, a fresh median aggregate per
- * benchmark, the context, what the loader and compare make of the output,
- * Google Benchmark's bare NaN, and bad input (nothing written). */
+/* Tests for merge.c on synthetic runs: repetitions pooled and renumbered, a
+ * fresh median per benchmark, the context, what loader and compare make of
+ * the output, Google Benchmark's bare NaN, bad input (nothing written). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>

@@ -1,7 +1,6 @@
-/* Tests for the reports' reading aids and the report over several runs, on
- * synthetic runs: the how-to notes, the one sorting script, no "nan" or
- * "inf" anywhere; runs side by side with ratios and compare's verdicts,
- * labels made or given, and bad input refused before anything is written. */
+/* Tests on synthetic runs for the reports' reading aids (how-to notes, one
+ * sorting script, no "nan") and the report over several runs (ratios,
+ * compare's verdicts, labels, bad input refused before anything is written). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
