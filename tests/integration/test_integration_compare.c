@@ -2,8 +2,7 @@
  * a slowdown injected with the test-only fault is caught (exit 1) and an
  * identical input passes (exit 0); bad input exits 2 with one line; compare
  * stays fast on a large file; `report --baseline` writes every section, and
- * report.html renders in headless Chromium with everything inline (sorting
- * the tables: test_integration_report.c). */
+ * report.html renders in headless Chromium with everything inline. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
