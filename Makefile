@@ -169,14 +169,14 @@ fuzz:
 
 # ---- install ---------------------------------------------------------------
 # $(DESTDIR)$(BINDIR): ipcbench, qcopd, qcop. $(DESTDIR)$(DATADIR): campaigns/
-# (bench/campaigns/*.ini) and scripts/ (shell and Python scripts, gnuplot files,
+# (bench/campaigns/*.ini) and scripts/ (shell scripts, gnuplot files,
 # dbus-session.conf). The installed ipcbench is linked again with datadir.o
 # compiled for $(DATADIR): named before the library, it is the one the linker
 # uses, and the library's own datadir.o (the in-tree build's, which finds the
 # source tree above build/) is never taken. Nothing else is rebuilt.
 DATADIR_SRC  := $(filter %/datadir.c,$(TRANSPORTS_SRC))
 INST         := $(BUILD)/install
-INST_SCRIPTS := $(wildcard scripts/*.sh scripts/*.py scripts/*.gp scripts/dbus-session.conf)
+INST_SCRIPTS := $(wildcard scripts/*.sh scripts/*.gp scripts/dbus-session.conf)
 
 $(INST)/datadir.txt: FORCE
 	@mkdir -p $(@D)

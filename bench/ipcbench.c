@@ -1,16 +1,12 @@
-/* ipcbench: the command line. `list` shows the transports, `run` runs a
- * campaign, `report` rebuilds plots, report.md and report.html for a results
- * directory (optionally against a baseline), `compare` is the CI regression
- * gate (cmd_compare.c), and `peer` is the receiving process that `run` spawns. */
+/* ipcbench: the command line's dispatch, `list` (the transports) and the
+ * helpers every verb shares; run, report, compare, merge and peer (the process
+ * `run` spawns) live in cmd_*.c. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cli.h"
-#include "datadir.h"
-#include "plots.h"
-#include "report.h"
 #include "transport.h"
 
 static const char usage[] =
@@ -20,7 +16,9 @@ static const char usage[] =
     "  list                 transports, whether they are available here, max frame, copies, caps\n"
     "  run [options]        run a campaign; results go to results/<UTC stamp>-<campaign>/\n"
     "  report DIR [--baseline DIR]  render plots, DIR/report.md and DIR/report.html from DIR/results.json\n"
+    "  report DIR1 DIR2 ... [--out OUT] [--labels a,b]  one report over several runs, side by side\n"
     "  compare BASE NEW     compare two result sets: verdicts per benchmark; exit 1 on a regression\n"
+    "  merge OUT RUN1 RUN2 ...  pool the repetitions of several runs into one results.json\n"
     "  help [COMMAND]       this text, or a command's options (also: COMMAND --help)\n"
     "\n"
     "Exit status: 0 all benchmarks passed, 1 a benchmark failed, 2 bad input.\n";
@@ -108,53 +106,6 @@ static int cmd_list(int argc, char **argv)
     return 0;
 }
 
-static int cmd_report(int argc, char **argv)
-{
-    static const char report_usage[] =
-        "usage: ipcbench report DIR [--baseline BASE]\n"
-        "  renders DIR/plots/*.svg,*.png with gnuplot and writes DIR/report.md and\n"
-        "  DIR/report.html (self-contained: plots inlined, no network) from DIR/results.json\n"
-        "  --baseline BASE   a results directory or results.json to compare with: verdicts\n"
-        "                    (as 'ipcbench compare'), change columns and overlay plots\n";
-    const char *dir = NULL, *baseline = NULL;
-    for (int i = 1; i < argc; i++) {
-        const char *v;
-        int r;
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            fputs(report_usage, stdout);
-            return 0;
-        }
-        if ((r = cli_option(argc, argv, &i, "--baseline", &v)) != 0) {
-            if (r < 0)
-                return cli_usage_error("report: --baseline needs a results directory or results.json");
-            baseline = v;
-        } else if (argv[i][0] == '-' || dir) {
-            fputs(report_usage, stderr);
-            return cli_usage_error("report: unexpected argument '%s'", argv[i]);
-        } else {
-            dir = argv[i];
-        }
-    }
-    if (!dir) {
-        fputs(report_usage, stderr);
-        return IPCB_EXIT_USAGE;
-    }
-    char scripts[4200], err[512];
-    ipcb_data_dir(IPCB_DATA_SCRIPTS, scripts, sizeof scripts);
-    /* Load both first, so bad input fails before anything is written. */
-    if (ipcb_report_write_baseline(dir, baseline, err, sizeof err) != 0)
-        return cli_usage_error("report: %s", err);
-    if (ipcb_plots_render(dir, scripts, err, sizeof err) != 0)
-        fprintf(stderr, "ipcbench: plots: %s\n", err);
-    else if (baseline && ipcb_plots_render_baseline(dir, baseline, scripts, err, sizeof err) != 0)
-        fprintf(stderr, "ipcbench: plots: %s\n", err);
-    /* Write again so the report embeds the plots just rendered. */
-    if (ipcb_report_write_baseline(dir, baseline, err, sizeof err) != 0)
-        return cli_usage_error("report: %s", err);
-    printf("%s/report.md\n%s/report.html\n", dir, dir);
-    return 0;
-}
-
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -172,6 +123,8 @@ int main(int argc, char **argv)
         return cmd_peer(argc - 1, argv + 1);
     if (strcmp(cmd, "compare") == 0)
         return cmd_compare(argc - 1, argv + 1);
+    if (strcmp(cmd, "merge") == 0)
+        return cmd_merge(argc - 1, argv + 1);
     if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
         if (argc > 2) {
             char *sub[] = { argv[2], "--help", NULL };
@@ -183,6 +136,8 @@ int main(int argc, char **argv)
                 return cmd_report(2, sub);
             if (strcmp(argv[2], "compare") == 0)
                 return cmd_compare(2, sub);
+            if (strcmp(argv[2], "merge") == 0)
+                return cmd_merge(2, sub);
         }
         fputs(usage, stdout);
         return 0;

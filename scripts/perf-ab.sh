@@ -17,6 +17,7 @@
 # benchmark and metric must be slower again (as in perf-gate.sh).
 #
 # Environment: ROUNDS (2: A B B A; 3: A B B A A B ...), OUT (results),
+# IPCBENCH (the ipcbench that pools each side's runs; default IPCBENCH_B),
 # CPU_LATENCY (hold, as in perf-gate.sh; keep),
 # GATE_METRICS (p50,throughput), GATE_HOLM (1: compare --holm; 0),
 # COMPARE_FLAGS, RUN_FLAGS_A / RUN_FLAGS_B
@@ -61,12 +62,15 @@ rounds=${ROUNDS:-2}
 # possible p (0.008) is above Holm's bound over 20 comparisons (0.0025).
 [ "$rounds" -ge 2 ] || [ -z "$holm" ] \
     || { echo "perf-ab: ROUNDS must be at least 2 (one round cannot be significant under Holm)" >&2; exit 2; }
-for b in "$bin_a" "$bin_b"; do
+# The ipcbench that pools each side's runs (`ipcbench merge`): B, this
+# build, unless IPCBENCH names another (A may predate merge).
+merger=${IPCBENCH:-$bin_b}
+for b in "$bin_a" "$bin_b" "$merger"; do
     [ -x "$b" ] || { echo "perf-ab: $b is not an executable" >&2; exit 2; }
 done
 
 # batch NAME: ROUNDS rounds of A and B (A B in odd rounds, B A in even ones,
-# so a steady drift favours neither side), each side's runs pooled into
+# so a steady drift favours neither side), each side's runs pooled (merge) into
 # $out/ab-.../NAME/{a,b}; their comparison in NAME/compare.txt and shown.
 # compare's exit status goes to batch_rc (a function called in an || list
 # would run with set -e off, and a failed campaign must end the gate).
@@ -87,9 +91,9 @@ batch() {
     done
     mkdir -p "$dir/$1/a" "$dir/$1/b"
     # shellcheck disable=SC2086
-    python3 scripts/merge-results.py "$dir/$1/a/results.json" $runs_a
+    "$merger" merge "$dir/$1/a/results.json" $runs_a > /dev/null
     # shellcheck disable=SC2086
-    python3 scripts/merge-results.py "$dir/$1/b/results.json" $runs_b
+    "$merger" merge "$dir/$1/b/results.json" $runs_b > /dev/null
     echo "perf-ab: A ($bin_a):$runs_a"
     echo "perf-ab: B ($bin_b):$runs_b"
     batch_rc=0

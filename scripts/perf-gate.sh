@@ -6,7 +6,8 @@
 #                                           BASELINE (default results/baselines/ci)
 #   scripts/perf-gate.sh baseline [DIR]     run the ci campaign RUNS times (default
 #                                           3) and pool them into DIR/results.json
-#                                           (default results/baselines/ci)
+#                                           (`ipcbench merge`; default
+#                                           results/baselines/ci)
 #
 # check: one campaign (repetitions interleaved at random across benchmarks, so
 # each benchmark's repetitions sample the whole campaign's time, not one
@@ -68,7 +69,7 @@ baseline() {
     done
     mkdir -p "$dir"
     # shellcheck disable=SC2086
-    python3 scripts/merge-results.py "$dir/results.json" $dirs
+    "$bin" merge "$dir/results.json" $dirs
     # Check that what was written is something compare can read.
     "$bin" compare "$dir" "$dir" --metric "$metrics" > /dev/null
     echo "perf-gate: baseline of $runs runs (${dirs# }) written to $dir/results.json"

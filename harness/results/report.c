@@ -1,9 +1,10 @@
 /* report.md and report.html: the sections around the tables (report_tables.c):
  * environment, method, failures, copies, plots, files and, with a baseline,
- * the verdicts. One walk writes both formats (reportdoc.c). */
+ * the verdicts, in the order of one table. One walk writes both formats. */
 #include "report.h"
 #include "compare.h"
 #include "compare_print.h"
+#include "report_env.h"
 #include "report_summary.h"
 #include "report_tables.h"
 #include "reportdoc.h"
@@ -18,26 +19,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-
-/* Context facts shown under "Environment", in this order, if present. */
-static const struct { const char *label, *key; } env_rows[] = {
-    { "Host", "host_name" },              { "Kernel", "kernel" },
-    { "CPU model", "cpu_model" },         { "Cores", "num_cpus" },
-    { "CPU MHz", "mhz_per_cpu" },         { "CPU governor", "cpu_governor" },
-    { "Frequency scaling", "cpu_scaling_enabled" },
-    { "Load average (1, 5, 15 min)", "load_avg" },
-    { "ipcbench version", "ipcbench_version" },
-    { "ipcbench commit", "ipcbench_git_commit" },
-    { "Google Benchmark", "lib_benchmark" }, { "xxHash", "lib_xxhash" },
-    { "Jansson", "lib_jansson" },         { "libspng", "lib_spng" },
-    { "C library", "lib_libc" },
-    { "libcurl", "lib_curl" },            { "libmicrohttpd", "lib_microhttpd" },
-    { "libdbus-1", "lib_dbus" },
-    { "Benchmark library build", "library_build_type" },
-    { "Campaign", "campaign" },           { "Verify policy", "verify" },
-    { "Paced frame rate (fps)", "fps" },  { "Throughput window (frames)", "window" },
-    { "CPU pinning", "pin" },             { "Command", "command" },
-};
 
 static const struct { const char *file, *title; } plots[] = {
     { "throughput", "Throughput by frame size" },
@@ -159,29 +140,10 @@ static void write_title(report_ctx *c)
     rd_para_end(d);
 }
 
-static void write_nav(report_ctx *c)
+/* A compare cell as the report shows it: "–" where compare prints "-". */
+static const char *figure_text(const char *cell)
 {
-    const char *ids[12], *titles[12];
-    size_t n = 0;
-#define NAV(id, title) (ids[n] = (id), titles[n] = (title), n++)
-    if (c->base)
-        NAV("comparison", "Comparison");
-    if (rpt_has_summary(c->rs))
-        NAV("summary", "Summary");
-    NAV("environment", "Environment");
-    NAV("method", "Method");
-    NAV("results", "Results");
-    if (rpt_has_cost_counters(c->rs))
-        NAV("counters", "Counters");
-    NAV("failures", "Failures");
-    if (count_skipped(c->rs))
-        NAV("skipped", "Skipped");
-    NAV("cpu-cost", "CPU cost");
-    NAV("copies", "Copies");
-    NAV("plots", "Plots");
-    NAV("files", "Files");
-#undef NAV
-    rd_nav(&c->d, ids, titles, n);
+    return strcmp(cell, "-") == 0 ? "–" : cell;
 }
 
 static void comparison_table(report_ctx *c)
@@ -204,10 +166,10 @@ static void comparison_table(report_ctx *c)
         rd_code(d, r->name);
         rd_cell_end(d, 0);
         rd_cell(d, 0, k.metric);
-        rd_cell(d, RD_NUM, k.base);
-        rd_cell(d, RD_NUM, k.new_value);
-        rd_cell(d, RD_NUM | vf, k.change);
-        rd_cell(d, RD_NUM, k.p);
+        rd_cell(d, RD_NUM, figure_text(k.base));
+        rd_cell(d, RD_NUM, figure_text(k.new_value));
+        rd_cell(d, RD_NUM | vf, figure_text(k.change));
+        rd_cell(d, RD_NUM, figure_text(k.p));
         rd_cell_begin(d, vf);
         if (r->verdict == IPCB_V_SLOWER)
             rd_strong_begin(d);
@@ -225,6 +187,10 @@ static void write_comparison(report_ctx *c)
 {
     rdoc *d = &c->d;
     rd_section_begin(d, "comparison", "Comparison with the baseline");
+    rd_howto(d, "The verdicts that matter first: each row is a benchmark and metric that is "
+                "not *unchanged*. *slower* needs a change beyond the threshold and, with enough "
+                "repetitions, a significant U test; the change columns under Results show every "
+                "change.", 1);
     if (!c->cmp) {
         rd_para_begin(d);
         rd_text(d, "These results cannot be compared with the baseline: ");
@@ -278,29 +244,19 @@ static void write_environment(report_ctx *c)
 {
     rdoc *d = &c->d;
     rd_section_begin(d, "environment", "Environment");
-    static const char *const one[] = { "fact", "value" };
-    static const char *const two[] = { "fact", "baseline", "this run" };
-    rd_table_begin(d);
-    rd_header(d, c->base ? two : one, NULL, c->base ? 3 : 2);
-    for (size_t i = 0; i < sizeof env_rows / sizeof env_rows[0]; i++) {
-        const char *v = ipcb_resultset_context(c->rs, env_rows[i].key);
-        const char *b = c->base ? ipcb_resultset_context(c->base, env_rows[i].key) : NULL;
-        if (!v && !b)
-            continue;
-        rd_row_begin(d);
-        rd_cell(d, 0, env_rows[i].label);
-        if (c->base) {
-            int differs = !v || !b || strcmp(v, b) != 0;
-            rd_cell(d, differs ? RD_DIFF : 0, b ? b : "—");
-            rd_cell(d, differs ? RD_DIFF : 0, v ? v : "—");
-        } else {
-            rd_cell(d, 0, v);
-        }
-        rd_row_end(d);
-    }
-    rd_table_end(d);
-    if (c->base)
+    rd_howto(d, c->base ? "What each run ran on. A fact that differs between the two runs is "
+                          "highlighted: another kernel, CPU or load explains a change as well "
+                          "as the code can."
+                        : "What the run ran on: figures compare only with runs on the same "
+                          "machine, kernel and settings.", 0);
+    if (c->base) {
+        static const char *const heads[] = { "baseline", "this run" };
+        const ipcb_resultset *sets[] = { c->base, c->rs };
+        rpt_write_env_table(d, sets, heads, NULL, 2);
         rd_para(d, "Facts that differ between the two runs are highlighted.");
+    } else {
+        rpt_write_env_table(d, &c->rs, NULL, NULL, 1);
+    }
     rd_section_end(d);
 }
 
@@ -358,12 +314,15 @@ static void write_failures(report_ctx *c)
     if (!list_failed(d, c->rs, 0))
         rd_para(d, "No benchmark failed.");
     rd_section_end(d);
-    if (count_skipped(c->rs)) {
-        rd_section_begin(d, "skipped", "Skipped");
-        rd_para(d, "Transports not available on this machine, with the reason:");
-        list_failed(d, c->rs, 1);
-        rd_section_end(d);
-    }
+}
+
+static void write_skipped(report_ctx *c)
+{
+    rdoc *d = &c->d;
+    rd_section_begin(d, "skipped", "Skipped");
+    rd_para(d, "Transports not available on this machine, with the reason:");
+    list_failed(d, c->rs, 1);
+    rd_section_end(d);
 }
 
 /* The copy count of a transport: the first result that reports one. */
@@ -383,6 +342,8 @@ static void write_copies(report_ctx *c)
     static const char *const cols[] = { "transport", "copies per frame" };
     static const int flags[] = { 0, RD_NUM };
     rd_section_begin(d, "copies", "Copies");
+    rd_howto(d, "Fewer is better: every copy costs CPU and memory bandwidth, which shows most "
+                "at large frames; 0 is a zero-copy hand-over.", 1);
     rd_para(d, "How many times the pixels are copied on their way from the driver's buffer "
                "to a frame the peer can use.");
     rd_table_begin(d);
@@ -390,7 +351,7 @@ static void write_copies(report_ctx *c)
     size_t nt = ipcb_resultset_transports(c->rs, NULL, c->transports);
     for (size_t k = 0; k < nt; k++) {
         double n = copies_of(c->rs, c->transports[k]);
-        char text[32] = "n/a";
+        char text[32] = "–";
         if (isfinite(n))
             snprintf(text, sizeof text, "%.0f", n);
         rd_row_begin(d);
@@ -412,6 +373,8 @@ static int write_figure(report_ctx *c, const char *file, const char *title)
 static void write_plots(report_ctx *c)
 {
     rd_section_begin(&c->d, "plots", "Plots");
+    rd_howto(&c->d, "One line per transport, frame size on the x axis: lower latency and higher "
+                    "throughput are better. The tables above give the exact figures.", 0);
     int any = 0;
     if (c->base)
         for (size_t i = 0; i < sizeof overlay_plots / sizeof overlay_plots[0]; i++)
@@ -457,6 +420,53 @@ static void write_files(report_ctx *c)
 
 /* ---- the report ---------------------------------------------------------- */
 
+static int has_baseline(const report_ctx *c)  { return c->base != NULL; }
+static int has_counters(const report_ctx *c)  { return rpt_has_cost_counters(c->rs); }
+static int has_skipped(const report_ctx *c)   { return count_skipped(c->rs) != 0; }
+static int has_summary(const report_ctx *c)   { return rpt_has_summary(c->rs); }
+static void write_summary(report_ctx *c)      { rpt_write_summary(&c->d, c->rs); }
+
+/* The sections in the order the report has them, each with its link in the
+ * contents and whether it is there (present NULL: always). A new section is
+ * one line here. */
+static const struct report_section {
+    const char *id, *nav_title;
+    int  (*present)(const report_ctx *c);
+    void (*write)(report_ctx *c);
+} sections[] = {
+    { "comparison", "Comparison", has_baseline, write_comparison },
+    { "summary", "Summary", has_summary, write_summary },
+    { "environment", "Environment", NULL, write_environment },
+    { "method", "Method", NULL, write_method },
+    { "results", "Results", NULL, rpt_write_results },
+    { "counters", "Counters", has_counters, rpt_write_counters },
+    { "failures", "Failures", NULL, write_failures },
+    { "skipped", "Skipped", has_skipped, write_skipped },
+    { "cpu-cost", "CPU cost", NULL, rpt_write_cpu_cost },
+    { "copies", "Copies", NULL, write_copies },
+    { "plots", "Plots", NULL, write_plots },
+    { "files", "Files", NULL, write_files },
+};
+#define NSECTIONS (sizeof sections / sizeof sections[0])
+
+static int section_present(const report_ctx *c, size_t i)
+{
+    return !sections[i].present || sections[i].present(c);
+}
+
+static void write_nav(report_ctx *c)
+{
+    const char *ids[NSECTIONS], *titles[NSECTIONS];
+    size_t n = 0;
+    for (size_t i = 0; i < NSECTIONS; i++) {
+        if (!section_present(c, i))
+            continue;
+        ids[n] = sections[i].id;
+        titles[n++] = sections[i].nav_title;
+    }
+    rd_nav(&c->d, ids, titles, n);
+}
+
 static int write_report(FILE *f, void *arg)
 {
     report_ctx *c = arg;
@@ -468,19 +478,9 @@ static int write_report(FILE *f, void *arg)
     rd_begin(&c->d, title);
     write_title(c);
     write_nav(c);
-    if (c->base)
-        write_comparison(c);
-    if (rpt_has_summary(c->rs))
-        rpt_write_summary(&c->d, c->rs);
-    write_environment(c);
-    write_method(c);
-    rpt_write_results(c);
-    rpt_write_counters(c);
-    write_failures(c);
-    rpt_write_cpu_cost(c);
-    write_copies(c);
-    write_plots(c);
-    write_files(c);
+    for (size_t i = 0; i < NSECTIONS; i++)
+        if (section_present(c, i))
+            sections[i].write(c);
     rd_end(&c->d);
     return ferror(f) ? -1 : 0;
 }

@@ -12,11 +12,11 @@
 
 
 static const char leaders_howto[] =
-    "How to read this: the best transport per frame size, memcpy (the in-process copy every "
+    "The best transport per frame size, memcpy (the in-process copy every "
     "transport is measured against) left out, with its figure and its ratio to memcpy.";
 
 static const char crossovers_howto[] =
-    "How to read this: from the size named on, the first transport beats the second at every "
+    "From the size named on, the first transport beats the second at every "
     "size measured; below it the second was ahead. Only clean crossings are listed: more than "
     "10% apart at the smallest and largest size, changing places once (closer than 10% counts "
     "as a tie, as medians on a shared machine move that much).";
@@ -60,7 +60,7 @@ static void write_leaders(rdoc *d, const ipcb_sweep *sweeps)
 {
     static const char *const cols[] = { "frame size", "best throughput", "best p50 latency" };
     const ipcb_sweep *rows = wider(sweeps);
-    rd_para(d, leaders_howto);
+    rd_howto(d, leaders_howto, 1);
     rd_table_begin(d);
     rd_header(d, cols, NULL, 3);
     for (size_t s = 0; s < rows->nsizes; s++) {
@@ -132,7 +132,7 @@ static void write_crossovers(rdoc *d, const ipcb_sweep *sweeps)
                        : "No transport overtakes another between the sizes measured.");
         return;
     }
-    rd_para(d, crossovers_howto);
+    rd_howto(d, crossovers_howto, 1);
     rd_table_begin(d);
     rd_header(d, cols, flags, 6);
     for (size_t i = 0; i < IPCB_NSUMMARY_FIGURES; i++)

@@ -85,9 +85,12 @@ static void appendf(char *buf, size_t n, const char *fmt, ...)
     va_end(ap);
 }
 
-/* A measurement with three or so significant digits, no exponent. */
-static void format_value(char *buf, size_t n, double v)
+void rpt_format_value(char *buf, size_t n, double v)
 {
+    if (!isfinite(v)) {
+        snprintf(buf, n, "–");
+        return;
+    }
     double a = fabs(v);
     snprintf(buf, n, a >= 100 ? "%.0f" : a >= 10 ? "%.1f" : a >= 1 ? "%.2f" : "%.3f", v);
 }
@@ -122,8 +125,7 @@ static int has_subscribers(const ipcb_result *const *rows, size_t n)
     return 0;
 }
 
-/* "1080p (8.29 MB)", and ", 4 subscribers" in fanout mode. */
-static void row_label(char *out, size_t n, const ipcb_result *row)
+void rpt_row_label(char *out, size_t n, const ipcb_result *row)
 {
     char bytes[32];
     format_bytes(bytes, sizeof bytes, row->bytes);
@@ -131,6 +133,11 @@ static void row_label(char *out, size_t n, const ipcb_result *row)
     if (row->subscribers && len > 0 && (size_t)len < n)
         snprintf(out + len, n - (size_t)len, ", %d subscriber%s", row->subscribers,
                  row->subscribers == 1 ? "" : "s");
+}
+
+double rpt_row_sort_key(const ipcb_result *row)
+{
+    return (double)row->bytes + row->subscribers / 100.0;
 }
 
 int rpt_mode_present(const ipcb_resultset *rs, const char *mode)
@@ -168,13 +175,13 @@ static double best_in_row(const ipcb_resultset *rs, const table_spec *t, const i
     return best;
 }
 
-/* The cell of a transport without a result in this row ("—") or whose
+/* The cell of a transport without a result in this row ("–") or whose
  * benchmark failed; returns 1 if it wrote one. */
 static int write_no_result_cell(rdoc *d, const ipcb_result *r)
 {
     if (r && !r->failed)
         return 0;
-    rd_cell(d, RD_NUM, r ? "failed" : "—");
+    rd_cell(d, RD_NUM, r ? "failed" : "–");
     return 1;
 }
 
@@ -187,12 +194,12 @@ static void write_value_cell(rdoc *d, const table_spec *t, const ipcb_result *r,
     double v = r->summary.counter[t->counter];
     char cell[64] = "", notes[48] = "";
     if (isfinite(v)) {
-        format_value(cell, sizeof cell, v);
+        rpt_format_value(cell, sizeof cell, v);
     } else if (ipcb_result_too_few_frames(r, t->counter)) {
         snprintf(cell, sizeof cell, "–");
         snprintf(notes, sizeof notes, "n=%" PRIu64, r->frames_per_run);
     } else {
-        rd_cell(d, RD_NUM, "n/a");
+        rd_cell(d, RD_NUM, "–");
         return;
     }
     double late = r->summary.counter[IPCB_C_LATE];
@@ -203,13 +210,13 @@ static void write_value_cell(rdoc *d, const table_spec *t, const ipcb_result *r,
     rd_cell(d, RD_NUM | (v == best ? RD_BEST : 0), cell);
 }
 
-/* "0.02" or "n/a": a counter of the counters table. */
+/* "0.02" or "–": a counter of the counters table. */
 static void format_counter(char *buf, size_t n, double v)
 {
     if (isfinite(v))
-        format_value(buf, n, v);
+        rpt_format_value(buf, n, v);
     else
-        snprintf(buf, n, "n/a");
+        snprintf(buf, n, "–");
 }
 
 /* "faults · csw (n=frames per run×runs)", and the hypervisor's steal when
@@ -242,7 +249,7 @@ static void write_change_cell(report_ctx *c, const table_spec *t, const char *na
     const ipcb_metric *m = ipcb_metric_find(t->metric);
     const ipcb_cmp_row *r = c->cmp && m ? ipcb_comparison_find(c->cmp, name, m) : NULL;
     if (!r || !isfinite(r->change)) {
-        rd_cell(&c->d, RD_NUM, r ? ipcb_verdict_names[r->verdict] : "—");
+        rd_cell_tip(&c->d, RD_NUM, r ? ipcb_verdict_names[r->verdict] : "–", r ? r->note : NULL);
         return;
     }
     char text[64];
@@ -252,7 +259,7 @@ static void write_change_cell(report_ctx *c, const table_spec *t, const char *na
         appendf(text, sizeof text, " %s", ipcb_verdict_names[r->verdict]);
         flags |= r->verdict == IPCB_V_SLOWER ? RD_SLOWER : RD_FASTER;
     }
-    rd_cell_begin(&c->d, flags);
+    rd_cell_begin_tip(&c->d, flags, r->note);
     if (r->verdict == IPCB_V_SLOWER)
         rd_strong_begin(&c->d);
     rd_text(&c->d, text);
@@ -308,9 +315,9 @@ static void write_table(report_ctx *c, const table_spec *t)
     for (size_t s = 0; s < nrows; s++) {
         const ipcb_result *row = c->rows[s];
         char label[128];
-        row_label(label, sizeof label, row);
+        rpt_row_label(label, sizeof label, row);
         rd_row_begin(d);
-        rd_cell(d, 0, label);
+        rd_cell_keyed(d, 0, label, rpt_row_sort_key(row));
         double best = best_in_row(rs, t, row, c->transports, nt);
         for (size_t k = 0; k < nt; k++) {
             t->cell(d, t, find_cell(rs, c->transports[k], row), best);
@@ -344,6 +351,10 @@ static size_t write_tables(report_ctx *c, const table_spec *tables, size_t n)
 void rpt_write_results(report_ctx *c)
 {
     rd_section_begin(&c->d, "results", "Results");
+    rd_howto(&c->d, "One table per mode and figure, a row per frame size and a column per "
+                    "transport: read across a row to choose a transport for that size. – "
+                    "means there is no such figure (a percentile needs more frames per run "
+                    "than *n*).", 1);
     if (!write_tables(c, mode_tables, sizeof mode_tables / sizeof mode_tables[0]))
         rd_para(&c->d, "No ipcbench results (names of the form transport/mode/size) in this file.");
     rd_section_end(&c->d);
@@ -356,6 +367,9 @@ void rpt_write_counters(report_ctx *c)
     if (!rpt_has_cost_counters(c->rs))
         return;
     rd_section_begin(&c->d, "counters", "Counters that explain");
+    rd_howto(&c->d, "Read across a row: a transport with many more page faults or context "
+                    "switches per frame than the others at that size usually explains its "
+                    "slower figure.", 1);
     rd_para(&c->d, counters_intro);
     write_tables(c, counter_tables, sizeof counter_tables / sizeof counter_tables[0]);
     rd_section_end(&c->d);
@@ -364,6 +378,8 @@ void rpt_write_counters(report_ctx *c)
 void rpt_write_cpu_cost(report_ctx *c)
 {
     rd_section_begin(&c->d, "cpu-cost", "CPU cost");
+    rd_howto(&c->d, "Lower is better: the CPU time of every process involved per GiB moved. A "
+                    "transport can be fast and still expensive; the best per size is in bold.", 1);
     if (rpt_mode_present(c->rs, cpu_table.mode))
         write_table(c, &cpu_table);
     else

@@ -21,6 +21,13 @@ typedef struct report_ctx {
     const ipcb_result    **rows;        /* scratch, room for rs->nresults */
 } report_ctx;
 
+/* A measurement with three or so significant digits, no exponent; "–" if
+ * it is not finite. */
+void rpt_format_value(char *buf, size_t n, double v);
+/* A table row's label: "1080p (8.29 MB)", and ", 4 subscribers" in fanout mode. */
+void rpt_row_label(char *out, size_t n, const ipcb_result *row);
+/* The sort key of a table row's label (report.html): bytes, then subscribers. */
+double rpt_row_sort_key(const ipcb_result *row);
 /* Does rs hold any result of mode? */
 int  rpt_mode_present(const ipcb_resultset *rs, const char *mode);
 /* Do any results carry page-fault or context-switch counters? */

@@ -1,9 +1,11 @@
 /* Markdown and HTML behind one set of calls, so report.md and report.html say
- * the same thing. The HTML is one self-contained file: inline CSS, plots as
- * inline SVG (gnuplot's files, ids prefixed per figure), no script, no fetch. */
+ * the same thing. The HTML is self-contained: inline CSS, plots as inline SVG
+ * (ids prefixed per figure), one inline sorting script, nothing fetched. */
 #include "reportdoc.h"
+#include "reportdoc_sort.h"
 
 #include <limits.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +23,9 @@ static const char css[] =
     "overflow-x:auto;max-width:100%}\n"
     "th,td{border:1px solid #d6dbe3;padding:.25rem .55rem;text-align:left;vertical-align:top}\n"
     "th{background:#f4f6f9}td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}\n"
+    "thead th{cursor:pointer;user-select:none}thead th:hover{background:#e8ecf2}"
+    ".sort-ind{color:#1f5fbf}\n"
+    "p.howto{color:#5a6472;font-size:.9rem;margin:.2rem 0 .8rem}\n"
     "td.best{background:#eaf6ea}td.slower{background:#fde8e8;color:#a4161a}"
     "td.faster{background:#e6f4ea;color:#1e6b34}td.diff{background:#fff6dd}\n"
     "code{font-family:ui-monospace,'DejaVu Sans Mono',monospace;font-size:.88em;"
@@ -134,7 +139,7 @@ void rd_begin(rdoc *d, const char *title)
 void rd_end(rdoc *d)
 {
     if (d->html)
-        fputs("</main>\n</body>\n</html>\n", d->f);
+        fprintf(d->f, "</main>\n<script>\n%s</script>\n</body>\n</html>\n", rd_sort_script);
 }
 
 void rd_nav(rdoc *d, const char *const *ids, const char *const *titles, size_t n)
@@ -203,6 +208,15 @@ void rd_para(rdoc *d, const char *markup)
     rd_para_end(d);
 }
 
+void rd_howto(rdoc *d, const char *markup, int tables)
+{
+    fputs(d->html ? "<p class=\"howto\">" : "> ", d->f);
+    rd_markup(d, markup);
+    if (d->html && tables)
+        fputs(" Click a column header to sort; click it again to reverse.", d->f);
+    rd_para_end(d);
+}
+
 void rd_list_begin(rdoc *d)
 {
     if (d->html)
@@ -234,10 +248,22 @@ void rd_table_begin(rdoc *d)
 
 void rd_header(rdoc *d, const char *const *cols, const int *flags, size_t n)
 {
+    rd_header_tips(d, cols, flags, NULL, n);
+}
+
+void rd_header_tips(rdoc *d, const char *const *cols, const int *flags,
+                    const char *const *tips, size_t n)
+{
     if (d->html) {
         fputs("<thead><tr>", d->f);
         for (size_t i = 0; i < n; i++) {
-            fputs(flags && (flags[i] & RD_NUM) ? "<th class=\"num\">" : "<th>", d->f);
+            fputs(flags && (flags[i] & RD_NUM) ? "<th class=\"num\"" : "<th", d->f);
+            if (tips && tips[i]) {
+                fputs(" title=\"", d->f);
+                html_escaped(d->f, tips[i], strlen(tips[i]));
+                fputc('"', d->f);
+            }
+            fputc('>', d->f);
             html_escaped(d->f, cols[i], strlen(cols[i]));
             fputs("</th>", d->f);
         }
@@ -261,7 +287,8 @@ void rd_row_begin(rdoc *d)
     fputs(d->html ? "<tr>" : "|", d->f);
 }
 
-void rd_cell_begin(rdoc *d, int flags)
+/* A cell's opening: in HTML its classes, then a tooltip and a sort key if given. */
+static void cell_open(rdoc *d, int flags, const char *tip, const double *key)
 {
     if (!d->html) {
         fputs(flags & (RD_BEST | RD_DIFF) ? " **" : " ", d->f);
@@ -277,9 +304,28 @@ void rd_cell_begin(rdoc *d, int flags)
     fputs("<td", d->f);
     for (size_t i = 0; i < n; i++)
         fprintf(d->f, "%s%s", i ? " " : " class=\"", cls[i]);
-    fputs(n ? "\">" : ">", d->f);
+    if (n)
+        fputc('"', d->f);
+    if (tip && *tip) {
+        fputs(" title=\"", d->f);
+        html_escaped(d->f, tip, strlen(tip));
+        fputc('"', d->f);
+    }
+    if (key)
+        fprintf(d->f, " data-sort=\"%.17g\"", *key);
+    fputc('>', d->f);
     if (flags & RD_BEST)
         fputs("<strong>", d->f);
+}
+
+void rd_cell_begin(rdoc *d, int flags)
+{
+    cell_open(d, flags, NULL, NULL);
+}
+
+void rd_cell_begin_tip(rdoc *d, int flags, const char *tip)
+{
+    cell_open(d, flags, tip, NULL);
 }
 
 void rd_cell_end(rdoc *d, int flags)
@@ -293,6 +339,21 @@ void rd_cell_end(rdoc *d, int flags)
 void rd_cell(rdoc *d, int flags, const char *text)
 {
     rd_cell_begin(d, flags);
+    rd_text(d, text);
+    rd_cell_end(d, flags);
+}
+
+void rd_cell_tip(rdoc *d, int flags, const char *text, const char *tip)
+{
+    cell_open(d, flags, tip, NULL);
+    rd_text(d, text);
+    rd_cell_end(d, flags);
+}
+
+/* A non-finite key is left out: the cell then sorts by its text. */
+void rd_cell_keyed(rdoc *d, int flags, const char *text, double key)
+{
+    cell_open(d, flags, NULL, isfinite(key) ? &key : NULL);
     rd_text(d, text);
     rd_cell_end(d, flags);
 }

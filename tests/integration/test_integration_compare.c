@@ -9,6 +9,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <ctype.h>
 #include <fcntl.h>
 #include <jansson.h>
 #include <signal.h>
@@ -366,6 +367,11 @@ static void test_report_with_baseline(void **state)
     for (size_t i = 0; i < sizeof must / sizeof must[0]; i++)
         if (!strstr(md, must[i]))
             fail_msg("report.md lacks \"%s\"", must[i]);
+    /* An undefined figure is "–", never "nan" (as a word, in any case). */
+    for (const char *p = md; *p; p++)
+        if (strncasecmp(p, "nan", 3) == 0 && (p == md || !isalnum((unsigned char)p[-1]))
+            && !isalnum((unsigned char)p[3]))
+            fail_msg("report.md holds the word nan: %.60s", p > md + 20 ? p - 20 : md);
     free(md);
 
     snprintf(path, sizeof path, "%s/report.html", slow_dir);
@@ -374,11 +380,13 @@ static void test_report_with_baseline(void **state)
     for (size_t i = 0; i < sizeof sections / sizeof sections[0]; i++)
         if (!strstr(html, sections[i]))
             fail_msg("report.html lacks %s", sections[i]);
-    /* self-contained: plots inline, nothing to fetch, nothing to run */
+    /* self-contained: plots inline, nothing to fetch; one inline script (sorting) */
     assert_true(count_of(html, "<svg") >= 5);
     assert_int_equal(count_of(html, "http://"), 0);
     assert_int_equal(count_of(html, "https://"), 0);
-    assert_int_equal(count_of(html, "<script"), 0);
+    assert_int_equal(count_of(html, "<script"), 1);
+    assert_int_equal(count_of(html, "<script>"), 1);
+    assert_int_equal(count_of(html, "src="), 0);
     assert_int_equal(count_of(html, "<link"), 0);
     assert_int_equal(count_of(html, "<img"), 0);
     assert_int_equal(count_of(html, " src="), 0);

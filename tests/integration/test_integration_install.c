@@ -105,7 +105,8 @@ static void test_install_and_run_from_root(void **state)
     assert_file_mode(data, "scripts/latency.gp", 0644);
     assert_file_mode(data, "scripts/dbus-session.conf", 0644);
     assert_file_mode(data, "scripts/perf-gate.sh", 0755);
-    assert_file_mode(data, "scripts/merge-results.py", 0755);
+    assert_file_mode(data, "scripts/perf-ab.sh", 0755);
+    assert_file_mode(data, "scripts/gate-common.sh", 0644);
 
     /* A campaign name only the installed copy has: the run must read it. */
     snprintf(path, sizeof path, "%s/campaigns/quick.ini", data);

@@ -874,8 +874,10 @@ static void test_report_fanout(void **state)
     /* The HTML says the same. */
     char *html = read_text(dir, "report.html");
     assert_non_null(html);
-    assert_non_null(strstr(html, "<td>vga (1.23 MB), 4 subscribers</td><td class=\"num best\">"
-                                 "<strong>140 ★</strong></td><td class=\"num\">205</td>"));
+    /* The row label sorts by bytes, then subscribers (1228800 + 4/100). */
+    assert_non_null(strstr(html, "<td data-sort=\"1228800.04\">vga (1.23 MB), 4 subscribers</td>"
+                                 "<td class=\"num best\"><strong>140 ★</strong></td>"
+                                 "<td class=\"num\">205</td>"));
     assert_non_null(strstr(html, "<li><strong>Fan-out</strong>: one sender"));
     free(html);
 }
