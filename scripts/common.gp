@@ -69,8 +69,9 @@ pad = 1.1
 # Exponents at or below and at or above a value; 1e-9 keeps exact powers exact.
 exp_lo(v, base) = floor(log(v) / log(base) + 1e-9)
 exp_hi(v, base) = ceil(log(v) / log(base) - 1e-9)
+# (The range reaches a hair past the end ticks, or gnuplot may drop them.)
 axis_cmd(ax, lo, hi, t_lo, t_hi, tics) = sprintf('set %srange [%.17g:%.17g]; set %stics (%s)', \
-    ax, min_(t_lo, lo / pad), max_(t_hi, hi * pad), ax, tics[3:])
+    ax, min_(t_lo, lo / pad) * (1 - 1e-6), max_(t_hi, hi * pad) * (1 + 1e-6), ax, tics[3:])
 
 # Decimal axes (µs, MB/s); fine: 1-2-5 labels, else powers of ten only.
 mantissa(v) = v / 10.0**exp_lo(v, 10)
@@ -113,4 +114,8 @@ log_axis(ax, lo, hi, unit) = unit eq 'B' \
 
 # ---- reading results.csv ----------------------------------------------------
 positive(v) = v > 0 ? v : NaN
+# After `undefine STATS_*; stats FILE using 0 nooutput`: has the file a column
+# called name? A file without data rows has none (stats sets nothing then).
+has_column(name) = !exists("STATS_columns") ? 0 \
+    : sum [k=1:STATS_columns] (STATS_column_header[k] eq name ? 1 : 0) > 0
 is_number(v) = v == v

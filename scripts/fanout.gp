@@ -23,8 +23,9 @@ set datafile columnheaders
 # this mode has a usable value (stats leaves STATS_records undefined if not).
 pick(t, s) = (strcol('mode') eq mode && (t eq '' || strcol('transport') eq t) \
               && (s eq '' || strcol('size') eq s)) ? positive(column('p50_us')) : NaN
+undefine STATS_*
 stats csv using 0 nooutput
-has(name) = sum [i=1:STATS_columns] (STATS_column_header[i] eq name ? 1 : 0) > 0
+has(name) = has_column(name)
 ok = has('transport') && has('mode') && has('size') && has('subscribers') && has('p50_us')
 if (ok) {
     undefine STATS_records

@@ -34,10 +34,11 @@ do for [i=1:n] {
     f = word(files, i)
     if (strstrt(seen, ' '.f.' ') == 0) {
         seen = seen.f.' '
+        undefine STATS_*
         stats f using 0 nooutput
         usable = 1
         do for [name in 'transport mode bytes size '.col] {
-            usable = usable && sum [k=1:STATS_columns] (STATS_column_header[k] eq name ? 1 : 0) > 0
+            usable = usable && has_column(name)
         }
         if (usable) {
             undefine STATS_records

@@ -19,8 +19,9 @@ set datafile columnheaders
 # this mode has a usable value (stats leaves STATS_records undefined if not).
 pick(t, col) = (strcol('mode') eq mode && (t eq '' || strcol('transport') eq t)) \
                ? positive(column(col)) : NaN
+undefine STATS_*
 stats csv using 0 nooutput
-has(name) = sum [i=1:STATS_columns] (STATS_column_header[i] eq name ? 1 : 0) > 0
+has(name) = has_column(name)
 ok = has('transport') && has('mode') && has('bytes') && has('mb_per_s')
 if (ok) {
     undefine STATS_records
