@@ -1,7 +1,7 @@
 # common.gp: what the ipcbench plot scripts share, loaded by each from its own
-# directory (not run by itself): the terminal for fmt (svg or png) writing to
-# out, grid and key, the series styles, tooltip text, and axis ticks in human
-# units.
+# directory (not run by itself): the terminal for fmt (svg or png, 900 px
+# wide and height px high, 560 unless set) writing to out, grid and key, the
+# series styles, tooltip text, and axis ticks in human units.
 #
 # Styles: the words colors='#0072B2 #0072B2 ...' (lc rgb), dashes='1 2 ...'
 # (dt) and points='7 5 ...' (pt), word i for series i; ipcbench passes one
@@ -12,13 +12,14 @@
 # marker); ipcbench turns those into <title> elements. PNG draws none.
 
 if (!exists("fmt")) fmt = 'svg'
+if (!exists("height")) height = 560
 if (fmt eq 'svg') {
-    set terminal svg size 900,560 dynamic enhanced font 'sans,11' background rgb 'white'
+    set terminal svg size 900,height dynamic enhanced font 'sans,11' background rgb 'white'
 } else {
     if (strstrt(GPVAL_TERMINALS, 'pngcairo') > 0) {
-        set terminal pngcairo size 900,560 enhanced font 'sans,11' background rgb 'white'
+        set terminal pngcairo size 900,height enhanced font 'sans,11' background rgb 'white'
     } else {
-        set terminal png size 900,560 font 'sans,11' background rgb 'white'
+        set terminal png size 900,height font 'sans,11' background rgb 'white'
     }
 }
 set output out

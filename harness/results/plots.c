@@ -315,11 +315,61 @@ static int render_cdfs(dir_plots *dp)
     return rc == 0 && size ? render_cdf(dp, "cdf", size) : rc;
 }
 
+/* Small multiples of latency p50 by frame size: a panel per family with
+ * data (two at least), the reference transport (memcpy) in each. */
+static int render_families(dir_plots *dp)
+{
+    const char *mode = "latency", *reference = "";
+    ipcb_style ref_style = ipcb_transport_style(IPCB_FAMILY_REFERENCE, 0);
+    const char *panel_titles[IPCB_NFAMILIES];
+    size_t npanels = 0;
+    int panel_of_family[IPCB_NFAMILIES] = { 0 };
+    lines_clear(&dp->lines);
+    for (size_t k = 0; k < dp->ts.n; k++) {   /* by family, so panels come in order */
+        const char *t = dp->ts.names[k];
+        ipcb_family f = ipcb_transport_family(t);
+        if (!has_value(dp->rs, t, mode, NULL, IPCB_C_P50_US))
+            continue;
+        if (f == IPCB_FAMILY_REFERENCE) {
+            if (!*reference) {
+                reference = t;
+                ref_style = ipcb_transport_style(f, dp->ts.variants[k]);
+            }
+            continue;
+        }
+        if (!panel_of_family[f]) {
+            panel_titles[npanels++] = ipcb_family_name(f);
+            panel_of_family[f] = (int)npanels;
+        }
+        lines_add(&dp->lines, &dp->ts, t, NULL, NULL, -1);
+    }
+    if (npanels < 2)
+        return 0;
+    char *text;
+    size_t len;
+    FILE *f = open_vars(dp->g, &text, &len);
+    if (!f)
+        return -1;
+    ipcb_gp_put_string(f, "csv", "results.csv");
+    ipcb_gp_put_words(f, "transports", dp->lines.transports, dp->lines.n);
+    fputs("panels='", f);
+    for (size_t i = 0; i < dp->lines.n; i++)
+        fprintf(f, "%s%d", i ? " " : "",
+                panel_of_family[ipcb_transport_family(dp->lines.transports[i])]);
+    fputs("'; ", f);
+    ipcb_gp_put_words(f, "panel_titles", panel_titles, npanels);
+    ipcb_gp_put_string(f, "reference", reference);
+    fprintf(f, "ref_style='%s %d %d'; ", ref_style.color, ref_style.dash, ref_style.point);
+    return render_lines(dp->g, f, &text, "families", "families", &dp->lines);
+}
+
 static int render_all(dir_plots *dp)
 {
     int rc = 0;
     for (size_t p = 0; rc == 0 && p < sizeof by_size_plots / sizeof by_size_plots[0]; p++)
         rc = render_by_size(dp, &by_size_plots[p]);
+    if (rc == 0)
+        rc = render_families(dp);
     if (rc == 0)
         rc = render_cdfs(dp);
     if (rc == 0)

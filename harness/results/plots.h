@@ -12,6 +12,8 @@
  *   throughput    MB/s by frame size, a line per transport
  *   latency       one-way latency p50 by frame size, a line per transport
  *   latency-p99   the same at p99
+ *   families      latency p50 by frame size, a panel per transport family
+ *                 with memcpy in each (with two families or more)
  *   cdf-SIZE      the latency CDF at each latency frame size with histograms
  *   cdf           the same at 1080p, or at the largest size without 1080p
  *   fanout        fan-out latency p50 by subscribers, a line per transport

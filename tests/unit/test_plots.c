@@ -378,6 +378,29 @@ static void test_human_ticks_wide_range(void **state)
     free(tp);
 }
 
+/* Small multiples: a panel per family, memcpy in each, the same looks as
+ * in the other plots; a tooltip on every point of every panel. */
+static void test_families_panels(void **state)
+{
+    const char *dir = *state;
+    if (!have_gnuplot())
+        skip();
+    write_all15(dir);
+    render(dir);
+    assert_true(file_size(dir, "plots/families.png") > 0);
+    char *svg = read_text(dir, "plots/families.svg");
+    assert_non_null(svg);
+    static const char *const panels[] = { ">sockets</text>", ">shared memory</text>",
+                                          ">HTTP</text>", ">D-Bus</text>", ">QCOP</text>" };
+    for (size_t i = 0; i < 5; i++)
+        assert_non_null(strstr(svg, panels[i]));
+    assert_lines_distinct(svg, all15, N15);
+    /* 14 transports and memcpy in each of 5 panels, at 3 sizes */
+    assert_int_equal(tooltips(svg), (14 + 5) * 3);
+    assert_int_equal(count_of(svg, "<g><title>memcpy tiny: "), 5);
+    free(svg);
+}
+
 /* One transport at one size: the axes still show labelled ticks on both
  * sides of the point. */
 static void test_human_ticks_one_point(void **state)
@@ -397,6 +420,7 @@ static void test_human_ticks_one_point(void **state)
     assert_non_null(strstr(lat, ">8 MiB</tspan>"));
     assert_int_equal(tooltips(lat), 1);
     free(lat);
+    assert_int_equal(file_size(dir, "plots/families.svg"), -1);   /* one family */
     char *tp = read_text(dir, "plots/throughput.svg");
     assert_non_null(strstr(tp, ">1 GB/s</tspan>"));
     assert_non_null(strstr(tp, ">2 GB/s</tspan>"));
@@ -612,6 +636,7 @@ int main(void)
         DIR_TEST(test_every_series_distinct),
         DIR_TEST(test_tooltips_every_point),
         DIR_TEST(test_human_ticks_wide_range),
+        DIR_TEST(test_families_panels),
         DIR_TEST(test_human_ticks_one_point),
         DIR_TEST(test_cdf_per_size),
         DIR_TEST(test_render_runs),
