@@ -441,10 +441,11 @@ static const overlay_spec baseline_specs[] = {
 
 static const overlay_spec runs_specs[] = {
     { "runs-throughput", "throughput", "mb_per_s",
-      "Throughput by frame size, run against run", "throughput", IPCB_C_MB_PER_S },
+      "Throughput by frame size, run by run (a dash per run)", "throughput",
+      IPCB_C_MB_PER_S },
     { "runs-latency", "latency", "p50_us",
-      "One-way latency p50 by frame size, run against run", "one-way latency p50",
-      IPCB_C_P50_US },
+      "One-way latency p50 by frame size, run by run (a dash per run)",
+      "one-way latency p50", IPCB_C_P50_US },
 };
 
 /* The runs of an overlay: run k's results, its CSV (relative to the output
