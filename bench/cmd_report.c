@@ -10,7 +10,6 @@
 #include "cli.h"
 #include "datadir.h"
 #include "plots.h"
-#include "plots_runs_stub.h"
 #include "report.h"
 #include "report_runs.h"
 

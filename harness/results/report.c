@@ -20,11 +20,15 @@
 #include <time.h>
 #include <unistd.h>
 
+/* The plots by frame size, then (after the CDFs, one per size) fan-out. */
 static const struct { const char *file, *title; } plots[] = {
     { "throughput", "Throughput by frame size" },
-    { "latency", "One-way latency by frame size (p50 solid, p99 dashed)" },
-    { "cdf", "Latency distribution at one frame size" },
-    { "fanout", "Fan-out latency p50 until the last subscriber, by number of subscribers" },
+    { "latency", "One-way latency p50 by frame size" },
+    { "latency-p99", "One-way latency p99 by frame size" },
+    { "families", "One-way latency p50 by frame size, a panel per transport family (memcpy in each)" },
+};
+static const struct { const char *file, *title; } fanout_plot = {
+    "fanout", "Fan-out latency p50 until the last subscriber, by number of subscribers"
 };
 
 static const struct { const char *file, *title; } overlay_plots[] = {
@@ -370,19 +374,39 @@ static int write_figure(report_ctx *c, const char *file, const char *title)
     return file_exists(c->dir, rel) && rd_figure(&c->d, c->dir, rel, title) == 0;
 }
 
+/* The latency CDF at each size (cdf-SIZE), or the one CDF of results
+ * rendered before there was one per size. Returns 1 if it wrote any. */
+static int write_cdfs(report_ctx *c)
+{
+    int any = 0;
+    size_t n = ipcb_resultset_rows(c->rs, ipcb_mode_name(IPCB_MODE_LATENCY), c->rows);
+    for (size_t i = 0; i < n; i++) {
+        char file[64], title[128];
+        snprintf(file, sizeof file, "cdf-%s", c->rows[i]->size);
+        snprintf(title, sizeof title, "Latency distribution, %s frames", c->rows[i]->size);
+        any |= write_figure(c, file, title);
+    }
+    return any || write_figure(c, "cdf", "Latency distribution at one frame size");
+}
+
 static void write_plots(report_ctx *c)
 {
     rd_section_begin(&c->d, "plots", "Plots");
     rd_howto(&c->d, "One line per transport, frame size on the x axis: lower latency and higher "
-                    "throughput are better. The tables above give the exact figures.", 0);
+                    "throughput are better. A colour is a family of transports (sockets, shared "
+                    "memory, HTTP, D-Bus, QCOP; memcpy black), a dash and point type a transport "
+                    "in it. Hover over a point for its exact value.", 0);
     int any = 0;
     if (c->base)
         for (size_t i = 0; i < sizeof overlay_plots / sizeof overlay_plots[0]; i++)
             any |= write_figure(c, overlay_plots[i].file, overlay_plots[i].title);
     for (size_t i = 0; i < sizeof plots / sizeof plots[0]; i++)
         any |= write_figure(c, plots[i].file, plots[i].title);
+    any |= write_cdfs(c);
+    any |= write_figure(c, fanout_plot.file, fanout_plot.title);
     if (!any)
-        rd_para(&c->d, "No plots were rendered (they need gnuplot).");
+        rd_para(&c->d, "No plots were rendered: gnuplot is missing or no result could be "
+                       "plotted (see `plots/gnuplot.log`).");
     rd_section_end(&c->d);
 }
 

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "csv.h"
+#include "family.h"
 #include "plots.h"
 #include "report.h"
 #include "resultset.h"
@@ -1253,12 +1254,30 @@ static void test_plots_fanout(void **state)
     assert_non_null(strstr(svg, ">subscribers<"));
     assert_null(strstr(svg, "no fanout results"));
     free(svg);
-    /* gnuplot was told what to draw and found data for every line */
+    /* gnuplot was told what to draw (transports by family, sizes by bytes;
+     * a transport's colour and point, a size's dash) and found data for
+     * every line */
     char *log = read_text(dir, "plots/gnuplot.log");
     assert_non_null(log);
-    assert_non_null(strstr(log, "transports='qcop qcop unix unix tcp'; "
-                                "sizes='vga 1080p vga 1080p vga'; colors='1 1 2 2 3'; "
-                                "dashes='1 2 1 2 1'; "));
+    assert_non_null(strstr(log, "transports='unix unix tcp qcop qcop'; "
+                                "sizes='vga 1080p vga vga 1080p'; "));
+    static const struct { const char *transport; int size; } drawn[] = {
+        { "unix", 0 }, { "unix", 1 }, { "tcp", 0 }, { "qcop", 0 }, { "qcop", 1 },
+    };
+    char colors[256] = "", dashes[64] = "", points[64] = "", styles[512];
+    for (size_t i = 0; i < sizeof drawn / sizeof drawn[0]; i++) {
+        ipcb_style st = ipcb_transport_line_style(ipcb_transport_family(drawn[i].transport),
+                                                  ipcb_known_variant(drawn[i].transport),
+                                                  drawn[i].size);
+        const char *sep = i ? " " : "";
+        snprintf(colors + strlen(colors), sizeof colors - strlen(colors), "%s%s", sep, st.color);
+        snprintf(dashes + strlen(dashes), sizeof dashes - strlen(dashes), "%s%d", sep, st.dash);
+        snprintf(points + strlen(points), sizeof points - strlen(points), "%s%d", sep, st.point);
+    }
+    snprintf(styles, sizeof styles, "colors='%s'; dashes='%s'; points='%s'; ", colors, dashes,
+             points);
+    if (!strstr(log, styles))
+        fail_msg("gnuplot.log lacks \"%s\"", styles);
     assert_null(strstr(log, "no valid points"));
     free(log);
 
