@@ -21,6 +21,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "resultset.h"
 #include "runcli.h"
 
 /* ---- running the CLI with its output captured ----------------------------- */
@@ -126,7 +127,7 @@ static void small_campaign(const char *name, const char *fault, char *dir, size_
     argv[n] = NULL;
     run_argv(&cap, 120, argv);
     if (cap.status != 0) {
-        const char *why = strstr(cap.out, "ERROR OCCURRED");
+        const char *why = strstr(cap.out, "FAILED"); /* the console line of a failed benchmark */
         fail_msg("run %s: exit %d: %.*s", name, cap.status, why ? (int)strcspn(why, "\n") : 200,
                  why ? why : cap.err);
     }
@@ -396,6 +397,33 @@ static void test_report_with_baseline(void **state)
     free(html);
 }
 
+/* <title> elements whose text holds a digit: the plots' value tooltips. */
+static size_t titles_with_number(const char *dom)
+{
+    size_t n = 0;
+    for (const char *p = strstr(dom, "<title>"); p; p = strstr(p + 1, "<title>")) {
+        const char *end = strstr(p, "</title>");
+        for (const char *q = p + 7; end && q < end; q++)
+            if (isdigit((unsigned char)*q)) {
+                n++;
+                break;
+            }
+    }
+    return n;
+}
+
+/* The benchmarks in the run at dir (failed ones included). */
+static size_t benchmarks_in(const char *dir)
+{
+    ipcb_resultset rs;
+    char err[512];
+    if (ipcb_resultset_load(&rs, dir, err, sizeof err) != 0)
+        fail_msg("%s: %s", dir, err);
+    size_t n = rs.nresults;
+    ipcb_resultset_free(&rs);
+    return n;
+}
+
 /* The first chromium on $PATH, into out; 0 if there is none. */
 static int find_chromium(char *out, size_t len)
 {
@@ -450,6 +478,12 @@ static void test_report_html_in_chromium(void **state)
         if (!strstr(cap.out, texts[i]))
             fail_msg("the rendered page lacks \"%s\"", texts[i]);
     assert_true(count_of(cap.out, "<svg") >= 5);
+    /* A tooltip with the exact value on the plotted points: every benchmark
+     * of the run is a point of the throughput or latency plots, so there are
+     * at least as many <title>s with a number as benchmarks. */
+    size_t tooltips = titles_with_number(cap.out), benchmarks = benchmarks_in(slow_dir);
+    print_message("%zu value tooltips for %zu benchmarks\n", tooltips, benchmarks);
+    assert_true(benchmarks > 0 && tooltips >= benchmarks);
     print_message("chromium rendered report.html in %.1f s\n", cap.seconds);
 
     /* And it paints: a screenshot of the top of the page. */

@@ -289,7 +289,8 @@ static void test_single_report_reading_aids(void **state)
     char *md = gbf_read(run[1], "report.md");
     assert_non_null(md);
     static const char *const sections[] = {
-        "## Comparison with the baseline\n\n> ", "## Environment\n\n> ", "## Results\n\n> ",
+        "## Comparison with the baseline\n\n> ", "## Summary\n\n> ", "## Environment\n\n> ",
+        "## Results\n\n> ",
         "## Counters that explain\n\n> ", "## CPU cost\n\n> ", "## Copies\n\n> ",
         "## Plots\n\n> ",
     };
