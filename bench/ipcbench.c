@@ -1,6 +1,6 @@
 /* ipcbench: the command line's dispatch, `list` (the transports) and the
- * helpers every verb shares; run, report, compare, merge and peer (the process
- * `run` spawns) live in cmd_*.c. */
+ * helpers every verb shares; run, report, compare, merge, export and peer (the
+ * process `run` spawns) live in cmd_*.c. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -19,6 +19,7 @@ static const char usage[] =
     "  report DIR1 DIR2 ... [--out OUT] [--labels a,b]  one report over several runs, side by side\n"
     "  compare BASE NEW     compare two result sets: verdicts per benchmark; exit 1 on a regression\n"
     "  merge OUT RUN1 RUN2 ...  pool the repetitions of several runs into one results.json\n"
+    "  export --format bencher|github-smaller|github-bigger DIR  a run for a benchmark tracker\n"
     "  help [COMMAND]       this text, or a command's options (also: COMMAND --help)\n"
     "\n"
     "Exit status: 0 all benchmarks passed, 1 a benchmark failed, 2 bad input.\n";
@@ -125,6 +126,8 @@ int main(int argc, char **argv)
         return cmd_compare(argc - 1, argv + 1);
     if (strcmp(cmd, "merge") == 0)
         return cmd_merge(argc - 1, argv + 1);
+    if (strcmp(cmd, "export") == 0)
+        return cmd_export(argc - 1, argv + 1);
     if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
         if (argc > 2) {
             char *sub[] = { argv[2], "--help", NULL };
@@ -138,6 +141,8 @@ int main(int argc, char **argv)
                 return cmd_compare(2, sub);
             if (strcmp(argv[2], "merge") == 0)
                 return cmd_merge(2, sub);
+            if (strcmp(argv[2], "export") == 0)
+                return cmd_export(2, sub);
         }
         fputs(usage, stdout);
         return 0;

@@ -1,6 +1,7 @@
-/* The report over several runs and merge through the real CLI, on two small
- * real runs (the second with unix slowed tenfold): side by side, bad input
- * refused with nothing written, the pool for compare, sorting in Chromium. */
+/* The report over several runs, merge and export through the real CLI, on two
+ * small real runs (the second with unix slowed tenfold): side by side, bad input
+ * refused with nothing written, the pool for compare, the trackers' formats,
+ * sorting in Chromium. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -306,6 +307,83 @@ static void test_merge_two_runs(void **state)
     free(text);
 }
 
+/* ---- export ---------------------------------------------------------------- */
+
+/* The stdout of `ipcbench export --format format run_a`, parsed. */
+static json_t *export_of(const char *format)
+{
+    outcome o;
+    run_program(&o, 30, NULL, stdout_path, ipcbench, "export", "--format", format, run_a, NULL);
+    if (o.status != 0)
+        fail_msg("export --format %s: exit %d: %s", format, o.status, o.err);
+    assert_non_null(strstr(o.err, "ipcbench export: 12 benchmarks"));
+    json_error_t jerr;
+    json_t *root = json_load_file(stdout_path, 0, &jerr);
+    if (!root)
+        fail_msg("export --format %s printed no JSON: %s", format, jerr.text);
+    return root;
+}
+
+static void test_export_formats(void **state)
+{
+    (void)state;
+    need_runs();
+    /* github-smaller: a list of {name, unit, value} */
+    json_t *arr = export_of("github-smaller");
+    assert_true(json_is_array(arr));
+    assert_true(json_array_size(arr) >= 6);
+    size_t i, p50s = 0;
+    json_t *e;
+    json_array_foreach(arr, i, e) {
+        const char *name = json_string_value(json_object_get(e, "name"));
+        const char *unit = json_string_value(json_object_get(e, "unit"));
+        assert_non_null(name);
+        assert_non_null(unit);
+        assert_true(json_is_number(json_object_get(e, "value")));
+        if (strstr(name, "/latency/") && strstr(name, " p50")) {
+            assert_string_equal(unit, "us");
+            p50s++;
+        }
+    }
+    assert_int_equal(p50s, 6);   /* memcpy, unix, pipe at 4K and 64K */
+    json_decref(arr);
+
+    /* bencher: latency and throughput measures with numeric values */
+    json_t *bmf = export_of("bencher");
+    const json_t *lat = json_object_get(json_object_get(bmf, "unix/latency/4K"), "latency");
+    const json_t *thr = json_object_get(json_object_get(bmf, "unix/throughput/64K"),
+                                        "throughput");
+    assert_true(json_is_number(json_object_get(lat, "value")));
+    assert_true(json_is_number(json_object_get(thr, "value")));
+    json_decref(bmf);
+
+    /* --out: the file, nothing on stdout */
+    char out[400];
+    snprintf(out, sizeof out, "%s/bigger.json", workdir);
+    outcome o;
+    run_program(&o, 30, NULL, stdout_path, ipcbench, "export", "--format=github-bigger", "--out",
+                out, run_a, NULL);
+    if (o.status != 0)
+        fail_msg("export --out: exit %d: %s", o.status, o.err);
+    char *printed = slurp_alloc(stdout_path);
+    assert_string_equal(printed, "");
+    free(printed);
+    json_error_t jerr;
+    arr = json_load_file(out, 0, &jerr);
+    assert_true(json_is_array(arr) && json_array_size(arr) > 0);
+    json_decref(arr);
+
+    char empty[300];
+    out_dir(empty, sizeof empty, "export-empty");
+    mkdir(empty, 0755);
+    snprintf(out, sizeof out, "%s/never.json", workdir);
+    expect_refused("unknown format 'googlecpp'", out, "export", "--format", "googlecpp", "--out",
+                   out, run_a, NULL);
+    expect_refused("no results.json", out, "export", "--format", "bencher", "--out", out, empty,
+                   NULL);
+    expect_refused("needs --format", NULL, "export", run_a, NULL);
+}
+
 /* ---- sorting in Chromium --------------------------------------------------- */
 
 /* The first chromium on $PATH, into out; 0 if there is none. */
@@ -456,6 +534,7 @@ int main(void)
         cmocka_unit_test(test_report_over_two_runs),
         cmocka_unit_test(test_report_bad_input),
         cmocka_unit_test(test_merge_two_runs),
+        cmocka_unit_test(test_export_formats),
         cmocka_unit_test(test_tables_sort_in_chromium),
     };
     return cmocka_run_group_tests(tests, setup, runcli_teardown);
