@@ -14,6 +14,7 @@ DATADIR  ?= $(PREFIX)/share/ipcbench
 DESTDIR  ?=
 INSTALL  ?= install
 GIT_COMMIT := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
+GIT_BRANCH := $(shell git rev-parse --abbrev-ref HEAD 2>/dev/null || echo unknown)
 VERSION   = 0.1.0
 
 # ---- packages --------------------------------------------------------------
@@ -21,7 +22,8 @@ VERSION   = 0.1.0
 # link needs the flags, so `make deps` and `make clean` work without them.
 PKG_DEBS  = benchmark:libbenchmark-dev libxxhash:libxxhash-dev jansson:libjansson-dev \
             inih:libinih-dev spng:libspng-dev libcurl:libcurl4-openssl-dev \
-            libmicrohttpd:libmicrohttpd-dev dbus-1:libdbus-1-dev cmocka:libcmocka-dev
+            libmicrohttpd:libmicrohttpd-dev dbus-1:libdbus-1-dev sqlite3:libsqlite3-dev \
+            libpq:libpq-dev cmocka:libcmocka-dev
 pkg_name  = $(word 1,$(subst :, ,$(1)))
 pkg_deb   = $(word 2,$(subst :, ,$(1)))
 # What the library and the programs link; cmocka is for the tests alone.
@@ -68,7 +70,7 @@ TOOLS       = $(BUILD)/ipcbench $(BUILD)/ref-socketpair $(BUILD)/ref-dbus-loop $
 # headers, so the flat and the foldered layout both work). A family's private
 # headers are seen only by its own files: each file is compiled with -I of
 # its own folder first.
-PUBLIC_DIRS = harness harness/run harness/results transports transports/common \
+PUBLIC_DIRS = harness harness/run harness/results harness/history transports transports/common \
               transports/qcop/lib bench tests/support
 INCLUDES   := $(strip $(foreach d,$(PUBLIC_DIRS),$(if $(wildcard $(d)/*.h),-I$(d))))
 
@@ -98,12 +100,12 @@ $(BUILD)/obj/%.o: %.cc
 	@mkdir -p $(@D)
 	$(IPCB_COMPILE_CXX) -c $< -o $@
 
-# Only envinfo.o carries the commit; it is rebuilt when the commit changes.
+# Only envinfo.o carries the commit and branch; it is rebuilt when they change.
 ENVINFO_OBJ := $(call obj,$(filter %/envinfo.c,$(HARNESS_SRC)))
 $(BUILD)/commit.txt: FORCE
 	@mkdir -p $(BUILD)
-	@echo '$(GIT_COMMIT)' | cmp -s - $@ || echo '$(GIT_COMMIT)' > $@
-$(ENVINFO_OBJ): IPCB_CPPFLAGS += -DIPCB_GIT_COMMIT='"$(GIT_COMMIT)"'
+	@echo '$(GIT_COMMIT) $(GIT_BRANCH)' | cmp -s - $@ || echo '$(GIT_COMMIT) $(GIT_BRANCH)' > $@
+$(ENVINFO_OBJ): IPCB_CPPFLAGS += -DIPCB_GIT_COMMIT='"$(GIT_COMMIT)"' -DIPCB_GIT_BRANCH='"$(GIT_BRANCH)"'
 $(ENVINFO_OBJ): $(BUILD)/commit.txt
 
 $(LIB): $(LIB_OBJS)

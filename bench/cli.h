@@ -13,6 +13,7 @@ int cmd_compare(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
 int cmd_export(int argc, char **argv);
+int cmd_history(int argc, char **argv);
 
 /* If argv[*i] is --name or --name=VALUE, sets *value (consuming the next
  * argument for the first form) and returns 1; returns -1 if the value is

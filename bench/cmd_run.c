@@ -19,6 +19,8 @@
 #include "dirs.h"
 #include "envinfo.h"
 #include "gbench.h"
+#include "hdb.h"
+#include "history_record.h"
 #include "peer.h"
 #include "plots.h"
 #include "png.h"
@@ -56,6 +58,8 @@ static const char run_usage[] =
     "  --bus-daemon NAME      dbus: dbus-daemon or dbus-broker\n"
     "  --param NAME=VALUE     any transport parameter (see 'ipcbench list')\n"
     "  --out DIR              results root (default: results)\n"
+    "  --history URL          where the run is recorded: sqlite:PATH, postgresql://... on this\n"
+    "                         machine, or none (default: sqlite:OUT/history.db)\n"
     "  --verbose              Google Benchmark's console table (every run, every counter)\n"
     "  --name NAME            campaign name used in the results directory\n"
     "  --fault KIND@SEQ       test only: corrupt@N flips a payload byte of frame N in flight,\n"
@@ -66,6 +70,7 @@ static const char run_usage[] =
 typedef struct run_opts {
     ipcb_campaign c;
     const char   *out;
+    const char   *history;   /* NULL: sqlite:OUT/history.db */
     char          fault[64];
     int           verbose;
     int           gb_argc;
@@ -169,6 +174,13 @@ static int parse_run_args(int argc, char **argv, run_opts *o)
             o->out = v;
             continue;
         }
+        if (cli_option(argc, argv, &i, "--history", &v) == 1) {
+            const char *kind, *target;
+            if (hdb_parse_url(v, &kind, &target, err, sizeof err) != 0)
+                return cli_usage_error("--history: %s", err);
+            o->history = v;
+            continue;
+        }
         if (cli_option(argc, argv, &i, "--fault", &v) == 1) {
             snprintf(o->fault, sizeof o->fault, "%s", v);
             continue;
@@ -214,6 +226,10 @@ static void add_campaign_facts(const ipcb_campaign *c, int argc, char **argv)
     for (int i = 0; i < argc && used < sizeof buf; i++)
         used += (size_t)snprintf(buf + used, sizeof buf - used, "%s%s", i ? " " : "ipcbench run ", argv[i]);
     gb_add_context("command", buf);
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    snprintf(buf, sizeof buf, "%lld", (long long)now.tv_sec * 1000000LL + now.tv_nsec / 1000);
+    gb_add_context("ipcbench_started_us", buf); /* the date has whole seconds: runs keep their order */
     ipcb_envinfo_collect(add_fact, NULL);
 }
 
@@ -455,8 +471,30 @@ static int run_campaign(run_opts *o, campaign_state *cs, ipcb_outdir *out, int a
     return 0;
 }
 
+/* Records the run in the history database; says where, or why it could not
+ * (the results folder is saved either way). Returns 0, or -1 if not recorded. */
+static int record_history(const run_opts *o, const ipcb_outdir *out, char *line, size_t len)
+{
+    char url[IPCB_PATH_MAX + 16], err[1200];
+    snprintf(url, sizeof url, "%s", o->history ? o->history : "");
+    if (!o->history)
+        snprintf(url, sizeof url, "sqlite:%s/history.db", out->root);
+    line[0] = '\0';
+    if (strcmp(url, "none") == 0)
+        return 0;
+    ipcb_history_added added;
+    if (ipcb_history_record_url(url, out->final, &added, err, sizeof err) != 0) {
+        fprintf(stderr, "ipcbench: history: the run was NOT recorded: %s\n"
+                        "ipcbench: the results are saved; record them later with\n"
+                        "  ipcbench history import --db '%s' %s\n", err, url, out->final);
+        return -1;
+    }
+    snprintf(line, len, "history: %s  (run %.12s)", url, added.run.run_id);
+    return 0;
+}
+
 /* The summary table, then where the report and the plots are. */
-static void print_summary(const char *dir)
+static void print_summary(const char *dir, const char *history_line)
 {
     char err[512];
     ipcb_resultset rs;
@@ -471,6 +509,8 @@ static void print_summary(const char *dir)
     snprintf(plots, sizeof plots, "%s/plots", dir);
     if (access(plots, F_OK) == 0)
         printf("plots:   %s/*.svg, *.png\n", plots);
+    if (history_line[0])
+        printf("%s\n", history_line);
     fflush(stdout); /* before anything on stderr, when both go to one file */
 }
 
@@ -531,8 +571,10 @@ int cmd_run(int argc, char **argv)
         fprintf(stderr, "ipcbench: %s (results left in %s)\n", err, out.tmp);
         return IPCB_EXIT_FAILED;
     }
-    print_summary(out.final);
+    char history_line[IPCB_PATH_MAX + 64];
+    int unrecorded = record_history(&o, &out, history_line, sizeof history_line) != 0;
+    print_summary(out.final, history_line);
     if (failed)
         fprintf(stderr, "ipcbench: some benchmarks failed (see the report's Failures section)\n");
-    return failed ? IPCB_EXIT_FAILED : IPCB_EXIT_OK;
+    return failed || unrecorded ? IPCB_EXIT_FAILED : IPCB_EXIT_OK;
 }

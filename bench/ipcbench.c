@@ -20,6 +20,7 @@ static const char usage[] =
     "  compare BASE NEW     compare two result sets: verdicts per benchmark; exit 1 on a regression\n"
     "  merge OUT RUN1 RUN2 ...  pool the repetitions of several runs into one results.json\n"
     "  export --format bencher|github-smaller|github-bigger DIR  a run for a benchmark tracker\n"
+    "  history VERB         the runs recorded so far: list, show, trend, regressions, import, merge\n"
     "  help [COMMAND]       this text, or a command's options (also: COMMAND --help)\n"
     "\n"
     "Exit status: 0 all benchmarks passed, 1 a benchmark failed, 2 bad input.\n";
@@ -107,6 +108,16 @@ static int cmd_list(int argc, char **argv)
     return 0;
 }
 
+/* The verbs; `help VERB` is the verb with --help. */
+static const struct command {
+    const char *name;
+    int (*run)(int argc, char **argv);
+} commands[] = {
+    { "list", cmd_list }, { "run", cmd_run }, { "report", cmd_report }, { "peer", cmd_peer },
+    { "compare", cmd_compare }, { "merge", cmd_merge }, { "export", cmd_export },
+    { "history", cmd_history },
+};
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -114,36 +125,18 @@ int main(int argc, char **argv)
         return IPCB_EXIT_USAGE;
     }
     const char *cmd = argv[1];
-    if (strcmp(cmd, "list") == 0)
-        return cmd_list(argc - 1, argv + 1);
-    if (strcmp(cmd, "run") == 0)
-        return cmd_run(argc - 1, argv + 1);
-    if (strcmp(cmd, "report") == 0)
-        return cmd_report(argc - 1, argv + 1);
-    if (strcmp(cmd, "peer") == 0)
-        return cmd_peer(argc - 1, argv + 1);
-    if (strcmp(cmd, "compare") == 0)
-        return cmd_compare(argc - 1, argv + 1);
-    if (strcmp(cmd, "merge") == 0)
-        return cmd_merge(argc - 1, argv + 1);
-    if (strcmp(cmd, "export") == 0)
-        return cmd_export(argc - 1, argv + 1);
-    if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
-        if (argc > 2) {
-            char *sub[] = { argv[2], "--help", NULL };
-            if (strcmp(argv[2], "run") == 0)
-                return cmd_run(2, sub);
-            if (strcmp(argv[2], "list") == 0)
-                return cmd_list(2, sub);
-            if (strcmp(argv[2], "report") == 0)
-                return cmd_report(2, sub);
-            if (strcmp(argv[2], "compare") == 0)
-                return cmd_compare(2, sub);
-            if (strcmp(argv[2], "merge") == 0)
-                return cmd_merge(2, sub);
-            if (strcmp(argv[2], "export") == 0)
-                return cmd_export(2, sub);
-        }
+    int help = strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0;
+    if (help && argc > 2)
+        cmd = argv[2];
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+        if (strcmp(cmd, commands[i].name) != 0)
+            continue;
+        if (!help)
+            return commands[i].run(argc - 1, argv + 1);
+        char *sub[] = { argv[2], "--help", NULL };
+        return commands[i].run(2, sub);
+    }
+    if (help) {
         fputs(usage, stdout);
         return 0;
     }

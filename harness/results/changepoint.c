@@ -2,6 +2,7 @@
  * two-segment split by a t statistic on winsorized values, a permutation
  * test over runs for its p-value, binary segmentation for several steps. */
 #include "changepoint.h"
+#include "median.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -98,49 +99,6 @@ void ipcb_cp_defaults(ipcb_cp_options *o)
     o->seed = DEFAULT_SEED;
 }
 
-/* ---- medians --------------------------------------------------------------- */
-
-/* The k-th smallest of v[0..n) (k < n), leaving v[0..k) <= v[k] <= v[k+1..n):
- * Wirth's selection. */
-static double kth_smallest(double *v, size_t n, size_t k)
-{
-    ptrdiff_t lo = 0, hi = (ptrdiff_t)n - 1, want = (ptrdiff_t)k;
-    while (lo < hi) {
-        double pivot = v[want];
-        ptrdiff_t i = lo, j = hi;
-        do {
-            while (v[i] < pivot)
-                i++;
-            while (pivot < v[j])
-                j--;
-            if (i <= j) {
-                double t = v[i];
-                v[i] = v[j];
-                v[j] = t;
-                i++;
-                j--;
-            }
-        } while (i <= j);
-        if (j < want)
-            lo = i;
-        if (want < i)
-            hi = j;
-    }
-    return v[want];
-}
-
-/* Median of v[0..n), n >= 1; reorders v. */
-static double median_in_place(double *v, size_t n)
-{
-    double upper = kth_smallest(v, n, n / 2);
-    if (n % 2)
-        return upper;
-    double lower = v[0];
-    for (size_t i = 1; i < n / 2; i++)
-        lower = fmax(lower, v[i]);
-    return (lower + upper) / 2;
-}
-
 /* ---- the best split ---------------------------------------------------------- */
 
 typedef struct split {
@@ -153,10 +111,10 @@ typedef struct split {
 static void winsorize(const double *y, size_t n, double *z, double *scratch)
 {
     memcpy(scratch, y, n * sizeof *y);
-    double center = median_in_place(scratch, n);
+    double center = ipcb_median(scratch, n);
     for (size_t i = 0; i < n; i++)
         scratch[i] = fabs(y[i] - center);
-    double sigma = fmax(SCALE_FLOOR, MAD_TO_SIGMA * median_in_place(scratch, n));
+    double sigma = fmax(SCALE_FLOOR, MAD_TO_SIGMA * ipcb_median(scratch, n));
     double limit = WINSOR_LIMIT * sigma;
     for (size_t i = 0; i < n; i++)
         z[i] = fmin(fmax(y[i] - center, -limit), limit);
@@ -262,7 +220,7 @@ static uint64_t segment_seed(uint64_t seed, size_t lo, size_t hi)
 static double segment_median(const double *y, size_t lo, size_t hi, double *scratch)
 {
     memcpy(scratch, y + lo, (hi - lo) * sizeof *y);
-    return median_in_place(scratch, hi - lo);
+    return ipcb_median(scratch, hi - lo);
 }
 
 /* Tests y[lo..hi) for one step; if there is one, records it and searches
@@ -351,7 +309,7 @@ static size_t run_medians(const double *const *samples, const size_t *nsamples, 
                 scratch[m++] = log(samples[i][j]);
         if (m == 0)
             continue;
-        y[n] = median_in_place(scratch, m);
+        y[n] = ipcb_median(scratch, m);
         index[n++] = i;
     }
     return n;

@@ -2,6 +2,7 @@
  * per-repetition values of each metric (optionally as ratios to the same
  * run's memcpy), tests them with Mann-Whitney U and gives each a verdict. */
 #include "compare.h"
+#include "median.h"
 #include "textfile.h"
 
 #include <inttypes.h>
@@ -43,21 +44,6 @@ void ipcb_cmp_opts_default(ipcb_cmp_opts *o)
 }
 
 /* ---- values --------------------------------------------------------------- */
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-/* Median of v[0..n) (sorts v); NaN if n == 0. */
-static double median(double *v, size_t n)
-{
-    if (n == 0)
-        return NAN;
-    qsort(v, n, sizeof *v, cmp_double);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
 
 /* The successful memcpy result of r's mode and size (and subscribers) in rs,
  * or NULL. */
@@ -282,7 +268,7 @@ static int make_row(ipcb_cmp_row *row, const ipcb_cmp_opts *o, const ipcb_metric
         if (s->r->failed)
             failed_note(row, "failed", s->r);
         else if (side_values(s, o, m, row) == SIDE_OK)
-            *(b ? &row->base : &row->new_value) = median(s->v, s->n);
+            *(b ? &row->base : &row->new_value) = ipcb_median(s->v, s->n);
         *(b ? &row->nbase : &row->nnew) = s->n;
     } else if (n->failed || b->failed) {
         row->verdict = IPCB_V_FAILED;
@@ -296,8 +282,8 @@ static int make_row(ipcb_cmp_row *row, const ipcb_cmp_opts *o, const ipcb_metric
             st = side_values(&sn, o, m, row);
         row->nbase = sb.n;
         row->nnew = sn.n;
-        row->base = median(sb.v, sb.n);
-        row->new_value = median(sn.v, sn.n);
+        row->base = ipcb_median(sb.v, sb.n);
+        row->new_value = ipcb_median(sn.v, sn.n);
         if (st == SIDE_OK)
             judge(row, o, &sb, &sn);
         else

@@ -10,6 +10,7 @@
 #include <jansson.h>
 #include <spng.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
 #include <xxhash.h>
@@ -19,6 +20,9 @@
 #endif
 #ifndef IPCB_GIT_COMMIT
 #define IPCB_GIT_COMMIT "unknown"
+#endif
+#ifndef IPCB_GIT_BRANCH
+#define IPCB_GIT_BRANCH "unknown"
 #endif
 #ifndef IPCB_BENCHMARK_VERSION
 #define IPCB_BENCHMARK_VERSION "unknown"
@@ -64,7 +68,15 @@ void ipcb_envinfo_collect(ipcb_fact_fn fact, void *arg)
     struct utsname u;
 
     fact("ipcbench_version", IPCB_VERSION_STRING, arg);
-    fact("ipcbench_git_commit", IPCB_GIT_COMMIT, arg);
+    /* The commit and branch ipcbench was built from; CI that builds from a
+     * tarball, or labels runs its own way, sets them in the environment. */
+    const char *commit = getenv("IPCBENCH_GIT_COMMIT"), *branch = getenv("IPCBENCH_GIT_BRANCH");
+    fact("ipcbench_git_commit", commit && *commit ? commit : IPCB_GIT_COMMIT, arg);
+    fact("ipcbench_git_branch", branch && *branch ? branch : IPCB_GIT_BRANCH, arg);
+    /* A stable name for this machine where the host name is not (CI containers). */
+    const char *host = getenv("IPCBENCH_HOST_NAME");
+    if (host && *host)
+        fact("ipcbench_host_name", host, arg);
     if (uname(&u) == 0) {
         snprintf(buf, sizeof buf, "%s %s %s", u.sysname, u.release, u.machine);
         fact("kernel", buf, arg);
