@@ -15,6 +15,9 @@ typedef int (*hdb_row_fn)(void *arg, int ncols, const char *const *values);
 /* What a backend does; hdb.c dispatches on the URL's scheme. */
 typedef struct hdb_ops {
     const char *name;                                   /* "sqlite", "postgresql" */
+    /* What makes a table its primary key's b-tree: " WITHOUT ROWID" in
+     * SQLite (the key is then stored once, not twice); "" in PostgreSQL. */
+    const char *clustered_suffix;
     int  (*open)(hdb *db, const char *target, int create);
     void (*close)(hdb *db);
     int  (*query)(hdb *db, const char *sql, int nparams, const char *const *params,

@@ -145,6 +145,7 @@ static int pg_begin_exclusive(hdb *db)
 
 const hdb_ops hdb_postgres_ops = {
     .name = "postgresql",
+    .clustered_suffix = "",
     .open = pg_open,
     .close = pg_close,
     .query = pg_query,

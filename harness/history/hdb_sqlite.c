@@ -127,6 +127,7 @@ static int sqlite_begin_exclusive(hdb *db)
 
 const hdb_ops hdb_sqlite_ops = {
     .name = "sqlite",
+    .clustered_suffix = " WITHOUT ROWID",
     .open = sqlite_open,
     .close = sqlite_close,
     .query = sqlite_query,

@@ -70,10 +70,13 @@ static int copy_run(hdb *to, hdb *from, const ipcb_hrun *run, size_t *samples, c
                   "INSERT INTO result (run_id, benchmark, transport, mode, size, bytes, "
                   "subscribers, status, error)", 9, NULL, err, errlen) != 0)
         return -1;
-    return copy_rows(to, from, id, "SELECT host_id, benchmark, repetition, metric, value "
-                                   "FROM sample WHERE run_id = $1",
-                     "INSERT INTO sample (run_id, host_id, benchmark, repetition, metric, "
-                     "value)", 6, samples, err, errlen);
+    /* Through the run's results: each benchmark's samples of the run are
+     * one range of sample's key (benchmark, run_id, ...). */
+    return copy_rows(to, from, id, "SELECT s.benchmark, s.repetition, s.metric, s.value "
+                                   "FROM result x JOIN sample s ON s.benchmark = x.benchmark "
+                                   "AND s.run_id = x.run_id WHERE x.run_id = $1",
+                     "INSERT INTO sample (run_id, benchmark, repetition, metric, value)", 5,
+                     samples, err, errlen);
 }
 
 int ipcb_history_merge(hdb *to, hdb *from, ipcb_history_merged *out, char *err, size_t errlen)

@@ -196,8 +196,8 @@ static int insert_samples(hdb *db, const ipcb_history_run *run, const ipcb_resul
                           size_t *count)
 {
     hdb_batch b;
-    hdb_batch_init(&b, db, "INSERT INTO sample (run_id, host_id, benchmark, repetition, "
-                           "metric, value)", 6, "");
+    hdb_batch_init(&b, db, "INSERT INTO sample (run_id, benchmark, repetition, metric, "
+                           "value)", 5, "");
     int rc = 0;
     for (size_t i = 0; i < rs->nresults && rc == 0; i++) {
         const ipcb_result *r = &rs->results[i];
@@ -209,7 +209,7 @@ static int insert_samples(hdb *db, const ipcb_history_run *run, const ipcb_resul
                 if (!isfinite(v))
                     continue;
                 snprintf(value, sizeof value, "%.17g", v);
-                const char *row[] = { run->run_id, run->host_id, r->name, rep,
+                const char *row[] = { run->run_id, r->name, rep,
                                       c < 0 ? "real_time_us" : ipcb_counter_names[c], value };
                 rc = hdb_batch_add(&b, row);
             }

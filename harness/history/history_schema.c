@@ -5,16 +5,25 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "textfile.h"
+
+/* Ends a CREATE TABLE whose rows live in its key's order where the backend
+ * can do that (hdb_ops.clustered_suffix). */
+#define HDB_CLUSTERED "\x01"
 
 /* Version 1: machines, runs, and every repetition's metrics.
  *  - host: a machine as its hardware and name identify it; kernel and
  *    governor change over its life, so they belong to each run.
  *  - run: one results folder; run_id is a hash of its results.json, so
  *    importing or merging the same run twice adds nothing.
- *  - sample: one metric of one repetition of one benchmark, keyed by
- *    benchmark, metric and host, so any statistic can be redone later. */
+ *  - sample: one metric of one repetition of one benchmark of one run (and
+ *    so of one host), so any statistic can be redone later. Its key starts
+ *    with the benchmark, then the run: a series (one benchmark's metric
+ *    over the runs of a host) and one run's benchmarks are both range reads
+ *    of the key, with no second index; in SQLite the table is its key's
+ *    b-tree (WITHOUT ROWID), about 1 MB for a default campaign's 12,600 values. */
 static const char *const version_1[] = {
     "CREATE TABLE host ("
     " host_id TEXT PRIMARY KEY,"
@@ -36,18 +45,17 @@ static const char *const version_1[] = {
     " governor TEXT,"
     " results_dir TEXT)",
     "CREATE TABLE sample ("
-    " run_id TEXT NOT NULL REFERENCES run (run_id),"
-    " host_id TEXT NOT NULL,"
     " benchmark TEXT NOT NULL,"
-    " repetition INTEGER NOT NULL,"
+    " run_id TEXT NOT NULL REFERENCES run (run_id),"
     " metric TEXT NOT NULL,"
+    " repetition INTEGER NOT NULL,"
     " value DOUBLE PRECISION NOT NULL,"
-    " PRIMARY KEY (run_id, benchmark, repetition, metric))",
+    " PRIMARY KEY (benchmark, run_id, metric, repetition))" HDB_CLUSTERED,
 };
 
 /* Version 2: each benchmark's outcome per run (ok, failed with its message,
- * skipped), which version 1 could only infer from the samples, and an index
- * for reading one series. Runs recorded at version 1 are backfilled as ok. */
+ * skipped), which version 1 could only infer from the samples. Runs recorded
+ * at version 1 are backfilled as ok. */
 static const char *const version_2[] = {
     "CREATE TABLE result ("
     " run_id TEXT NOT NULL REFERENCES run (run_id),"
@@ -62,7 +70,6 @@ static const char *const version_2[] = {
     " PRIMARY KEY (run_id, benchmark))",
     "INSERT INTO result (run_id, benchmark, status)"
     " SELECT DISTINCT run_id, benchmark, 'ok' FROM sample",
-    "CREATE INDEX sample_series ON sample (benchmark, metric, host_id)",
 };
 
 static const struct migration {
@@ -88,11 +95,22 @@ static int current_version(hdb *db)
     return text[0] ? atoi(text) : 0;
 }
 
+/* A step's SQL with HDB_CLUSTERED ("\x01" at its end) as the backend has it. */
+static int exec_step(hdb *db, const char *step)
+{
+    size_t n = strlen(step);
+    if (n == 0 || step[n - 1] != HDB_CLUSTERED[0])
+        return hdb_exec(db, step, 0, NULL);
+    char sql[1024];
+    snprintf(sql, sizeof sql, "%.*s%s", (int)(n - 1), step, db->ops->clustered_suffix);
+    return hdb_exec(db, sql, 0, NULL);
+}
+
 static int apply(hdb *db, int from, int upto)
 {
     for (int v = from + 1; v <= upto; v++)
         for (size_t i = 0; i < migrations[v - 1].nsteps; i++)
-            if (hdb_exec(db, migrations[v - 1].steps[i], 0, NULL) != 0)
+            if (exec_step(db, migrations[v - 1].steps[i]) != 0)
                 return -1;
     char text[16];
     snprintf(text, sizeof text, "%d", upto);

@@ -105,8 +105,8 @@ static void test_migrates_from_version_1(void **state)
     assert_int_equal(hdb_exec(db, "INSERT INTO run (run_id, started_at, started_us, "
                                   "recorded_at, host_id) VALUES ('r1', '2024-01-01T00:00:00Z', "
                                   "1704067200, 'x', 'h1')", 0, NULL), 0);
-    assert_int_equal(hdb_exec(db, "INSERT INTO sample VALUES ('r1', 'h1', 'unix/latency/64', 0, "
-                                  "'p50_us', 30.5)", 0, NULL), 0);
+    assert_int_equal(hdb_exec(db, "INSERT INTO sample VALUES ('unix/latency/64', 'r1', 'p50_us', "
+                                  "0, 30.5)", 0, NULL), 0);
     assert_int_not_equal(hdb_exec(db, "SELECT count(*) FROM result", 0, NULL), 0);
     hdb_close(db);
 
