@@ -557,6 +557,9 @@ int cmd_run(int argc, char **argv)
     int stale = ipcb_rundir_reap_stale(reap_run, NULL);
     if (stale > 0)
         fprintf(stderr, "ipcbench: cleaned up after %d crashed run%s\n", stale, stale > 1 ? "s" : "");
+    if (out.reaped > 0)
+        fprintf(stderr, "ipcbench: removed the partial results of %d crashed run%s from %s\n",
+                out.reaped, out.reaped > 1 ? "s" : "", out.root);
 
     rc = run_campaign(&o, &cs, &out, argc - 1, argv + 1);
     release(&cs, o.c.ntransports);

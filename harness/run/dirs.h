@@ -13,6 +13,7 @@ typedef struct ipcb_outdir {
     char name[256];             /* "<UTC stamp>-<campaign>" */
     char tmp[IPCB_PATH_MAX];    /* where files are written while the run goes on */
     char final[IPCB_PATH_MAX];  /* where they end up */
+    int  reaped;                /* partial folders of crashed runs removed from root */
 } ipcb_outdir;
 
 /* Make a private runtime directory "ipcbench-XXXXXX" (mode 0700) under
@@ -27,6 +28,9 @@ int  ipcb_rundir_reap_stale(ipcb_reap_fn reap, void *arg);
 /* Remove a directory and everything in it. */
 void ipcb_remove_tree(const char *path);
 
+/* Makes the hidden folder a run writes into (with owner.pid, this process),
+ * first removing from root the hidden folders of runs that crashed (their
+ * owner process is gone; o->reaped counts them). */
 int  ipcb_outdir_begin(ipcb_outdir *o, const char *root, const char *campaign, char *err, size_t errlen);
 int  ipcb_outdir_commit(ipcb_outdir *o, char *err, size_t errlen);
 void ipcb_outdir_discard(ipcb_outdir *o);
