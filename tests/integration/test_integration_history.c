@@ -157,11 +157,15 @@ static void test_failed_history_write_loses_nothing(void **state)
     assert_int_equal(count_rows(history, "SELECT count(*) FROM run"), 1);
 }
 
-/* Fourteen runs, each labelled a commit; from the eighth on unix is 25%
- * slower. regressions names the eighth commit for unix and stays quiet on
- * memcpy. Seven runs a side: a step that separates them has p near 2 / C(14, 7)
- * = 0.0006 in the permutation test, well inside the default alpha of 0.01
- * (with five a side it would be 0.008, too close to call). */
+/* Fourteen runs, each labelled a commit; from the eighth on unix is twice as
+ * slow. regressions names the eighth commit for unix and stays quiet on
+ * memcpy. Seven runs a side: a step that separates them has p near
+ * 2 / C(14, 7) = 0.0006 in the permutation test, well inside the default
+ * alpha of 0.01 (with five a side it would be 0.008, too close to call). The
+ * step is large because this machine's load is not ours to choose: a 25%
+ * step was missed once when four compilers shared its two CPUs (run medians
+ * then move by more than that); tests/unit/test_changepoint.c measures the
+ * test's power on 25% steps with known noise. */
 static void test_regressions_find_a_step(void **state)
 {
     (void)state;
@@ -172,7 +176,7 @@ static void test_regressions_find_a_step(void **state)
         char commit[16];
         snprintf(commit, sizeof commit, "c%02d", i);
         setenv("IPCBENCH_GIT_COMMIT", commit, 1);
-        int rc = i >= STEP_AT ? small_run(out, "--fault", "slow:unix@1.25", "--history",
+        int rc = i >= STEP_AT ? small_run(out, "--fault", "slow:unix@2", "--history",
                                           "none", NULL)
                               : small_run(out, "--history", "none", NULL);
         assert_int_equal(rc, 0);
@@ -195,7 +199,8 @@ static void test_regressions_find_a_step(void **state)
     assert_non_null(strstr(line, "(commit c08,"));
     free(text);
     text = ipcbench_stdout(&o, "regressions-memcpy", "history", "regressions", "--db", db,
-                           "--filter", "^memcpy/", "--alpha", "0.001", NULL);
+                           "--filter", "^memcpy/", "--alpha", "0.001", "--min-step", "25",
+                           NULL);
     print_message("%s", text);
     assert_null(strstr(text, "SLOWER"));
     free(text);
