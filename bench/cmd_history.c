@@ -13,6 +13,7 @@
 #include "history_record.h"
 #include "history_schema.h"
 #include "human.h"
+#include "resultset.h"
 
 static const char history_usage[] =
     "usage: ipcbench history VERB [--db URL] [options]\n"
@@ -210,9 +211,26 @@ static int history_show(const history_opts *o)
 
 /* ---- import and merge ----------------------------------------------------- */
 
+/* Every folder loads (readable Google Benchmark JSON, no impossible figure),
+ * or the import is refused before the database is opened: exit 2. */
+static int check_importable(const history_opts *o)
+{
+    char err[1200];
+    for (size_t i = 0; i < o->nargs; i++) {
+        ipcb_resultset rs;
+        if (ipcb_resultset_load(&rs, o->args[i], err, sizeof err) != 0)
+            return cli_usage_error("history import: %s (nothing imported)", err);
+        ipcb_resultset_free(&rs);
+    }
+    return IPCB_EXIT_OK;
+}
+
 static int history_import(const history_opts *o)
 {
     char err[1200];
+    int bad = check_importable(o);
+    if (bad != IPCB_EXIT_OK)
+        return bad;
     hdb *db = ipcb_history_open(o->db, HDB_CREATE, err, sizeof err);
     if (!db) {
         fprintf(stderr, "ipcbench: history: %s\n", err);

@@ -124,15 +124,16 @@ static int cp_options(const history_opts *o, ipcb_cp_options *cp)
 static void print_step(const ipcb_hseries *s, const ipcb_cp_step *st, int worse)
 {
     const ipcb_hpoint *p = &s->points[st->at], *prev = st->at ? &s->points[st->at - 1] : NULL;
-    char before[32], after[32], when[32];
+    char before[32], after[32], when[32], change[32];
     human_value(before, sizeof before, s->metric, st->before);
     human_value(after, sizeof after, s->metric, st->after);
     time_t t = (time_t)(p->when_us / 1000000);
     struct tm tm;
     strftime(when, sizeof when, "%Y-%m-%d %H:%M", gmtime_r(&t, &tm));
-    printf("%-8s %s on %s, %s: %s -> %s (%+.1f%%), from run %.12s (commit %s, %s UTC), "
+    ipcb_human_percent(change, sizeof change, st->ratio - 1);
+    printf("%-8s %s on %s, %s: %s -> %s (%s), from run %.12s (commit %s, %s UTC), "
            "confidence %.1f%%", worse ? "SLOWER" : "faster", s->benchmark, s->hostname,
-           s->metric, before, after, (st->ratio - 1) * 100, p->run_id, p->commit, when,
+           s->metric, before, after, change, p->run_id, p->commit, when,
            st->confidence * 100);
     if (prev && strcmp(prev->kernel, p->kernel) != 0)
         printf("; the kernel changed there (%s -> %s)", prev->kernel, p->kernel);

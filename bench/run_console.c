@@ -81,7 +81,7 @@ static void key_figure(const gb_report *r, ipcb_mode mode, char *out, size_t n)
         char late_text[32] = IPCB_UNDEFINED;
         ipcb_human_us(v, sizeof v, isnan(p99) ? counter_of(r, IPCB_C_MAX_US) : p99);
         if (!isnan(late))
-            snprintf(late_text, sizeof late_text, "%.0f", late);
+            ipcb_human_fixed(late_text, sizeof late_text, late, 0);
         snprintf(out, n, "%s %s, %s late", isnan(p99) ? "max" : "p99", v, late_text);
         break;
     }
@@ -92,8 +92,10 @@ static void key_figure(const gb_report *r, ipcb_mode mode, char *out, size_t n)
     double frames = counter_of(r, IPCB_C_FRAMES);
     long reps = (long)gb_report_repetitions(r);
     size_t len = strlen(out);
+    char frames_text[32];
+    ipcb_human_fixed(frames_text, sizeof frames_text, frames, 0);
     if (isfinite(frames) && len < n)
-        snprintf(out + len, n - len, "  (%ld × %.0f frames)", reps > 0 ? reps : 1, frames);
+        snprintf(out + len, n - len, "  (%ld × %s frames)", reps > 0 ? reps : 1, frames_text);
 }
 
 /* One line, cut to RUN_CONSOLE_MAX_LINE columns, control characters as spaces. */

@@ -2,6 +2,7 @@
  * per-repetition values of each metric (optionally as ratios to the same
  * run's memcpy), tests them with Mann-Whitney U and gives each a verdict. */
 #include "compare.h"
+#include "human.h"
 #include "median.h"
 #include "textfile.h"
 
@@ -187,12 +188,14 @@ static void judge(ipcb_cmp_row *row, const ipcb_cmp_opts *o, side *b, side *n)
 static void decide(ipcb_cmp_row *row, const ipcb_cmp_opts *o, size_t ntested)
 {
     if (row->direction != 0 && !row->significant) {
+        char change[32];
+        ipcb_human_percent(change, sizeof change, row->change);
         if (o->holm)
-            snprintf(row->note, sizeof row->note, "%+.1f%% but not significant (p %.3g; Holm "
-                     "over %zu tests at %g)", 100 * row->change, row->test.p, ntested, o->alpha);
+            snprintf(row->note, sizeof row->note, "%s but not significant (p %.3g; Holm "
+                     "over %zu tests at %g)", change, row->test.p, ntested, o->alpha);
         else
-            snprintf(row->note, sizeof row->note, "%+.1f%% but not significant (p %.3g > %g)",
-                     100 * row->change, row->test.p, o->alpha);
+            snprintf(row->note, sizeof row->note, "%s but not significant (p %.3g > %g)",
+                     change, row->test.p, o->alpha);
     }
     int d = row->significant ? row->direction : 0;
     row->verdict = d > 0 ? IPCB_V_SLOWER : d < 0 ? IPCB_V_FASTER : IPCB_V_UNCHANGED;

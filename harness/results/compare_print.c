@@ -2,6 +2,8 @@
  * comment (the notable rows first, everything in a collapsed table) and JSON
  * for machines. All three carry the same rows, summary and verdict. */
 #include "compare_print.h"
+#include "human.h"
+#include "reportdoc_escape.h"
 
 #include <jansson.h>
 #include <math.h>
@@ -9,21 +11,33 @@
 
 /* ---- shared pieces -------------------------------------------------------- */
 
+/* Three significant digits; engineering notation beyond plain digits (human.h). */
 static void fmt_value(char *buf, size_t n, double v)
 {
     double a = fabs(v);
-    if (isnan(v))
+    if (!isfinite(v))
         snprintf(buf, n, "-");
+    else if (ipcb_human_needs_eng(v))
+        ipcb_human_eng(buf, n, v);
     else
         snprintf(buf, n, a >= 100 ? "%.0f" : a >= 10 ? "%.1f" : a >= 1 ? "%.2f" : "%.3g", v);
 }
 
+/* A ratio with three decimals, engineering notation beyond plain digits. */
+static void fmt_ratio(char *buf, size_t n, double ratio)
+{
+    if (ipcb_human_needs_eng(ratio))
+        ipcb_human_eng(buf, n, ratio);
+    else
+        ipcb_human_fixed(buf, n, ratio, 3);
+}
+
 static void fmt_change(char *buf, size_t n, double change)
 {
-    if (isnan(change))
+    if (!isfinite(change))
         snprintf(buf, n, "-");
     else
-        snprintf(buf, n, "%+.1f%%", 100 * change);
+        ipcb_human_percent(buf, n, change);
 }
 
 static void fmt_p(char *buf, size_t n, const ipcb_cmp_row *r)
@@ -67,12 +81,17 @@ void ipcb_comparison_summary(const ipcb_comparison *c, char *out, size_t len)
         PUT("%s %zu %s", v ? "," : "", c->count[order[v]], ipcb_verdict_names[order[v]]);
     }
     if (c->ncompared) {
+        char ratio[32], pct[32];
         PUT("; geometric mean of time ratios new/base (> 1 is slower):");
         for (size_t k = 0; k < c->opts.nmetrics; k++)
-            if (c->per_metric[k].n)
-                PUT(" %s %.3f,", c->opts.metrics[k]->name, c->per_metric[k].geomean_ratio);
+            if (c->per_metric[k].n) {
+                fmt_ratio(ratio, sizeof ratio, c->per_metric[k].geomean_ratio);
+                PUT(" %s %s,", c->opts.metrics[k]->name, ratio);
+            }
         double g = c->geomean_ratio;
-        PUT(" all %.3f (%.1f%% %s)", g, 100 * fabs(g - 1), g > 1 ? "slower" : "faster");
+        fmt_ratio(ratio, sizeof ratio, g);
+        ipcb_human_fixed(pct, sizeof pct, 100 * fabs(g - 1), 1);
+        PUT(" all %s (%s%% %s)", ratio, pct, g > 1 ? "slower" : "faster");
     }
 #undef PUT
     if (o >= len && len > 0)
@@ -152,16 +171,7 @@ static void print_text(FILE *f, const ipcb_comparison *c, const char *base_label
 
 /* ---- Markdown ------------------------------------------------------------- */
 
-static void md_text(FILE *f, const char *s)
-{
-    for (; *s; s++) {
-        if (strchr("|*_`<>[]\\", *s))
-            fputc('\\', f);
-        fputc(*s == '\n' ? ' ' : *s, f);
-    }
-}
-
-/* The benchmarks with verdict v, each once, as `a`, `b`; 0 if there are none. */
+/* The benchmarks with verdict v, each once, as code: `a`, `b`; 0 if there are none. */
 static size_t md_names(FILE *f, const ipcb_comparison *c, ipcb_verdict v)
 {
     size_t n = 0;
@@ -170,7 +180,8 @@ static size_t md_names(FILE *f, const ipcb_comparison *c, ipcb_verdict v)
         if (r->verdict != v || (i > 0 && c->rows[i - 1].verdict == v
                                 && strcmp(c->rows[i - 1].name, r->name) == 0))
             continue;
-        fprintf(f, "%s`%s`", n++ ? ", " : "", r->name);
+        fputs(n++ ? ", " : "", f);
+        rd_md_code(f, r->name);
     }
     return n;
 }
@@ -193,9 +204,11 @@ static void md_table(FILE *f, const ipcb_comparison *c, int only_notable)
         ipcb_cmp_cells k;
         ipcb_cmp_row_cells(c, r, &k);
         const char *em = r->verdict == IPCB_V_SLOWER ? "**" : "";
-        fprintf(f, "| `%s` | %s | %s | %s | %s | %s | %s%s%s | ", r->name, k.metric, k.base,
-                k.new_value, k.change, k.p, em, k.verdict, em);
-        md_text(f, r->note);
+        fputs("| ", f);
+        rd_md_code(f, r->name);
+        fprintf(f, " | %s | %s | %s | %s | %s | %s%s%s | ", k.metric, k.base, k.new_value,
+                k.change, k.p, em, k.verdict, em);
+        rd_md_escaped(f, r->note);
         fputs(" |\n", f);
     }
 }
@@ -207,13 +220,13 @@ static void print_md(FILE *f, const ipcb_comparison *c, const char *base_label,
     verdict_line(c, line, sizeof line);
     fprintf(f, "### ipcbench: %s %s\n\n", c->regression ? "❌" : "✅", line);
     ipcb_comparison_summary(c, line, sizeof line);
-    md_text(f, line);
+    rd_md_escaped(f, line);
     fputs("\n\n", f);
-    fputs("Baseline `", f);
-    md_text(f, base_label);
-    fputs("`, new `", f);
-    md_text(f, new_label);
-    fputs("`.\n", f);
+    fputs("Baseline ", f);
+    rd_md_code(f, base_label);
+    fputs(", new ", f);
+    rd_md_code(f, new_label);
+    fputs(".\n", f);
     method_line(f, c, "- ");
     fputc('\n', f);
     size_t n = 0;

@@ -47,6 +47,12 @@ static int find_gnuplot(char out[PATH_MAX])
     return -1;
 }
 
+int ipcb_gnuplot_installed(void)
+{
+    char path[PATH_MAX];
+    return find_gnuplot(path) == 0;
+}
+
 int ipcb_gnuplot_find(ipcb_gnuplot *g, const char *scripts_dir, char *err, size_t errlen)
 {
     memset(g, 0, sizeof *g);

@@ -20,6 +20,9 @@ typedef struct ipcb_gnuplot {
     size_t      errlen;
 } ipcb_gnuplot;
 
+/* Is there a gnuplot along $PATH? */
+int ipcb_gnuplot_installed(void);
+
 /* Find gnuplot along $PATH and the scripts directory. Returns 0, or -1 with
  * err ("gnuplot not found (install gnuplot-nox)", or the directory's error). */
 int ipcb_gnuplot_find(ipcb_gnuplot *g, const char *scripts_dir, char *err, size_t errlen);

@@ -16,5 +16,6 @@ double ipcb_median(double *v, size_t n)
     if (n == 0)
         return NAN;
     qsort(v, n, sizeof *v, cmp_double);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+    /* halfway without the sum, which overflows for two values near DBL_MAX */
+    return n % 2 ? v[n / 2] : v[n / 2 - 1] + (v[n / 2] - v[n / 2 - 1]) / 2;
 }

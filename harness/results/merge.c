@@ -2,6 +2,7 @@
  * Benchmark JSON, so a baseline made of runs at different times carries the
  * machine's run-to-run variation, not only one run's (as `make baseline`). */
 #include "merge.h"
+#include "resultcheck.h"
 #include "resultsjson.h"
 #include "textfile.h"
 
@@ -50,7 +51,7 @@ static int load_run(run_file *f, char *err, size_t errlen)
                      f->path);
         return -1;
     }
-    return 0;
+    return ipcb_results_check(f->root, f->path, err, errlen);
 }
 
 /* The benchmark an entry belongs to: run_name, or name in files without it. */
@@ -134,7 +135,8 @@ static json_t *median_of(const json_t *entries, const char *field, json_t **scra
     qsort(scratch, n, sizeof *scratch, cmp_number);
     if (n % 2)
         return json_copy(scratch[n / 2]);
-    return json_real((json_number_value(scratch[n / 2 - 1]) + json_number_value(scratch[n / 2])) / 2);
+    double lo = json_number_value(scratch[n / 2 - 1]), hi = json_number_value(scratch[n / 2]);
+    return json_real(lo + (hi - lo) / 2);   /* not (lo + hi) / 2: that overflows near DBL_MAX */
 }
 
 /* A "median" aggregate over the successful entries ok of benchmark key (n

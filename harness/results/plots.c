@@ -10,6 +10,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -132,6 +133,34 @@ static int has_value(const ipcb_resultset *rs, const char *transport, const char
             return 1;
     }
     return 0;
+}
+
+int ipcb_plots_can_draw(const ipcb_resultset *rs, const char *mode, enum ipcb_counter c)
+{
+    for (size_t i = 0; i < rs->nresults; i++) {
+        const ipcb_result *r = &rs->results[i];
+        if (r->transport[0] && !r->failed && r->summary.counter[c] > 0
+            && strcmp(r->mode, mode) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+const char *ipcb_plots_why_none(const char *dir, int have_data)
+{
+    char log[PATH_MAX];
+    if (!have_data)
+        return "No plots: no result has a figure to plot (the plots show the latency, "
+               "throughput and fan-out results that succeeded; here each failed, was skipped "
+               "or is missing).";
+    if (!ipcb_gnuplot_installed())
+        return "No plots: gnuplot is not installed. Install it (`gnuplot-nox`) and run "
+               "`ipcbench report` again.";
+    snprintf(log, sizeof log, "%s/plots/gnuplot.log", dir);
+    if (access(log, F_OK) != 0)
+        return "No plots yet: `ipcbench run` and `ipcbench report` render them.";
+    return "No plots: gnuplot is installed and there are results to plot, but it drew "
+           "none (`plots/gnuplot.log` says why).";
 }
 
 /* ---- rendering ----------------------------------------------------------- */

@@ -7,6 +7,8 @@
 
 #include <stddef.h>
 
+#include "resultset.h"
+
 /* Render into DIR/plots/, each as NAME.svg and NAME.png, with the gnuplot
  * scripts in scripts_dir:
  *   throughput    MB/s by frame size, a line per transport
@@ -40,5 +42,15 @@ int ipcb_plots_render_baseline(const char *dir, const char *baseline, const char
 int ipcb_plots_render_runs(const char *outdir, const char *const *runs,
                            const char *const *labels, size_t nruns, const char *scripts_dir,
                            char *err, size_t errlen);
+
+/* Does any successful result of mode have a positive counter c, a point a
+ * plot would draw (a line per transport that has one)? */
+int ipcb_plots_can_draw(const ipcb_resultset *rs, const char *mode, enum ipcb_counter c);
+
+/* Why the report in dir shows no plots, a sentence for it (report markup):
+ * with have_data 0, that no result has a figure to plot; else that gnuplot is
+ * not installed; else that they were not rendered yet (no dir/plots/gnuplot.log)
+ * or that gnuplot drew none (its log says why). */
+const char *ipcb_plots_why_none(const char *dir, int have_data);
 
 #endif

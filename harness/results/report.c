@@ -4,6 +4,8 @@
 #include "report.h"
 #include "compare.h"
 #include "compare_print.h"
+#include "human.h"
+#include "plots.h"
 #include "report_env.h"
 #include "report_summary.h"
 #include "report_tables.h"
@@ -357,7 +359,7 @@ static void write_copies(report_ctx *c)
         double n = copies_of(c->rs, c->transports[k]);
         char text[32] = "–";
         if (isfinite(n))
-            snprintf(text, sizeof text, "%.0f", n);
+            ipcb_human_fixed(text, sizeof text, n, 0);
         rd_row_begin(d);
         rd_cell(d, 0, c->transports[k]);
         rd_cell(d, RD_NUM, text);
@@ -389,6 +391,14 @@ static int write_cdfs(report_ctx *c)
     return any || write_figure(c, "cdf", "Latency distribution at one frame size");
 }
 
+/* Has rs a figure any of the plots would draw? */
+static int has_plot_data(const ipcb_resultset *rs)
+{
+    return ipcb_plots_can_draw(rs, "throughput", IPCB_C_MB_PER_S)
+        || ipcb_plots_can_draw(rs, "latency", IPCB_C_P50_US)
+        || ipcb_plots_can_draw(rs, "fanout", IPCB_C_P50_US);
+}
+
 static void write_plots(report_ctx *c)
 {
     rd_section_begin(&c->d, "plots", "Plots");
@@ -405,8 +415,7 @@ static void write_plots(report_ctx *c)
     any |= write_cdfs(c);
     any |= write_figure(c, fanout_plot.file, fanout_plot.title);
     if (!any)
-        rd_para(&c->d, "No plots were rendered: gnuplot is missing or no result could be "
-                       "plotted (see `plots/gnuplot.log`).");
+        rd_para(&c->d, ipcb_plots_why_none(c->dir, has_plot_data(c->rs)));
     rd_section_end(&c->d);
 }
 

@@ -3,6 +3,7 @@
  * verdicts come about, the plots of all runs and each run's own report. */
 #include "report_runs.h"
 #include "compare_print.h"
+#include "plots.h"
 #include "report_env.h"
 #include "report_runs_tables.h"
 #include "report_tables.h"
@@ -122,6 +123,16 @@ static void write_comparison(runs_ctx *c)
     rd_section_end(d);
 }
 
+/* Has any run a figure the overlays (throughput, latency p50) would draw? */
+static int runs_have_plot_data(const ipcb_report_runs *r)
+{
+    for (size_t k = 0; k < r->n; k++)
+        if (ipcb_plots_can_draw(&r->sets[k], "throughput", IPCB_C_MB_PER_S)
+            || ipcb_plots_can_draw(&r->sets[k], "latency", IPCB_C_P50_US))
+            return 1;
+    return 0;
+}
+
 static void write_plots(runs_ctx *c)
 {
     rdoc *d = &c->d;
@@ -135,7 +146,7 @@ static void write_plots(runs_ctx *c)
         any |= file_exists(c->outdir, rel) && rd_figure(d, c->outdir, rel, run_plots[i].title) == 0;
     }
     if (!any)
-        rd_para(d, "No plots were rendered (they need gnuplot).");
+        rd_para(d, ipcb_plots_why_none(c->outdir, runs_have_plot_data(c->r)));
     rd_section_end(d);
 }
 

@@ -3,6 +3,7 @@
  * that explain them, and the CPU cost. */
 #include "report_tables.h"
 #include "compare.h"
+#include "human.h"
 
 #include <inttypes.h>
 #include <math.h>
@@ -87,12 +88,13 @@ static void appendf(char *buf, size_t n, const char *fmt, ...)
 
 void rpt_format_value(char *buf, size_t n, double v)
 {
-    if (!isfinite(v)) {
-        snprintf(buf, n, "–");
-        return;
-    }
     double a = fabs(v);
-    snprintf(buf, n, a >= 100 ? "%.0f" : a >= 10 ? "%.1f" : a >= 1 ? "%.2f" : "%.3f", v);
+    if (!isfinite(v))
+        snprintf(buf, n, "–");
+    else if (ipcb_human_needs_eng(v))
+        ipcb_human_eng(buf, n, v);
+    else
+        snprintf(buf, n, a >= 100 ? "%.0f" : a >= 10 ? "%.1f" : a >= 1 ? "%.2f" : "%.3f", v);
 }
 
 static void format_bytes(char *buf, size_t n, uint64_t bytes)
@@ -203,8 +205,11 @@ static void write_value_cell(rdoc *d, const table_spec *t, const ipcb_result *r,
         return;
     }
     double late = r->summary.counter[IPCB_C_LATE];
-    if (t->with_late && isfinite(late))
-        appendf(notes, sizeof notes, "%s%.0f late", notes[0] ? ", " : "", late);
+    if (t->with_late && isfinite(late)) {
+        char count[32];
+        ipcb_human_fixed(count, sizeof count, late, 0);
+        appendf(notes, sizeof notes, "%s%s late", notes[0] ? ", " : "", count);
+    }
     if (notes[0])
         appendf(cell, sizeof cell, " (%s)", notes);
     rd_cell(d, RD_NUM | (v == best ? RD_BEST : 0), cell);
@@ -232,8 +237,11 @@ static void write_counters_cell(rdoc *d, const table_spec *t, const ipcb_result 
     format_counter(csw, sizeof csw, r->summary.counter[IPCB_C_CSW_PER_FRAME]);
     snprintf(cell, sizeof cell, "%s · %s", faults, csw);
     double steal = r->summary.counter[IPCB_C_STEAL_S];
-    if (isfinite(steal) && steal > 0)
-        appendf(cell, sizeof cell, " · steal %.0f ms", steal * 1e3);
+    if (isfinite(steal) && steal > 0) {
+        char ms[32];
+        ipcb_human_fixed(ms, sizeof ms, steal * 1e3, 0);
+        appendf(cell, sizeof cell, " · steal %s ms", ms);
+    }
     if (r->frames_per_run) {
         appendf(cell, sizeof cell, " (n=%" PRIu64, r->frames_per_run);
         if (r->nruns > 1)
@@ -254,7 +262,7 @@ static void write_change_cell(report_ctx *c, const table_spec *t, const char *na
     }
     char text[64];
     int flags = RD_NUM;
-    snprintf(text, sizeof text, "%+.1f%%", 100 * r->change);
+    ipcb_human_percent(text, sizeof text, r->change);
     if (r->verdict == IPCB_V_SLOWER || r->verdict == IPCB_V_FASTER) {
         appendf(text, sizeof text, " %s", ipcb_verdict_names[r->verdict]);
         flags |= r->verdict == IPCB_V_SLOWER ? RD_SLOWER : RD_FASTER;

@@ -21,8 +21,8 @@ typedef struct report_ctx {
     const ipcb_result    **rows;        /* scratch, room for rs->nresults */
 } report_ctx;
 
-/* A measurement with three or so significant digits, no exponent; "–" if
- * it is not finite. */
+/* A measurement with three or so significant digits, in engineering
+ * notation beyond plain digits (human.h: "100e306"); "–" if not finite. */
 void rpt_format_value(char *buf, size_t n, double v);
 /* A table row's label: "1080p (8.29 MB)", and ", 4 subscribers" in fanout mode. */
 void rpt_row_label(char *out, size_t n, const ipcb_result *row);

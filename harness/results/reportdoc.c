@@ -2,6 +2,7 @@
  * the same thing. The HTML is self-contained: inline CSS, plots as inline SVG
  * (ids prefixed per figure), one inline sorting script, nothing fetched. */
 #include "reportdoc.h"
+#include "reportdoc_escape.h"
 #include "reportdoc_sort.h"
 
 #include <limits.h>
@@ -35,31 +36,12 @@ static const char css[] =
 
 /* ---- inline ---------------------------------------------------------------- */
 
-static void html_escaped(FILE *f, const char *s, size_t n)
-{
-    for (size_t i = 0; i < n && s[i]; i++) {
-        switch (s[i]) {
-        case '&': fputs("&amp;", f); break;
-        case '<': fputs("&lt;", f); break;
-        case '>': fputs("&gt;", f); break;
-        case '"': fputs("&quot;", f); break;
-        default:  fputc(s[i], f);
-        }
-    }
-}
-
 void rd_text(rdoc *d, const char *s)
 {
-    if (d->html) {
-        html_escaped(d->f, s, strlen(s));
-        return;
-    }
-    for (; *s; s++) {
-        if (*s == '|')
-            fputs("\\|", d->f);
-        else
-            fputc(*s == '\n' || *s == '\r' ? ' ' : *s, d->f);
-    }
+    if (d->html)
+        rd_html_escaped(d->f, s, strlen(s));
+    else
+        rd_md_escaped(d->f, s);
 }
 
 void rd_textf(rdoc *d, const char *fmt, ...)
@@ -85,7 +67,7 @@ void rd_markup(rdoc *d, const char *s)
             const char *end = strchr(s + 1, '`');
             if (end) {
                 fputs("<code>", d->f);
-                html_escaped(d->f, s + 1, (size_t)(end - s - 1));
+                rd_html_escaped(d->f, s + 1, (size_t)(end - s - 1));
                 fputs("</code>", d->f);
                 s = end + 1;
                 continue;
@@ -101,7 +83,7 @@ void rd_markup(rdoc *d, const char *s)
             s++;
             continue;
         }
-        html_escaped(d->f, s, 1);
+        rd_html_escaped(d->f, s, 1);
         s++;
     }
     if (em)
@@ -114,10 +96,10 @@ void rd_code(rdoc *d, const char *s)
 {
     if (d->html) {
         fputs("<code>", d->f);
-        html_escaped(d->f, s, strlen(s));
+        rd_html_escaped(d->f, s, strlen(s));
         fputs("</code>", d->f);
     } else {
-        fprintf(d->f, "`%s`", s);
+        rd_md_code(d->f, s);
     }
 }
 
@@ -132,7 +114,7 @@ void rd_begin(rdoc *d, const char *title)
         return;
     fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
           "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>", d->f);
-    html_escaped(d->f, title, strlen(title));
+    rd_html_escaped(d->f, title, strlen(title));
     fprintf(d->f, "</title>\n<style>\n%s</style>\n</head>\n<body>\n<main>\n", css);
 }
 
@@ -149,7 +131,7 @@ void rd_nav(rdoc *d, const char *const *ids, const char *const *titles, size_t n
     fputs("<nav id=\"contents\">", d->f);
     for (size_t i = 0; i < n; i++) {
         fprintf(d->f, "<a href=\"#%s\">", ids[i]);
-        html_escaped(d->f, titles[i], strlen(titles[i]));
+        rd_html_escaped(d->f, titles[i], strlen(titles[i]));
         fputs("</a>", d->f);
     }
     fputs("</nav>\n", d->f);
@@ -260,11 +242,11 @@ void rd_header_tips(rdoc *d, const char *const *cols, const int *flags,
             fputs(flags && (flags[i] & RD_NUM) ? "<th class=\"num\"" : "<th", d->f);
             if (tips && tips[i]) {
                 fputs(" title=\"", d->f);
-                html_escaped(d->f, tips[i], strlen(tips[i]));
+                rd_html_escaped(d->f, tips[i], strlen(tips[i]));
                 fputc('"', d->f);
             }
             fputc('>', d->f);
-            html_escaped(d->f, cols[i], strlen(cols[i]));
+            rd_html_escaped(d->f, cols[i], strlen(cols[i]));
             fputs("</th>", d->f);
         }
         fputs("</tr></thead>\n<tbody>\n", d->f);
@@ -308,7 +290,7 @@ static void cell_open(rdoc *d, int flags, const char *tip, const double *key)
         fputc('"', d->f);
     if (tip && *tip) {
         fputs(" title=\"", d->f);
-        html_escaped(d->f, tip, strlen(tip));
+        rd_html_escaped(d->f, tip, strlen(tip));
         fputc('"', d->f);
     }
     if (key)
@@ -440,7 +422,9 @@ static void put_inline_svg(FILE *f, const char *svg, const char *pfx)
 int rd_figure(rdoc *d, const char *dir, const char *rel, const char *title)
 {
     if (!d->html) {
-        fprintf(d->f, "![%s](%s)\n\n", title, rel);
+        fputs("![", d->f);
+        rd_md_escaped(d->f, title);
+        fprintf(d->f, "](%s)\n\n", rel);
         return 0;
     }
     char path[PATH_MAX];
@@ -456,7 +440,7 @@ int rd_figure(rdoc *d, const char *dir, const char *rel, const char *title)
     fprintf(d->f, "<figure id=\"figure-%zu\">\n", d->figures);
     put_inline_svg(d->f, svg, pfx);
     fputs("\n<figcaption>", d->f);
-    html_escaped(d->f, title, strlen(title));
+    rd_html_escaped(d->f, title, strlen(title));
     fputs("</figcaption>\n</figure>\n", d->f);
     free(svg);
     return 0;

@@ -23,9 +23,11 @@ void rd_end(rdoc *d);
 /* A table of contents: n section ids and titles (HTML only). */
 void rd_nav(rdoc *d, const char *const *ids, const char *const *titles, size_t n);
 
-/* Inline content. text: data, escaped for the format (in Markdown '|' and
- * newlines, as table cells need). markup: our own prose with **bold**,
- * *emphasis* and `code`, written as is in Markdown, converted in HTML. */
+/* Inline content. text: data, escaped for the format (reportdoc_escape.h:
+ * in Markdown no line break, table column, heading, code, emphasis, link or
+ * HTML comes from it). markup: our own prose with **bold**, *emphasis* and
+ * `code`, written as is in Markdown, converted in HTML. code: data as code
+ * (in Markdown a code span, or escaped text if it cannot be one). */
 void rd_text(rdoc *d, const char *s);
 void rd_textf(rdoc *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void rd_markup(rdoc *d, const char *s);

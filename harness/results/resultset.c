@@ -2,6 +2,7 @@
  * and context) into an ipcb_resultset: one result per benchmark with its
  * repetitions and a summary. CSV, report and compare all derive from this. */
 #include "resultset.h"
+#include "resultcheck.h"
 #include "resultsjson.h"
 #include "textfile.h"
 
@@ -243,15 +244,22 @@ static int append_run(ipcb_result *r, const ipcb_run *run)
     return 0;
 }
 
+/* A count from a double: 0 unless positive and finite, at most UINT64_MAX
+ * (a figure of 1e300 frames is a valid double but no uint64_t). */
+static uint64_t to_count(double v)
+{
+    if (!isfinite(v) || v <= 0)
+        return 0;
+    return v >= 18446744073709551615.0 ? UINT64_MAX : (uint64_t)v;
+}
+
 /* A successful run's measured frames count towards the samples under r. */
 static void count_frames(ipcb_result *r, const ipcb_run *run)
 {
-    double frames = run->counter[IPCB_C_FRAMES];
-    if (!isfinite(frames) || frames <= 0)
-        return;
-    r->samples += (uint64_t)frames;
-    if ((uint64_t)frames > r->frames_per_run)
-        r->frames_per_run = (uint64_t)frames;
+    uint64_t frames = to_count(run->counter[IPCB_C_FRAMES]);
+    r->samples = frames > UINT64_MAX - r->samples ? UINT64_MAX : r->samples + frames;
+    if (frames > r->frames_per_run)
+        r->frames_per_run = frames;
 }
 
 static int has_error(const json_t *e)
@@ -292,9 +300,8 @@ static int add_entry(loader *ld, const json_t *e)
         r->summary = run;
         *rank = (unsigned char)er;
     }
-    double bytes = run.counter[IPCB_C_BYTES];
-    if (r->bytes == 0 && isfinite(bytes) && bytes > 0)
-        r->bytes = (uint64_t)bytes;
+    if (r->bytes == 0)
+        r->bytes = to_count(run.counter[IPCB_C_BYTES]);
     note_error(r, e);
     return 0;
 }
@@ -315,6 +322,8 @@ static int load_benchmarks(loader *ld, const json_t *root)
     for (size_t i = 0; i < json_array_size(arr); i++)
         if (check_entry(ld, json_array_get(arr, i), i) != 0)
             return -1;
+    if (ipcb_results_check(root, ld->path, ld->err, ld->errlen) != 0)
+        return -1;
     for (size_t i = 0; i < json_array_size(arr); i++) {
         if (add_entry(ld, json_array_get(arr, i)) != 0) {
             ipcb_set_err(ld->err, ld->errlen, "%s: out of memory", ld->path);

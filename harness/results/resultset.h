@@ -45,7 +45,8 @@ typedef struct ipcb_resultset {
 
 /* Load PATH (a results.json, or a directory containing one). Returns 0, or -1
  * with a one-line reason in err for missing, unreadable, malformed, truncated
- * or foreign (not Google Benchmark) JSON. */
+ * or foreign (not Google Benchmark) JSON, and for impossible figures (a
+ * negative latency, an infinite rate, ...: the rule is in resultcheck.h). */
 int  ipcb_resultset_load(ipcb_resultset *rs, const char *path, char *err, size_t errlen);
 void ipcb_resultset_free(ipcb_resultset *rs);
 const char *ipcb_resultset_context(const ipcb_resultset *rs, const char *key); /* NULL if absent */

@@ -565,7 +565,9 @@ static int run_measured(run *r, ipcb_ctl_msg *done, run_cost *cost)
         report_measured(r);
         gb_frames_end(r->st);
     }
-    cost->steal_s = ipcb_steal_seconds() - steal0;
+    /* Some hypervisors' steal counter steps back; the results loader refuses
+     * a negative time, and no time was stolen then. */
+    cost->steal_s = fmax(0, ipcb_steal_seconds() - steal0);
     ipcb_usage_self(&driver1);
     infra_usage(b, &infra1);
     ipcb_usage_since(&cost->driver, &driver1, &driver0);

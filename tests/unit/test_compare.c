@@ -20,6 +20,7 @@
 #include "compare.h"
 #include "compare_print.h"
 #include "mannwhitney.h"
+#include "mdcheck.h"
 #include "resultset.h"
 
 #define N_OF(a) (sizeof(a) / sizeof((a)[0]))
@@ -210,7 +211,8 @@ static void write_set(const char *path, const bench_spec *specs, size_t n)
                         sorted[a] = sorted[b];
                         sorted[b] = t;
                     }
-            double med = s->n % 2 ? sorted[s->n / 2] : (sorted[s->n / 2 - 1] + sorted[s->n / 2]) / 2;
+            double lo = sorted[(s->n - 1) / 2], hi = sorted[s->n / 2];
+            double med = lo + (hi - lo) / 2;
             json_array_append_new(arr, entry(s->name, 0, s->n, s->counter, med, "median"));
         }
     }
@@ -722,6 +724,104 @@ static void test_formats(void **state)
     ipcb_comparison_free(&c);
 }
 
+/* ---- hostile input ---------------------------------------------------------- */
+
+/* A negative p50 never reaches a verdict: the loader compare uses refuses
+ * the file, naming it, the benchmark, the repetition and the field (the CLI
+ * then exits 2: test_integration_figures). */
+static void test_negative_p50_refused(void **state)
+{
+    (void)state;
+    static const bench_spec good[] = {
+        { "unix/latency/64K", "p50_us", { 100, 101, 102 }, 3, NULL },
+    };
+    static const bench_spec negative[] = {
+        { "unix/latency/64K", "p50_us", { 100, -3.5, 102 }, 3, NULL },
+    };
+    write_sets(good, 1, negative, 1);
+    char pn[PATH_MAX], err[512] = "", want[PATH_MAX + 128];
+    set_path(pn, "new");
+    ipcb_resultset n;
+    assert_int_equal(ipcb_resultset_load(&n, pn, err, sizeof err), -1);
+    snprintf(want, sizeof want, "%s: benchmark unix/latency/64K (repetition 2 of 3): p50_us is "
+             "-3.5, a latency cannot be negative", pn);
+    assert_string_equal(err, want);
+}
+
+/* Names with '|', a line break and "# heading", a backtick and <script>:
+ * the Markdown tables keep their columns, no line starts a heading made of
+ * a name, no raw HTML; plain names stay code. */
+static void test_markdown_escapes_names(void **state)
+{
+    (void)state;
+    static const bench_spec base[] = {
+        { "evil|name\n# heading/latency/64K", "p50_us", { 100, 101, 102, 99, 100 }, 5, NULL },
+        { "x`<script>alert(1)/latency/64K", "p50_us", { 100, 101, 102, 99, 100 }, 5, NULL },
+        { "unix/latency/64K", "p50_us", { 100, 101, 102, 99, 100 }, 5, NULL },
+    };
+    static const bench_spec new_specs[] = {
+        { "evil|name\n# heading/latency/64K", "p50_us", { 125, 126, 127, 124, 125 }, 5, NULL },
+        { "x`<script>alert(1)/latency/64K", "p50_us", { 125, 126, 127, 124, 125 }, 5, NULL },
+        { "unix/latency/64K", "p50_us", { 125, 126, 127, 124, 125 }, 5, NULL },
+        { "new|one\n# heading/latency/64K", "p50_us", { 1, 1, 1 }, 3, NULL },
+    };
+    ipcb_comparison c;
+    char err[512];
+    assert_int_equal(compare_specs(base, 3, new_specs, 4, NULL, &c, err, sizeof err), 0);
+    char *md = print_to_string(&c, IPCB_FMT_MD);
+    assert_true(assert_md_safe(md, "heading") >= 2 + 6);   /* two tables, rows in each */
+    assert_non_null(strstr(md, "| evil\\|name \\# heading/latency/64K | p50 us | 100 | 125 |"));
+    assert_non_null(strstr(md, "| x\\`&lt;script&gt;alert(1)/latency/64K |"));
+    assert_non_null(strstr(md, "| `unix/latency/64K` | p50 us |"));
+    assert_non_null(strstr(md, "only in the new results): new\\|one \\# heading/latency/64K\n"));
+    free(md);
+    ipcb_comparison_free(&c);
+}
+
+/* Does text hold a run of at least n digits (a number printed in full)? */
+static int has_digit_run(const char *text, size_t n)
+{
+    size_t run = 0;
+    for (; *text; text++) {
+        run = *text >= '0' && *text <= '9' ? run + 1 : 0;
+        if (run >= n)
+            return 1;
+    }
+    return 0;
+}
+
+/* Figures from 1e-9 to 1e308 print in engineering notation in every format,
+ * never as a run of digits cut off by a buffer. */
+static void test_large_and_small_values(void **state)
+{
+    (void)state;
+    static const bench_spec base[] = {
+        { "unix/latency/64K", "p50_us", { 1e306, 1e306, 1e306, 1e306 }, 4, NULL },
+        { "pipe/latency/64K", "p50_us", { 1e-9, 1e-9, 1e-9, 1e-9 }, 4, NULL },
+        { "tcp/throughput/64K", "mb_per_s", { 1e20, 1e20, 1e20, 1e20 }, 4, NULL },
+    };
+    static const bench_spec new_specs[] = {
+        { "unix/latency/64K", "p50_us", { 1e308, 1e308, 1e308, 1e308 }, 4, NULL },
+        { "pipe/latency/64K", "p50_us", { 1e-9, 1e-9, 1e-9, 1e-9 }, 4, NULL },
+        { "tcp/throughput/64K", "mb_per_s", { 1e20, 1e20, 1e20, 1e20 }, 4, NULL },
+    };
+    ipcb_comparison c;
+    char err[512];
+    assert_int_equal(compare_specs(base, 3, new_specs, 3, NULL, &c, err, sizeof err), 0);
+    for (int fmt = IPCB_FMT_TEXT; fmt <= IPCB_FMT_MD; fmt++) {
+        char *out = print_to_string(&c, (ipcb_cmp_format)fmt);
+        assert_non_null(strstr(out, "1.00e306"));      /* base p50 */
+        assert_non_null(strstr(out, "100e306"));       /* new p50 */
+        assert_non_null(strstr(out, "+9900.0%"));      /* the change */
+        assert_non_null(strstr(out, "1.00e-9"));
+        assert_non_null(strstr(out, "100e18"));
+        if (has_digit_run(out, 10))
+            fail_msg("a number in full:\n%s", out);
+        free(out);
+    }
+    ipcb_comparison_free(&c);
+}
+
 /* ---- absent percentiles --------------------------------------------------- */
 
 /* Runs of fewer than 100 frames carry no p99_us: such a metric is n/a with
@@ -844,6 +944,9 @@ int main(void)
         cmocka_unit_test(test_fanout),
         cmocka_unit_test(test_nothing_in_common),
         cmocka_unit_test(test_formats),
+        cmocka_unit_test(test_negative_p50_refused),
+        cmocka_unit_test(test_markdown_escapes_names),
+        cmocka_unit_test(test_large_and_small_values),
         cmocka_unit_test(test_absent_percentile_not_comparable),
         cmocka_unit_test(test_absent_percentile_in_memcpy),
     };

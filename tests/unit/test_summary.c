@@ -7,6 +7,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,8 +44,66 @@ static void test_human_units(void **state)
     ipcb_human_ratio(b, sizeof b, 12.34);
     assert_string_equal(b, "12.3×");
     ipcb_human_number(b, sizeof b, 1e300);
-    assert_string_equal(b, "1e+300");
+    assert_string_equal(b, "1.00e300");
     assert_int_equal(ipcb_display_width("557 µs ×"), 8);
+}
+
+/* Figures beyond plain digits: engineering notation (three significant
+ * digits, an exponent that is a multiple of 3), never a run of digits. */
+static void test_engineering_notation(void **state)
+{
+    (void)state;
+    static const struct { double v; const char *eng; } cases[] = {
+        { 1e308, "100e306" }, { DBL_MAX, "180e306" }, { 1e20, "100e18" },
+        { 1.5e20, "150e18" }, { -2.5e6, "-2.50e6" }, { 999700, "1.00e6" },
+        { 1e6, "1.00e6" }, { 1e-9, "1.00e-9" }, { 2.5e-4, "250e-6" },
+        { 4.9e-324, "4.94e-324" }, { 1000, "1.00e3" }, { 0, "0" },
+    };
+    char b[64];
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        ipcb_human_eng(b, sizeof b, cases[i].v);
+        if (strcmp(b, cases[i].eng) != 0)
+            fail_msg("%g: \"%s\", expected \"%s\"", cases[i].v, b, cases[i].eng);
+    }
+    /* Where each formatter switches: plain from 0.0005 up to 999999. */
+    ipcb_human_number(b, sizeof b, 999999);
+    assert_string_equal(b, "999999");
+    ipcb_human_number(b, sizeof b, 1e20);
+    assert_string_equal(b, "100e18");
+    ipcb_human_number(b, sizeof b, 1e-9);
+    assert_string_equal(b, "1.00e-9");
+    ipcb_human_number(b, sizeof b, 0.0005);
+    assert_string_equal(b, "0.001");
+    ipcb_human_us(b, sizeof b, 1e308);           /* 1e302 s */
+    assert_string_equal(b, "100e300 s");
+    ipcb_human_us(b, sizeof b, 1e20);
+    assert_string_equal(b, "100e12 s");
+    ipcb_human_us(b, sizeof b, 1e-9);            /* 1e-6 ns */
+    assert_string_equal(b, "1.00e-6 ns");
+    ipcb_human_mb_per_s(b, sizeof b, 1e308);
+    assert_string_equal(b, "100e300 TB/s");
+    ipcb_human_ratio(b, sizeof b, 1e20);
+    assert_string_equal(b, "100e18×");
+    ipcb_human_fixed(b, sizeof b, 12.4, 0);
+    assert_string_equal(b, "12");
+    ipcb_human_fixed(b, sizeof b, 1e20, 0);
+    assert_string_equal(b, "100e18");
+    ipcb_human_fixed(b, sizeof b, 1e-9, 3);
+    assert_string_equal(b, "0.000");
+    ipcb_human_percent(b, sizeof b, 0.25);
+    assert_string_equal(b, "+25.0%");
+    ipcb_human_percent(b, sizeof b, -0.031);
+    assert_string_equal(b, "-3.1%");
+    ipcb_human_percent(b, sizeof b, 1e306);
+    assert_string_equal(b, "+100e306%");
+    ipcb_human_percent(b, sizeof b, DBL_MAX);   /* 100 times that is no double */
+    assert_string_equal(b, "+18.0e309%");
+    ipcb_human_number(b, sizeof b, -0.0);
+    assert_string_equal(b, "0");
+    ipcb_human_percent(b, sizeof b, NAN);
+    assert_string_equal(b, IPCB_UNDEFINED);
+    assert_true(ipcb_human_needs_eng(1e6) && ipcb_human_needs_eng(1e-4));
+    assert_false(ipcb_human_needs_eng(0) || ipcb_human_needs_eng(NAN) || ipcb_human_needs_eng(123));
 }
 
 /* Throughput in MB/s of each transport at 64 B, 4K, 64K and 1M: "small" leads
@@ -204,6 +263,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_human_units),
+        cmocka_unit_test(test_engineering_notation),
         cmocka_unit_test(test_sweep_best_and_ratios),
         cmocka_unit_test(test_sweep_crossovers),
         cmocka_unit_test(test_summary_text),
