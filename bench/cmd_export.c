@@ -58,6 +58,8 @@ int cmd_export(int argc, char **argv)
                                    dir, argv[i]);
         dir = argv[i];
     }
+    if (out && !*out)
+        return cli_usage_error("export: --out needs a file name, not an empty string");
     if (!format || !dir)
         return cli_usage_error("export: needs --format and a results directory (see "
                                "'ipcbench export --help')");

@@ -82,6 +82,9 @@ static int parse_options(const history_verb *v, int argc, char **argv, history_o
                                        option_fields[f].flag);
             if (r == 0)
                 continue;
+            if (!*value)
+                return cli_usage_error("history %s: %s needs a value, not an empty string", v->name,
+                                       option_fields[f].flag);
             if (!verb_takes(v, option_fields[f].flag))
                 return cli_usage_error("history %s: no option %s (see 'ipcbench history "
                                        "--help')", v->name, option_fields[f].flag);

@@ -56,7 +56,8 @@ static const char run_usage[] =
     "  --wait spin|futex|hybrid  shm-ring: how a waiting side waits (default hybrid)\n"
     "  --http-pull            http: the peer pulls frames (GET /frames/latest)\n"
     "  --bus-daemon NAME      dbus: dbus-daemon or dbus-broker\n"
-    "  --param NAME=VALUE     any transport parameter (see 'ipcbench list')\n"
+    "  --param NAME=VALUE     any transport parameter (see 'ipcbench list'); every value is\n"
+    "                         checked by its transport before anything runs\n"
     "  --out DIR              results root (default: results)\n"
     "  --history URL          where the run is recorded: sqlite:PATH, postgresql://... on this\n"
     "                         machine, or none (default: sqlite:OUT/history.db)\n"
@@ -171,6 +172,8 @@ static int parse_run_args(int argc, char **argv, run_opts *o)
             continue;
         }
         if (cli_option(argc, argv, &i, "--out", &v) == 1) {
+            if (!*v)
+                return cli_usage_error("--out needs a directory (the results root), not an empty string");
             o->out = v;
             continue;
         }

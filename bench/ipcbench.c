@@ -102,9 +102,12 @@ static int cmd_list(int argc, char **argv)
     printf("\nmodes: latency, throughput, paced (every transport); fanout (--subscribers K: one "
            "sender, K peers) where the FANOUT column says how\n");
     for (size_t i = 0; i < n; i++)
-        for (const ipcb_param_spec *p = all[i]->params; p && p->name; p++)
+        for (const ipcb_param_spec *p = all[i]->params; p && p->name; p++) {
+            char accepts[64];
+            ipcb_param_accepts(p, accepts, sizeof accepts);
             printf("parameter of %s: --param %s=%s (default %s): %s\n", all[i]->name, p->name,
-                   p->values ? p->values : "TEXT", p->def, p->help);
+                   accepts, p->def, p->help);
+        }
     return 0;
 }
 

@@ -27,7 +27,8 @@ typedef struct ipcb_opts {
                              * system-wide objects (POSIX shm names, ...) so reap() finds them */
     size_t      max_message;/* largest message either side will send (header + payload) */
     int         timeout_ms; /* bound on every blocking wait inside send/recv/accept */
-    const char *params;     /* "name=value,..." transport parameters; read with ipcb_param() */
+    const char *params;     /* "name=value,..." transport parameters, checked before the run;
+                             * read with ipcb_param_word() or ipcb_param_integer() */
     const char *infra_address; /* in the peer process: what the driver's infra_address()
                                 * returned (e.g. a bus address), or "" when none */
     const char *group;      /* fan-out with a broadcast transport: the name every peer of the
@@ -38,12 +39,22 @@ typedef struct ipcb_opts {
 } ipcb_opts;
 
 /* A transport parameter (e.g. --wait spin|futex|hybrid), declared by the
- * transport so the CLI can check values up front and `list` can show them. */
+ * transport with its type and range, so that every value is checked before a
+ * run starts (ipcb_params_check), read back through the same check
+ * (ipcb_param_word, ipcb_param_integer), and shown by `ipcbench list`. */
+typedef enum ipcb_param_kind {
+    IPCB_PARAM_WORD,    /* one of the words in .words */
+    IPCB_PARAM_INTEGER, /* a whole number from .min to .max */
+} ipcb_param_kind;
+
 typedef struct ipcb_param_spec {
-    const char *name;       /* "wait" */
-    const char *values;     /* allowed values separated by '|', NULL = any text */
-    const char *def;        /* default */
-    const char *help;       /* one line */
+    const char     *name;  /* "wait" */
+    ipcb_param_kind kind;
+    const char     *words; /* IPCB_PARAM_WORD: the values allowed, separated by '|' */
+    long long       min;   /* IPCB_PARAM_INTEGER: the range allowed */
+    long long       max;
+    const char     *def;   /* default, a valid value */
+    const char     *help;  /* one line */
 } ipcb_param_spec;
 
 /* One message. On send: data/len describe the bytes to move. On recv: the
@@ -66,7 +77,7 @@ enum { IPCB_ADDR_MAX = 256 };
 /* Every function returns 0 on success or -1 with a one-line reason in err
  * (a buffer of IPCB_ERR_MAX bytes), except recv, which returns 1 on timeout.
  * listen, connect and start get their own table as t, so one implementation
- * can serve several tables (variants) and read its parameters with ipcb_param;
+ * can serve several tables (variants) and read its parameters with ipcb_param_*;
  * a table that wraps another's ops (e.g. to inject test faults) passes the
  * wrapped table on as t. */
 enum { IPCB_ERR_MAX = 256 };
@@ -80,7 +91,8 @@ struct ipcb_transport {
     size_t      max_frame; /* largest message, 0 = unlimited */
     unsigned    copies;    /* payload copies end to end (sender's buffer to usable in receiver) */
 
-    /* Parameters it reads with ipcb_param(), ending with { NULL }; may be NULL. */
+    /* Parameters it reads with ipcb_param_word/integer(), ending with
+     * { .name = NULL }; may be NULL. */
     const ipcb_param_spec *params;
     /* Optional: which variant of its family this table is, read by the
      * family's own functions through t (several tables, one implementation). */
@@ -125,13 +137,22 @@ struct ipcb_transport {
     void (*reap)(const char *rundir, const char *run_id);
 };
 
-/* params.c: the value of parameter name for transport t: from o->params if
- * given there, else the declared default. Returns out (never NULL). */
-const char *ipcb_param(const ipcb_transport *t, const ipcb_opts *o, const char *name,
-                       char *out, size_t len);
-/* Check "name=value,..." against the declarations of the given transports:
- * every name declared by at least one of them, every value allowed. */
+/* params.c: check "name=value,..." against the declarations of the given
+ * transports: every name declared by at least one of them, every value of
+ * the type and in the range of each declaration of its name. Returns 0, or
+ * -1 with a message naming the parameter, the value and what is allowed. */
 int ipcb_params_check(const ipcb_transport *const *ts, size_t n, const char *params, char *err);
+/* The value of t's parameter name (from o->params if given there, else the
+ * declared default), checked as ipcb_params_check does. A word parameter
+ * gives the position of its value among the declared words (0 = the first);
+ * an integer parameter gives the number. Returns 0, or -1 with err. */
+int ipcb_param_word(const ipcb_transport *t, const ipcb_opts *o, const char *name, int *index,
+                    char *err);
+int ipcb_param_integer(const ipcb_transport *t, const ipcb_opts *o, const char *name,
+                       long long *value, char *err);
+/* What a parameter accepts, for messages and `ipcbench list`:
+ * "spin|futex|hybrid" or "0..1073741824". */
+void ipcb_param_accepts(const ipcb_param_spec *spec, char *out, size_t len);
 
 /* registry.c */
 const ipcb_transport *ipcb_transport_find(const char *name);

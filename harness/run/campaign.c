@@ -3,13 +3,14 @@
 #include "campaign.h"
 
 #include <errno.h>
-#include <ini.h>
 #include <limits.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "inifile.h"
+#include "number.h"
 #include "peer.h"
 #include "png.h"
 #include "wire.h"
@@ -33,39 +34,54 @@ void ipcb_campaign_defaults(ipcb_campaign *c)
         c->mode[m].min_time = -1;
 }
 
-/* Calls one(item) for each comma-separated item of list (spaces trimmed). */
+/* item without the spaces and tabs around it (in place). */
+static char *trim(char *item)
+{
+    while (*item == ' ' || *item == '\t')
+        item++;
+    char *end = item + strlen(item);
+    while (end > item && (end[-1] == ' ' || end[-1] == '\t'))
+        *--end = '\0';
+    return item;
+}
+
+/* Calls one(item) for each comma-separated item of list (spaces trimmed).
+ * Every item must be there: "1K,", ",1K" and "1K,,2K" are refused. */
 static int for_each_item(const char *list, int (*one)(ipcb_campaign *, const char *, char *, size_t),
                          ipcb_campaign *c, char *err, size_t errlen)
 {
     char buf[1024];
-    snprintf(buf, sizeof buf, "%s", list);
-    char *save = NULL;
-    int count = 0;
-    for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-        while (*tok == ' ' || *tok == '\t')
-            tok++;
-        char *end = tok + strlen(tok);
-        while (end > tok && (end[-1] == ' ' || end[-1] == '\t'))
-            *--end = '\0';
-        if (*tok == '\0')
-            continue;
-        if (one(c, tok, err, errlen) != 0)
-            return -1;
-        count++;
+    if (strlen(list) >= sizeof buf) {
+        snprintf(err, errlen, "list is too long (at most %zu characters)", sizeof buf - 1);
+        return -1;
     }
-    if (count == 0) {
+    snprintf(buf, sizeof buf, "%s", list);
+    if (*trim(buf) == '\0') {
         snprintf(err, errlen, "empty list");
         return -1;
+    }
+    snprintf(buf, sizeof buf, "%s", list);
+    for (char *item = buf; item;) {
+        char *comma = strchr(item, ',');
+        if (comma)
+            *comma = '\0';
+        char *text = trim(item);
+        if (*text == '\0') {
+            snprintf(err, errlen, "empty item in the list '%s' (a comma at the start or the end, "
+                     "or two commas in a row)", list);
+            return -1;
+        }
+        if (one(c, text, err, errlen) != 0)
+            return -1;
+        item = comma ? comma + 1 : NULL;
     }
     return 0;
 }
 
 static int add_subscribers(ipcb_campaign *c, const char *text, char *err, size_t errlen)
 {
-    char *end;
-    errno = 0;
-    long k = strtol(text, &end, 10);
-    if (errno || end == text || *end || k < 1 || k > IPCB_MAX_SUBSCRIBERS) {
+    long long k;
+    if (ipcb_parse_integer(text, 1, IPCB_MAX_SUBSCRIBERS, &k) != 0) {
         snprintf(err, errlen, "subscribers must be whole numbers from 1 to %d, not '%s'",
                  IPCB_MAX_SUBSCRIBERS, text);
         return -1;
@@ -118,13 +134,11 @@ static int add_size(ipcb_campaign *c, const char *text, char *err, size_t errlen
     return ipcb_size_parse(&c->sizes[c->nsizes++], text, err, errlen) == 0 ? 0 : (c->nsizes--, -1);
 }
 
-static int parse_int(const char *key, const char *v, long lo, long hi, int *out, char *err, size_t errlen)
+static int parse_int(const char *key, const char *v, int lo, int hi, int *out, char *err, size_t errlen)
 {
-    char *end;
-    errno = 0;
-    long n = strtol(v, &end, 10);
-    if (errno || end == v || *end || n < lo || n > hi) {
-        snprintf(err, errlen, "%s must be a whole number from %ld to %ld, not '%s'", key, lo, hi, v);
+    long long n;
+    if (ipcb_parse_integer(v, lo, hi, &n) != 0) {
+        ipcb_integer_error(err, errlen, key, lo, hi, v);
         return -1;
     }
     *out = (int)n;
@@ -162,7 +176,11 @@ static void drop_param(char *params, const char *name)
 
 int ipcb_campaign_set_param(ipcb_campaign *c, const char *name, const char *value, char *err, size_t errlen)
 {
-    if (!*name || strpbrk(name, ",= ") || strchr(value, ',') || !*value) {
+    if (*name && !strpbrk(name, ",= ") && !*value) {
+        snprintf(err, errlen, "parameter %s has no value (want NAME=VALUE)", name);
+        return -1;
+    }
+    if (!*name || strpbrk(name, ",= ") || strchr(value, ',')) {
         snprintf(err, errlen, "bad parameter %s=%s (name=value, no commas)", name, value);
         return -1;
     }
@@ -380,13 +398,18 @@ int ipcb_campaign_load(ipcb_campaign *c, const char *path, char *err, size_t err
         snprintf(err, errlen, "%s: %s", path, strerror(errno));
         return -1;
     }
-    int line = ini_parse_file(f, on_ini_value, &x);
+    size_t longest = 0;
+    int line = ipcb_ini_parse_file(f, on_ini_value, &x, &longest);
+    int read_errno = errno;
     fclose(f);
-    if (line != 0) {
-        snprintf(err, errlen, "%s:%d: %s", path, line, x.err[0] ? x.err : "malformed line");
-        return -1;
-    }
-    return 0;
+    if (line < 0)
+        snprintf(err, errlen, "%s: cannot read: %s", path, strerror(read_errno));
+    else if (line > 0 && longest > 0)
+        snprintf(err, errlen, "%s:%d: line %d is too long (at most %zu bytes)", path, line, line, longest);
+    else if (line > 0)
+        snprintf(err, errlen, "%s:%d: %s", path, line,
+                 x.err[0] ? x.err : "malformed line (want NAME = VALUE or [SECTION])");
+    return line == 0 ? 0 : -1;
 }
 
 int ipcb_mode_supported(const ipcb_transport *t, ipcb_mode m)
@@ -399,15 +422,20 @@ int ipcb_campaign_pins(const ipcb_campaign *c, int *driver_cpu, int *peer_cpu, c
     *driver_cpu = *peer_cpu = -1;
     if (!c->pin[0])
         return 0;
-    char extra;
-    int n = sscanf(c->pin, "%d,%d%c", driver_cpu, peer_cpu, &extra);
-    if (n == 1)
-        *peer_cpu = *driver_cpu;
-    if (n < 1 || n > 2 || *driver_cpu < 0 || *peer_cpu < 0 || *driver_cpu >= CPU_SETSIZE ||
-        *peer_cpu >= CPU_SETSIZE) {
-        snprintf(err, errlen, "pin must be 'CPU' or 'DRIVER_CPU,PEER_CPU', not '%s'", c->pin);
+    char text[sizeof c->pin];
+    snprintf(text, sizeof text, "%s", c->pin);
+    char *comma = strchr(text, ',');
+    if (comma)
+        *comma = '\0';
+    long long driver = -1, peer = -1;
+    if (ipcb_parse_integer(trim(text), 0, CPU_SETSIZE - 1, &driver) != 0 ||
+        (comma && ipcb_parse_integer(trim(comma + 1), 0, CPU_SETSIZE - 1, &peer) != 0)) {
+        snprintf(err, errlen, "pin must be 'CPU' or 'DRIVER_CPU,PEER_CPU' (CPUs 0 to %d), not '%s'",
+                 CPU_SETSIZE - 1, c->pin);
         return -1;
     }
+    *driver_cpu = (int)driver;
+    *peer_cpu = comma ? (int)peer : (int)driver;
     return 0;
 }
 

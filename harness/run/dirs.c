@@ -140,6 +140,10 @@ void ipcb_remove_tree(const char *path)
 static int make_dirs(const char *path, char *err, size_t errlen)
 {
     char buf[IPCB_PATH_MAX];
+    if (!path[0]) {
+        snprintf(err, errlen, "the output directory's name is empty");
+        return -1;
+    }
     snprintf(buf, sizeof buf, "%s", path);
     for (char *p = buf + 1;; p++) {
         if (*p == '/' || *p == '\0') {

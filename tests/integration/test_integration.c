@@ -225,6 +225,29 @@ static void test_bad_input(void **state)
     expect_bad_input("min_time 2 s is more than max_time 1 s", out, "--min-time", "2", "--max-time", "1", NULL);
     expect_bad_input("--max-time", out, "--max-time", "0", NULL);
     expect_bad_input("--min-frames", out, "--min-frames", "many", NULL);
+    /* Transport parameters: parsed and range-checked by their transport up front. */
+    expect_bad_input("parameter qcop_fd_min (qcop-fd) must be a whole number from 0 to 1073741824, not 'abc'",
+                     out, "--transport", "qcop-fd", "--param", "qcop_fd_min=abc", NULL);
+    expect_bad_input("parameter qcop_fd_min (qcop-fd) must be a whole number from 0 to 1073741824, not '-1'",
+                     out, "--transport", "qcop-fd", "--param", "qcop_fd_min=-1", NULL);
+    expect_bad_input("must be a whole number from 0 to 1073741824, not '99999999999999999999'", out,
+                     "--transport", "qcop-fd", "--param", "qcop_fd_min=99999999999999999999", NULL);
+    expect_bad_input("parameter wait (shm-ring) must be one of spin|futex|hybrid, not 'nap'", out,
+                     "--transport", "shm-ring", "--wait", "nap", NULL);
+    expect_bad_input("parameter bus_daemon (dbus) must be one of dbus-daemon|dbus-broker, not 'systemd'", out,
+                     "--transport", "dbus", "--bus-daemon", "systemd", NULL);
+    expect_bad_input("parameter shm_backend (shm) must be one of sysv|posix, not 'nfs'", out,
+                     "--transport", "shm", "--shm-backend", "nfs", NULL);
+    expect_bad_input("no transport in this campaign takes parameter 'pull'", out, "--transport", "unix",
+                     "--http-pull", NULL);
+    /* Comma lists: every item must be there. */
+    expect_bad_input("--size: empty item in the list '1K,'", out, "--size", "1K,", NULL);
+    expect_bad_input("--size: empty item in the list ',1K'", out, "--size", ",1K", NULL);
+    expect_bad_input("--size: empty item in the list '1K,,2K'", out, "--size", "1K,,2K", NULL);
+    expect_bad_input("--transport: empty item in the list 'unix,'", out, "--transport", "unix,", NULL);
+    expect_bad_input("--mode: empty item in the list ',latency'", out, "--mode", ",latency", NULL);
+    expect_bad_input("--subscribers: empty item in the list '1,,2'", out, "--subscribers", "1,,2", NULL);
+    expect_bad_input("--out needs a directory (the results root), not an empty string", out, "--out", "", NULL);
 
     snprintf(not_png, sizeof not_png, "%s/not.png", workdir);
     FILE *f = fopen(not_png, "w");
@@ -240,6 +263,19 @@ static void test_bad_input(void **state)
     run_ipcbench(&o, 30, "run", "--campaign", bad_ini, "--out", out, NULL);
     assert_int_equal(o.status, 2);
     assert_non_null(strstr(o.err, "bad.ini:3"));
+    assert_int_equal(count_entries(out), 0);
+
+    /* A 1 MB line is too long, not malformed. */
+    f = fopen(bad_ini, "w");
+    fputs("[campaign]\ntransports = unix\n; ", f);
+    for (int i = 0; i < 1 << 20; i++)
+        fputc('x', f);
+    fputs("\nmodes = latency\n", f);
+    fclose(f);
+    run_ipcbench(&o, 30, "run", "--campaign", bad_ini, "--out", out, NULL);
+    assert_int_equal(o.status, 2);
+    if (!strstr(o.err, "bad.ini:3: line 3 is too long (at most "))
+        fail_msg("a 1 MB line: %s", o.err);
     assert_int_equal(count_entries(out), 0);
 
     /* An output root that cannot be written. */

@@ -1,6 +1,7 @@
 /* Integration tests of the qcop and qcop-fd transports through the real CLI:
  * every mode at thumb, 1080p and 8k with every frame verified and no broker
- * left behind, and a broker killed mid-campaign failing only its benchmarks. */
+ * left behind, and a broker killed mid-campaign failing only its benchmarks;
+ * the qcopd and qcop programs' --help and bad options. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -9,6 +10,7 @@
 
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -27,6 +29,45 @@ static void csv_row(const char *out, const char *key, char *row, size_t len)
         fail_msg("no %s in %s", key, path);
     size_t n = strcspn(at, "\n");
     snprintf(row, len, "%.*s", (int)(n < len ? n : len - 1), at);
+}
+
+/* build/NAME, beside build/ipcbench. */
+static void program_path(char *out, size_t len, const char *name)
+{
+    const char *slash = strrchr(ipcbench, '/');
+    snprintf(out, len, "%.*s%s", slash ? (int)(slash - ipcbench + 1) : 0, ipcbench, name);
+}
+
+/* --help: the usage on stdout, nothing on stderr, exit 0; a bad option: exit 2. */
+static void test_programs_help(void **state)
+{
+    (void)state;
+    static const char *const programs[] = { "qcopd", "qcop" };
+    char exe[600], out[400], want[64];
+    snprintf(out, sizeof out, "%s/help.txt", workdir);
+    for (size_t i = 0; i < 2; i++) {
+        program_path(exe, sizeof exe, programs[i]);
+        snprintf(want, sizeof want, "usage: %s ", programs[i]);
+        for (int h = 0; h < 2; h++) {
+            outcome o;
+            run_program(&o, 10, NULL, out, exe, h ? "-h" : "--help", NULL);
+            char *text = slurp_alloc(out);
+            assert_non_null(text);
+            if (o.status != 0 || strncmp(text, want, strlen(want)) != 0 || o.err[0])
+                fail_msg("%s %s: exit %d, stdout '%.40s', stderr '%s'", programs[i], h ? "-h" : "--help",
+                         o.status, text, o.err);
+            free(text);
+        }
+        outcome o;
+        run_program(&o, 10, NULL, out, exe, "--bogus", NULL);
+        assert_int_equal(o.status, 2);
+        assert_non_null(strstr(o.err, want));
+    }
+    outcome o;
+    program_path(exe, sizeof exe, "qcop");
+    run_program(&o, 10, NULL, out, exe, "--timeout-ms", "99999999999999999999", "stats", NULL);
+    assert_int_equal(o.status, 2);
+    assert_non_null(strstr(o.err, "--timeout-ms must be a whole number from 1 to"));
 }
 
 static void test_every_mode_every_size_verified(void **state)
@@ -77,6 +118,7 @@ static void test_broker_killed_mid_campaign(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_programs_help),
         cmocka_unit_test(test_every_mode_every_size_verified),
         cmocka_unit_test(test_broker_killed_mid_campaign),
     };

@@ -264,6 +264,11 @@ static void test_report_bad_input(void **state)
     expect_refused("are the same run", path, "merge", path, run_a, run_a, NULL);
     expect_refused("invalid JSON", path, "merge", path, run_a, bad, NULL);
     expect_refused("needs OUT and at least one run", path, "merge", path, NULL);
+    /* An empty --out is named as such. */
+    expect_refused("export: --out needs a file name, not an empty string", NULL, "export", "--format",
+                   "bencher", "--out", "", run_a, NULL);
+    expect_refused("history trend: --out needs a value, not an empty string", NULL, "history", "trend",
+                   "--out", "", NULL);
 }
 
 /* ---- merge ----------------------------------------------------------------- */

@@ -99,7 +99,8 @@ static void test_load_errors_name_file_and_line(void **state)
     expect_load_error("[campaign]\ncolour = blue\n", "unknown setting 'colour'");
     expect_load_error("[elsewhere]\nname = x\n", "unknown section [elsewhere]");
     expect_load_error("[campaign]\nname = ../escape\n", "campaign name");
-    expect_load_error("[campaign]\ntransports = ,\n", "empty list");
+    expect_load_error("[campaign]\ntransports = ,\n", "empty item in the list ','");
+    expect_load_error("[campaign]\ntransports =  \n", "empty list");
     expect_load_error("[campaign]\npin = 0,1,2\n", "pin must be");
 
     ipcb_campaign c;
@@ -194,6 +195,121 @@ static void test_validate(void **state)
     assert_non_null(strstr(err, "/nonexistent.png"));
 }
 
+/* Transport parameters from a campaign file are checked by validation
+ * against the campaign's transports, with their types and ranges. */
+static void test_validate_params(void **state)
+{
+    (void)state;
+    static const char *const bad[][2] = {
+        { "param = qcop_fd_min=abc", "parameter qcop_fd_min (qcop-fd) must be a whole number from 0 to 1073741824, not 'abc'" },
+        { "param = qcop_fd_min=-1", "not '-1'" },
+        { "param = qcop_fd_min=99999999999999999999", "not '99999999999999999999'" },
+        { "wait = sometimes", "parameter wait (shm-ring) must be one of spin|futex|hybrid, not 'sometimes'" },
+        { "shm_backend = nfs", "no transport in this campaign takes parameter 'shm_backend'" },
+    };
+    char text[512], err[512];
+    ipcb_campaign c;
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        snprintf(text, sizeof text, "[campaign]\ntransports = qcop-fd,shm-ring\nmodes = latency\n"
+                 "sizes = 64\n%s\n", bad[i][0]);
+        write_ini(text);
+        ipcb_campaign_defaults(&c);
+        assert_int_equal(ipcb_campaign_load(&c, ini_path, err, sizeof err), 0);
+        assert_int_equal(ipcb_campaign_validate(&c, err, sizeof err), -1);
+        if (!strstr(err, bad[i][1]))
+            fail_msg("%s: '%s' lacks '%s'", bad[i][0], err, bad[i][1]);
+    }
+    write_ini("[campaign]\ntransports = qcop-fd,shm-ring\nmodes = latency\nsizes = 64\n"
+              "param = qcop_fd_min=0\nwait = spin\n");
+    ipcb_campaign_defaults(&c);
+    assert_int_equal(ipcb_campaign_load(&c, ini_path, err, sizeof err), 0);
+    assert_int_equal(ipcb_campaign_validate(&c, err, sizeof err), 0);
+    assert_string_equal(c.params, "qcop_fd_min=0,wait=spin");
+}
+
+/* Every item of a comma list must be there: no comma at either end, no two
+ * in a row, in every list setting and in a mode's own sizes. */
+static void test_lists_refuse_empty_items(void **state)
+{
+    (void)state;
+    static const char *const keys[][2] = {
+        { "sizes", "1K" }, { "transports", "unix" }, { "modes", "latency" }, { "subscribers", "2" },
+    };
+    static const char *const shapes[] = { "%s,", ",%s", "%s,,%s", "%s, ,%s", "%s,\t" };
+    ipcb_campaign c;
+    char err[512], list[64];
+    for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
+        ipcb_campaign_defaults(&c);
+        snprintf(list, sizeof list, "%s, %s", keys[k][1], keys[k][1]);
+        if (ipcb_campaign_set(&c, keys[k][0], list, err, sizeof err) != 0)
+            fail_msg("%s = %s: %s", keys[k][0], list, err);
+        for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
+            snprintf(list, sizeof list, shapes[s], keys[k][1], keys[k][1]);
+            assert_int_equal(ipcb_campaign_set(&c, keys[k][0], list, err, sizeof err), -1);
+            char want[128];
+            snprintf(want, sizeof want, "empty item in the list '%s'", list);
+            if (!strstr(err, want))
+                fail_msg("%s = %s: '%s' lacks '%s'", keys[k][0], list, err, want);
+        }
+    }
+    assert_int_equal(ipcb_campaign_set_for_mode(&c, IPCB_MODE_PACED, "sizes", "1080p,", err, sizeof err), -1);
+    assert_non_null(strstr(err, "empty item"));
+    char huge[1100];
+    memset(huge, 'a', sizeof huge - 1);
+    huge[sizeof huge - 1] = '\0';
+    assert_int_equal(ipcb_campaign_set(&c, "sizes", huge, err, sizeof err), -1);
+    assert_non_null(strstr(err, "list is too long"));
+}
+
+/* A line longer than inih takes is named as too long, with its number,
+ * wherever it is and whatever it holds; the longest line it takes loads. */
+static void test_long_ini_line(void **state)
+{
+    (void)state;
+    size_t big = 1 << 20;
+    char *text = malloc(big + 256);
+    assert_non_null(text);
+    int n = snprintf(text, big + 256, "[campaign]\ntransports = unix\n; ");
+    memset(text + n, 'x', big);
+    snprintf(text + n + big, 256, "\nmodes = latency\n");
+    expect_load_error(text, ":3: line 3 is too long (at most ");
+    n = snprintf(text, big + 256, "[campaign]\nname = ");
+    memset(text + n, 'y', big);
+    text[n + big] = '\0';
+    expect_load_error(text, ":2: line 2 is too long (at most ");
+    free(text);
+
+    /* An earlier bad line is named first. */
+    char mixed[1024];
+    n = snprintf(mixed, sizeof mixed, "[campaign]\ncolour = blue\n; ");
+    memset(mixed + n, 'z', 600);
+    snprintf(mixed + n + 600, sizeof mixed - (size_t)n - 600, "\n");
+    expect_load_error(mixed, ":2: unknown setting 'colour'");
+
+    /* The limit said is the limit: a line of that many bytes loads, one more does not. */
+    ipcb_campaign c;
+    char err[512] = "";
+    ipcb_campaign_defaults(&c);
+    memcpy(mixed, "[campaign]\n", 11);
+    memset(mixed + 11, ';', 600);
+    mixed[611] = '\n';
+    mixed[612] = '\0';
+    write_ini(mixed);
+    assert_int_equal(ipcb_campaign_load(&c, ini_path, err, sizeof err), -1);
+    const char *at_most = strstr(err, "at most ");
+    assert_non_null(at_most);
+    int limit = atoi(at_most + 8);
+    assert_true(limit >= 100 && limit < 600);
+    for (int extra = 0; extra < 2; extra++) {
+        memset(mixed + 11, ';', (size_t)(limit + extra));
+        mixed[11 + limit + extra] = '\n';
+        mixed[12 + limit + extra] = '\0';
+        write_ini(mixed);
+        ipcb_campaign_defaults(&c);
+        assert_int_equal(ipcb_campaign_load(&c, ini_path, err, sizeof err), extra ? -1 : 0);
+    }
+}
+
 static void test_pins(void **state)
 {
     (void)state;
@@ -210,6 +326,16 @@ static void test_pins(void **state)
     assert_int_equal(p, 1);
     assert_int_equal(ipcb_campaign_set(&c, "pin", "x", err, sizeof err), -1);
     assert_int_equal(ipcb_campaign_set(&c, "pin", "-1", err, sizeof err), -1);
+    assert_int_equal(ipcb_campaign_set(&c, "pin", "0,", err, sizeof err), -1);
+    assert_int_equal(ipcb_campaign_set(&c, "pin", ",1", err, sizeof err), -1);
+    assert_int_equal(ipcb_campaign_set(&c, "pin", "1x", err, sizeof err), -1);
+    assert_int_equal(ipcb_campaign_set(&c, "pin", "1024", err, sizeof err), -1);
+    assert_int_equal(ipcb_campaign_set(&c, "pin", "99999999999999999999", err, sizeof err), -1);
+    assert_non_null(strstr(err, "pin must be"));
+    assert_int_equal(ipcb_campaign_set(&c, "pin", "1, 0", err, sizeof err), 0);
+    assert_int_equal(ipcb_campaign_pins(&c, &d, &p, err, sizeof err), 0);
+    assert_int_equal(d, 1);
+    assert_int_equal(p, 0);
 }
 
 static int setup(void **state)
@@ -238,6 +364,9 @@ int main(void)
         cmocka_unit_test(test_setter_replaces_lists),
         cmocka_unit_test(test_mode_sections),
         cmocka_unit_test(test_validate),
+        cmocka_unit_test(test_validate_params),
+        cmocka_unit_test(test_lists_refuse_empty_items),
+        cmocka_unit_test(test_long_ini_line),
         cmocka_unit_test(test_pins),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -102,9 +102,10 @@ static void dbus_release(ipcb_link *l, ipcb_frame *f)
 static const ipcb_dbus_variant V_INLINE = DBUS_INLINE, V_FD = DBUS_FD, V_P2P = DBUS_P2P;
 
 static const ipcb_param_spec bus_params[] = {
-    { "bus_daemon", "dbus-daemon|dbus-broker", "dbus-daemon",
-      "the private message bus: dbus-daemon, or dbus-broker under ipcbench's own controller" },
-    { NULL, NULL, NULL, NULL },
+    { .name = "bus_daemon", .kind = IPCB_PARAM_WORD, .words = "dbus-daemon|dbus-broker",
+      .def = "dbus-daemon",
+      .help = "the private message bus: dbus-daemon, or dbus-broker under ipcbench's own controller" },
+    { .name = NULL },
 };
 
 const ipcb_transport ipcb_transport_dbus = {

@@ -472,14 +472,16 @@ static int start_broker(ipcb_infra *b, const ipcb_opts *o, char *err)
 
 int ipcb_dbus_bus_start(const ipcb_transport *t, ipcb_infra **out, const ipcb_opts *o, char *err)
 {
-    char which[32], log[IPCB_ADDR_MAX + 32];
-    ipcb_param(t, o, "bus_daemon", which, sizeof which);
+    char log[IPCB_ADDR_MAX + 32];
+    int which; /* 0 dbus-daemon, 1 dbus-broker: the order of "dbus-daemon|dbus-broker" */
+    if (ipcb_param_word(t, o, "bus_daemon", &which, err) != 0)
+        return -1;
     ipcb_infra *b = calloc(1, sizeof *b);
     if (!b) {
         snprintf(err, IPCB_ERR_MAX, "out of memory");
         return -1;
     }
-    b->broker = strcmp(which, "dbus-broker") == 0;
+    b->broker = which == 1;
     snprintf(b->daemon, sizeof b->daemon, "%s", b->broker ? "dbus-broker" : "dbus-daemon");
     int len = snprintf(b->socket_path, sizeof b->socket_path, "%s/%s.bus", o->rundir, t->name);
     if (len < 0 || (size_t)len >= sizeof((struct sockaddr_un *)0)->sun_path) {

@@ -111,8 +111,9 @@ typedef struct http_variant {
 } http_variant;
 
 static const ipcb_param_spec http_params[] = {
-    { "pull", "0|1", "0", "1: the peer pulls frames with GET /frames/latest (as http-pull)" },
-    { NULL, NULL, NULL, NULL },
+    { .name = "pull", .kind = IPCB_PARAM_WORD, .words = "0|1", .def = "0",
+      .help = "1: the peer pulls frames with GET /frames/latest (as http-pull)" },
+    { .name = NULL },
 };
 
 static const http_variant V_HTTP = { 0, 0 }, V_NEWCONN = { 1, 0 }, V_PULL = { 0, 1 };
@@ -138,10 +139,14 @@ static ipcb_link *link_new(const ipcb_transport *t, const ipcb_opts *o, int peer
         snprintf(err, IPCB_ERR_MAX, "out of memory");
         return NULL;
     }
-    char pull[8];
+    int pull = v->pull; /* "0|1": the word's position is its value */
+    if (!pull && ipcb_param_word(t, o, "pull", &pull, err) != 0) {
+        free(l);
+        return NULL;
+    }
     l->peer = peer;
     l->newconn = v->newconn;
-    l->pull = v->pull || strcmp(ipcb_param(t, o, "pull", pull, sizeof pull), "1") == 0;
+    l->pull = pull;
     l->timeout_ms = o->timeout_ms;
     l->max_message = o->max_message;
     return l;

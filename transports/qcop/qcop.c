@@ -30,9 +30,11 @@ struct ipcb_link {
 };
 
 static const ipcb_param_spec fd_params[] = {
-    { "qcop_fd_min", NULL, "16384",
-      "qcop-fd: frames of at least this many bytes travel as a memfd, smaller ones inline" },
-    { NULL, NULL, NULL, NULL },
+    { .name = "qcop_fd_min", .kind = IPCB_PARAM_INTEGER, .min = 0, .max = QCOP_MAX_PACKET_LIMIT,
+      .def = "16384",
+      .help = "qcop-fd: frames of at least this many bytes travel as a memfd, smaller ones "
+              "inline (0: every frame)" },
+    { .name = NULL },
 };
 
 /* qcop-fd: frames lent as memfds (its zero-copy receive). */
@@ -48,15 +50,11 @@ static int client_options(const ipcb_transport *t, const ipcb_opts *o, qcop_opti
     q->max_packet = qcop_daemon_max_packet(o->max_message);
     if (!is_fd_variant(t))
         return 0;
-    char text[32], *end;
-    ipcb_param(t, o, "qcop_fd_min", text, sizeof text);
-    unsigned long long v = strtoull(text, &end, 10);
-    if (end == text || *end || text[0] == '-') {
-        snprintf(err, IPCB_ERR_MAX, "qcop_fd_min=%s: want a byte count", text);
+    long long bytes;
+    if (ipcb_param_integer(t, o, "qcop_fd_min", &bytes, err) != 0)
         return -1;
-    }
     q->zero_copy = 1;
-    q->fd_threshold = v ? (size_t)v : 1;
+    q->fd_threshold = bytes ? (size_t)bytes : 1; /* 0 would be the library's default */
     return 0;
 }
 

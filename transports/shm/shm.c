@@ -59,22 +59,21 @@ struct ipcb_link {
 };
 
 static const ipcb_param_spec shm_params[] = {
-    { "shm_backend", "sysv|posix", "sysv", "segment backend" },
-    { NULL, NULL, NULL, NULL },
+    { .name = "shm_backend", .kind = IPCB_PARAM_WORD, .words = "sysv|posix", .def = "sysv",
+      .help = "segment backend" },
+    { .name = NULL },
 };
 
 /* ---- set-up helpers ---------------------------------------------------- */
 
 static int backend_of(const ipcb_transport *t, const ipcb_opts *o, enum qshm_backend *b, char *err)
 {
-    char v[32];
-    ipcb_param(t, o, "shm_backend", v, sizeof v);
-    if (strcmp(v, "sysv") == 0 || strcmp(v, "posix") == 0) {
-        *b = strcmp(v, "sysv") == 0 ? QSHM_SYSV : QSHM_POSIX;
-        return 0;
-    }
-    snprintf(err, IPCB_ERR_MAX, "shm_backend must be sysv or posix, not '%s'", v);
-    return -1;
+    static const enum qshm_backend backends[] = { QSHM_SYSV, QSHM_POSIX }; /* as "sysv|posix" */
+    int index;
+    if (ipcb_param_word(t, o, "shm_backend", &index, err) != 0)
+        return -1;
+    *b = backends[index];
+    return 0;
 }
 
 /* The run id, or (until the harness passes one) the rundir's suffix. */

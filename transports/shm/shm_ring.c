@@ -29,9 +29,9 @@ enum {
 static const size_t DATA_RING_BUDGET = (size_t)256 << 20;
 
 static const ipcb_param_spec ring_params[] = {
-    { "wait", "spin|futex|hybrid", "hybrid",
-      "how a waiting side waits: busy-spin, futex sleep, or spin ~20 us then futex" },
-    { NULL, NULL, NULL, NULL },
+    { .name = "wait", .kind = IPCB_PARAM_WORD, .words = "spin|futex|hybrid", .def = "hybrid",
+      .help = "how a waiting side waits: busy-spin, futex sleep, or spin ~20 us then futex" },
+    { .name = NULL },
 };
 
 /* ---- small helpers ---- */
@@ -59,18 +59,11 @@ static void run_id_of(const char *run_id, const char *rundir, char *out, size_t 
 
 static int parse_wait(const ipcb_transport *t, const ipcb_opts *o, wait_mode *out, char *err)
 {
-    char v[32];
-    ipcb_param(t, o, "wait", v, sizeof v);
-    if (strcmp(v, "spin") == 0)
-        *out = WAIT_SPIN;
-    else if (strcmp(v, "futex") == 0)
-        *out = WAIT_FUTEX;
-    else if (strcmp(v, "hybrid") == 0)
-        *out = WAIT_HYBRID;
-    else {
-        snprintf(err, IPCB_ERR_MAX, "wait must be spin|futex|hybrid, not '%s'", v);
+    static const wait_mode modes[] = { WAIT_SPIN, WAIT_FUTEX, WAIT_HYBRID }; /* as "spin|futex|hybrid" */
+    int index;
+    if (ipcb_param_word(t, o, "wait", &index, err) != 0)
         return -1;
-    }
+    *out = modes[index];
     return 0;
 }
 

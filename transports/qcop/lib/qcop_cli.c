@@ -3,8 +3,11 @@
  * arrives on a channel (or a '*' pattern); also is-registered and stats. */
 #include "qcop_client.h"
 
+#include "number.h"
+
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,9 +30,9 @@ static void on_signal(int sig)
     stop_flag = 1;
 }
 
-static int usage(void)
+static void print_usage(FILE *to)
 {
-    fprintf(stderr,
+    fprintf(to,
             "usage: qcop [--socket PATH] [--timeout-ms N] [--fd] COMMAND ...\n"
             "  send CHANNEL MESSAGE [FILE]   send MESSAGE on CHANNEL, data from FILE ('-' = stdin)\n"
             "  listen CHANNEL [--count N]    print messages on CHANNEL ('*' matches any run of\n"
@@ -38,7 +41,23 @@ static int usage(void)
             "  stats                         print the broker's counters\n"
             "  --fd     send the data as a sealed memfd (zero-copy mode)\n"
             "  the socket defaults to $QCOP_SOCKET, $XDG_RUNTIME_DIR/qcop/qcopd.sock\n"
-            "  or /tmp/qcop-UID/qcopd.sock, as for qcopd\n");
+            "  or /tmp/qcop-UID/qcopd.sock, as for qcopd\n"
+            "  --help   print this and exit\n");
+}
+
+/* Bad usage: the usage on stderr, exit status 2. */
+static int usage(void)
+{
+    print_usage(stderr);
+    return 2;
+}
+
+/* A number option out of its range: says so, exit status 2. */
+static int bad_number(const char *flag, long long min, long long max, const char *text)
+{
+    char err[256];
+    ipcb_integer_error(err, sizeof err, flag, min, max, text);
+    fprintf(stderr, "qcop: %s\n", err);
     return 2;
 }
 
@@ -132,10 +151,13 @@ static void show(qcop_channel *ch, const qcop_msg *m, void *arg)
 static int cmd_listen(cli *c, int argc, char **argv)
 {
     char err[QCOP_ERR_MAX];
-    if (argc == 3 && strcmp(argv[1], "--count") == 0)
-        c->count = atol(argv[2]);
-    else if (argc != 1)
+    long long count = 0;
+    if (argc == 3 && strcmp(argv[1], "--count") == 0) {
+        if (ipcb_parse_integer(argv[2], 1, LONG_MAX, &count) != 0)
+            return bad_number("--count", 1, LONG_MAX, argv[2]);
+    } else if (argc != 1)
         return usage();
+    c->count = count;
     qcop_client *q = qcop_connect(c->socket, &c->o, err);
     if (!q)
         return fail("listen", err);
@@ -196,12 +218,18 @@ int main(int argc, char **argv)
 {
     cli c = { .o = { .timeout_ms = 5000 } };
     int i = 1;
-    for (; i < argc && argv[i][0] == '-' && argv[i][1] == '-'; i++) {
-        if (strcmp(argv[i], "--socket") == 0 && i + 1 < argc)
+    for (; i < argc && argv[i][0] == '-'; i++) {
+        long long ms;
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            print_usage(stdout);
+            return 0;
+        } else if (strcmp(argv[i], "--socket") == 0 && i + 1 < argc)
             c.socket = argv[++i];
-        else if (strcmp(argv[i], "--timeout-ms") == 0 && i + 1 < argc)
-            c.o.timeout_ms = atoi(argv[++i]);
-        else if (strcmp(argv[i], "--fd") == 0) {
+        else if (strcmp(argv[i], "--timeout-ms") == 0 && i + 1 < argc) {
+            if (ipcb_parse_integer(argv[++i], 1, INT_MAX, &ms) != 0)
+                return bad_number("--timeout-ms", 1, INT_MAX, argv[i]);
+            c.o.timeout_ms = (int)ms;
+        } else if (strcmp(argv[i], "--fd") == 0) {
             c.o.zero_copy = 1;
             c.o.fd_threshold = 1;
         } else

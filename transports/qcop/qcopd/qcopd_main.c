@@ -4,8 +4,11 @@
 #include "qcop_client.h"
 #include "qcopd_broker.h"
 
+#include "number.h"
+
 #include <errno.h>
 #include <libgen.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -49,9 +52,9 @@ static void die(const char *fmt, ...)
     exit(1);
 }
 
-static void usage(void)
+static void print_usage(FILE *to)
 {
-    fprintf(stderr,
+    fprintf(to,
             "usage: qcopd [--socket PATH] [--max-packet BYTES] [--max-queue BYTES] [--quiet]\n"
             "  --socket PATH       listen here (default: $QCOP_SOCKET, $XDG_RUNTIME_DIR/qcop/qcopd.sock\n"
             "                      or /tmp/qcop-UID/qcopd.sock); its directory must be private (0700)\n"
@@ -59,7 +62,14 @@ static void usage(void)
             "  --max-queue BYTES   bytes waiting for one client before it is dropped as a slow\n"
             "                      subscriber (default: 4 packets or 64M, whichever is more)\n"
             "  --ready-fd N        write \"ready\" to descriptor N once listening, then close it\n"
-            "  --quiet             do not log disconnections and protocol errors\n");
+            "  --quiet             do not log disconnections and protocol errors\n"
+            "  --help              print this and exit\n");
+}
+
+/* Bad usage: the usage on stderr, exit 2. */
+static void usage(void)
+{
+    print_usage(stderr);
     exit(2);
 }
 
@@ -107,10 +117,16 @@ static void parse_args(int argc, char **argv, args *a)
                 die("--max-queue wants a positive byte count");
             a->max_queue = (size_t)v;
         } else if (strcmp(o, "--ready-fd") == 0) {
-            a->ready_fd = atoi(value(argc, argv, &i));
+            long long fd;
+            if (ipcb_parse_integer(value(argc, argv, &i), 0, INT_MAX, &fd) != 0)
+                die("--ready-fd wants a descriptor number");
+            a->ready_fd = (int)fd;
             ready_fd = a->ready_fd;
         } else if (strcmp(o, "--quiet") == 0) {
             a->quiet = 1;
+        } else if (strcmp(o, "--help") == 0 || strcmp(o, "-h") == 0) {
+            print_usage(stdout);
+            exit(0);
         } else {
             usage();
         }
