@@ -1,14 +1,20 @@
 /* Integration tests for the HTTP transports (http, http-pull, http-newconn)
  * through the real CLI with every frame verified; bad requests sent with the
  * curl command line to a peer this test spawns itself (each answered with
- * its 4xx, and a good frame still accepted after it); killed and stalled peers. */
+ * its 4xx, and a good frame still accepted after it); admission (garbage,
+ * tokenless and idle connections on raw sockets, and real runs while 40 idle
+ * connections are held to their servers); killed and stalled peers. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <arpa/inet.h>
+#include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,7 +25,8 @@
 #include <unistd.h>
 
 #include "control.h"
-#include "http/http_internal.h"
+#include "http/http_server_internal.h"
+#include "idle_conns.h"
 #include "runcli.h"
 #include "clock.h"
 #include "wire.h"
@@ -261,6 +268,31 @@ static void expect(session *s, int want, const char *what, int code)
     good_frame(s, what);
 }
 
+/* Stops the peer as the driver does (a STOP frame); it must report exactly
+ * the good frames and exit 0. */
+static void stop_session(session *s)
+{
+    uint8_t msg[MSG];
+    char seq[64], size[64], data[320];
+    make_frame(msg, 0, IPCB_KIND_STOP);
+    write_file(s->frame, msg, IPCB_HEADER_SIZE);
+    hdr(seq, sizeof seq, "X-Ipcbench-Seq", ++s->http_seq);
+    hdr(size, sizeof size, "X-Frame-Size", IPCB_HEADER_SIZE);
+    snprintf(data, sizeof data, "@%s", s->frame);
+    assert_int_equal(curl_status(s->body, "-H", s->p.token, "-H", seq, "-H", size, "--data-binary", data,
+                                 s->url, NULL), 200);
+    ipcb_ctl_msg done;
+    char err[256];
+    assert_int_equal(ipcb_ctl_recv(s->p.ctl, &done, 5000, err, sizeof err), 0);
+    if (done.type != IPCB_CTL_DONE)
+        fail_msg("peer: %s", done.text);
+    assert_int_equal(done.frames, s->frames);
+    int status;
+    assert_int_equal(waitpid(s->p.pid, &status, 0), s->p.pid);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    close(s->p.ctl);
+}
+
 static void test_bad_requests_with_curl(void **state)
 {
     (void)state;
@@ -325,23 +357,202 @@ static void test_bad_requests_with_curl(void **state)
                        "--data-binary", data, s.url, NULL));
     expect(&s, 409, "second session", curl_status(s.body, "-H", s.p.token, "--data-binary", "", session_url, NULL));
 
-    /* Stop the peer as the driver does; it reports the good frames. */
-    make_frame(msg, 0, IPCB_KIND_STOP);
-    write_file(s.frame, msg, IPCB_HEADER_SIZE);
-    hdr(size, sizeof size, "X-Frame-Size", IPCB_HEADER_SIZE);
-    assert_int_equal(curl_status(s.body, "-H", s.p.token, "-H", NEXT_SEQ(), "-H", size, "--data-binary", data,
-                                 s.url, NULL), 200);
-    ipcb_ctl_msg done;
-    char err[256];
-    assert_int_equal(ipcb_ctl_recv(s.p.ctl, &done, 5000, err, sizeof err), 0);
-    if (done.type != IPCB_CTL_DONE)
-        fail_msg("peer: %s", done.text);
-    assert_int_equal(done.frames, s.frames);
-    int status;
-    assert_int_equal(waitpid(s.p.pid, &status, 0), s.p.pid);
-    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-    close(s.p.ctl);
+    stop_session(&s);
 #undef NEXT_SEQ
+}
+
+/* ---- admission: raw sockets, as any local process could use them ---- */
+
+static int connect_port(unsigned port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    assert_true(fd >= 0);
+    struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+                              .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+    return fd;
+}
+
+static unsigned port_of(const peer_proc *p)
+{
+    return (unsigned)atoi(strchr(p->hostport, ':') + 1);
+}
+
+/* Reads what the server sends on fd until it closes the connection or
+ * limit_s pass; returns the seconds that took, -1 if it is still open. */
+static double read_until_closed(int fd, char *got, size_t cap, double limit_s)
+{
+    double start = now_s();
+    size_t len = 0;
+    got[0] = '\0';
+    while (now_s() - start < limit_s) {
+        struct pollfd pfd = { .fd = fd, .events = POLLIN };
+        if (poll(&pfd, 1, 20) <= 0)
+            continue;
+        char buf[512];
+        ssize_t n = recv(fd, buf, sizeof buf, 0);
+        if (n <= 0)
+            return now_s() - start;
+        size_t take = (size_t)n < cap - 1 - len ? (size_t)n : cap - 1 - len;
+        memcpy(got + len, buf, take);
+        len += take;
+        got[len] = '\0';
+    }
+    return -1;
+}
+
+/* Whether the server has closed (or reset) the connection by now. */
+static int closed_now(int fd)
+{
+    char buf[256];
+    ssize_t n = recv(fd, buf, sizeof buf, MSG_DONTWAIT);
+    return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK);
+}
+
+/* How many of fds the server has closed by now; gone[i] remembers each. */
+static int count_closed(const int *fds, int *gone, int n)
+{
+    int count = 0;
+    for (int i = 0; i < n; i++) {
+        if (!gone[i] && closed_now(fds[i]))
+            gone[i] = 1;
+        count += gone[i];
+    }
+    return count;
+}
+
+/* request on a fresh connection: the answer must be `status`, and the
+ * server must close the connection after it (a stranger gets one answer). */
+static void expect_raw(unsigned port, const char *what, const char *request, int status)
+{
+    int fd = connect_port(port);
+    assert_int_equal(send(fd, request, strlen(request), MSG_NOSIGNAL), (ssize_t)strlen(request));
+    char got[2048], want[32];
+    double took = read_until_closed(fd, got, sizeof got, 3);
+    close(fd);
+    snprintf(want, sizeof want, "HTTP/1.1 %d ", status);
+    if (strncmp(got, want, strlen(want)) != 0)
+        fail_msg("%s: expected %d, got '%.60s'", what, status, got);
+    if (took < 0)
+        fail_msg("%s: the connection stayed open after the %d", what, status);
+}
+
+/* Garbage and tokenless requests get their 4xx and are closed; a connection
+ * that says nothing (or half a request) is closed at the deadline; a flood of
+ * idle connections keeps at most STRANGERS_MAX; and through all of it the
+ * driver's session and a good frame still get in. */
+static void test_admission_with_raw_sockets(void **state)
+{
+    (void)state;
+    session s = { 0 };
+    start_peer(&s.p, "http");
+    snprintf(s.frame, sizeof s.frame, "%s/adm-frame.bin", workdir);
+    snprintf(s.body, sizeof s.body, "%s/adm-body.txt", workdir);
+    snprintf(s.url, sizeof s.url, "%s/frames", s.p.url);
+    unsigned port = port_of(&s.p);
+
+    expect_raw(port, "garbage", "garbage\r\n\r\n", 400);
+    expect_raw(port, "binary junk", "\x01\x02\x7f\xff\r\n\r\n", 400);
+    expect_raw(port, "method not a token", "G(T /frames HTTP/1.1\r\nHost: x\r\n\r\n", 400);
+    expect_raw(port, "path without '/'", "POST frames HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n", 400);
+    expect_raw(port, "header line without ':'", "POST /frames HTTP/1.1\r\nHost: x\r\nnonsense\r\n\r\n", 400);
+    expect_raw(port, "no token", "POST /frames HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello", 403);
+    expect_raw(port, "no token, no session", "POST /session HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n",
+               403);
+
+    /* Saying nothing, or half a request, lasts ADMISSION_DEADLINE_MS. */
+    int quiet = connect_port(port), half = connect_port(port);
+    static const char half_request[] = "POST /frames HTTP/1.1\r\nHost: x\r\n";
+    assert_int_equal(send(half, half_request, sizeof half_request - 1, MSG_NOSIGNAL), sizeof half_request - 1);
+    char got[256];
+    double quiet_s = read_until_closed(quiet, got, sizeof got, 5);
+    double half_s = read_until_closed(half, got, sizeof got, 5);
+    close(quiet);
+    close(half);
+    double deadline_s = ADMISSION_DEADLINE_MS / 1000.0;
+    if (quiet_s < deadline_s * 0.9 || quiet_s > deadline_s + 1.5 || half_s < 0 || half_s > deadline_s + 1.5)
+        fail_msg("idle connections closed after %.2f s and %.2f s (deadline %.1f s)", quiet_s, half_s, deadline_s);
+
+    /* A flood: the oldest strangers go at once, at most STRANGERS_MAX stay... */
+    enum { FLOOD = STRANGERS_MAX + 40 };
+    int flood[FLOOD], gone[FLOOD] = { 0 }, gone_count = 0;
+    for (int i = 0; i < FLOOD; i++)
+        flood[i] = connect_port(port);
+    double flood_start = now_s();
+    while (gone_count < FLOOD - STRANGERS_MAX && now_s() - flood_start < deadline_s * 0.7) {
+        usleep(10000);
+        gone_count = count_closed(flood, gone, FLOOD);
+    }
+    if (gone_count < FLOOD - STRANGERS_MAX)
+        fail_msg("of %d idle connections, %d were closed before the deadline (expected %d)", FLOOD, gone_count,
+                 FLOOD - STRANGERS_MAX);
+
+    /* ...and while they are held, the driver's session and a frame get in. */
+    char session_url[160];
+    snprintf(session_url, sizeof session_url, "%s/session", s.p.url);
+    assert_int_equal(curl_status(s.body, "-H", s.p.token, "--data-binary", "", session_url, NULL), 204);
+    good_frame(&s, "garbage, tokenless and idle connections");
+
+    /* The rest go at their deadline. */
+    while (gone_count < FLOOD && now_s() - flood_start < deadline_s + 2) {
+        usleep(10000);
+        gone_count = count_closed(flood, gone, FLOOD);
+    }
+    for (int i = 0; i < FLOOD; i++)
+        close(flood[i]);
+    if (gone_count < FLOOD)
+        fail_msg("%d of %d idle connections outlived the deadline", FLOOD - gone_count, FLOOD);
+    expect_raw(port, "garbage after the session", "garbage\r\n\r\n", 400);
+    good_frame(&s, "more garbage");
+    stop_session(&s);
+}
+
+/* A real run while 40 idle connections (half of them with half a request)
+ * are held to every server it starts, reopened as the server closes them. */
+static void run_while_jammed(const char *transport)
+{
+    char out[300], name[64];
+    snprintf(name, sizeof name, "jammed-%s", transport);
+    out_dir(out, sizeof out, name);
+    const char *args[] = { "run", "--campaign", "quick", "--transport", transport, "--size", "64,1080p",
+                           "--mode", "latency,throughput", "--verify", "all",
+                           "--min-time", "1.5", "--max-time", "4", /* long enough to be jammed */
+                           "--out", out, NULL };
+    pid_t pid = start_background(name, args);
+    idle_conns ic;
+    idle_conns_init(&ic, 40);
+    double start = now_s();
+    siginfo_t info;
+    for (;;) {
+        memset(&info, 0, sizeof info);
+        if (waitid(P_PID, (id_t)pid, &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == pid)
+            break;
+        if (now_s() - start > 120)
+            break; /* wait_background kills it and fails */
+        idle_conns_step(&ic);
+        usleep(20000);
+    }
+    idle_conns_close(&ic);
+    int status = wait_background(pid, 5);
+    if (status != 0) {
+        char log[400], text[4096];
+        snprintf(log, sizeof log, "%s/%s.log", workdir, name);
+        slurp(log, text, sizeof text);
+        fail_msg("%s while jammed: exit %d\n%s", transport, status, text);
+    }
+    assert_all_ok(out, 4);
+    /* Every benchmark's server was jammed: one listener each, 40 connections or more. */
+    if (ic.ports_seen < 4 || ic.opened < 4 * 40)
+        fail_msg("%s: only %u servers and %lu connections jammed", transport, ic.ports_seen, ic.opened);
+    print_message("%s: %u servers, %lu idle connections opened, %lu closed by the server\n", transport,
+                  ic.ports_seen, ic.opened, ic.closed_by_server);
+}
+
+static void test_idle_connections_cannot_fail_a_run(void **state)
+{
+    (void)state;
+    run_while_jammed("http-newconn");
+    run_while_jammed("http");
 }
 
 /* A pulling peer's server only takes the driver's POST /session, with an address. */
@@ -492,6 +703,8 @@ int main(void)
         cmocka_unit_test(test_push_pull_newconn_verified),
         cmocka_unit_test(test_pull_parameter),
         cmocka_unit_test(test_bad_requests_with_curl),
+        cmocka_unit_test(test_admission_with_raw_sockets),
+        cmocka_unit_test(test_idle_connections_cannot_fail_a_run),
         cmocka_unit_test(test_pull_peer_refusals),
         cmocka_unit_test(test_pull_server_with_curl),
         cmocka_unit_test(test_dead_and_stalled_peers),

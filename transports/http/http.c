@@ -52,15 +52,23 @@
  *   accept() waits for; its answer names the peer's pid (X-Ipcbench-Pid). In
  *   pull mode the peer's server is stopped once it has the driver's address.
  *
+ * ADMISSION (http_admission.c): a connection on which no request has carried
+ *   the token is a stranger: closed 1 s after it was accepted, or at once
+ *   when 64 newer strangers arrive; its one answer (403, 404...) closes it.
+ *   So local processes holding idle connections cannot keep the driver out.
+ *   A request line libmicrohttpd cannot parse gets 400 (http_unparsable.c).
+ *
  * REQUESTS: Content-Length always; X-Frame-Size = message bytes (must match
  *   it); X-Ipcbench-Seq = the transport's own counter from 1 (must be the
  *   next); X-Frame-Format, -Dimensions, -Sequence, -Checksum: informational,
  *   read at the fixed little-endian offsets harness/workload.h documents (the
  *   transport never acts on them and includes nothing from harness/).
- *   Refused, with a one-line text/plain reason: unknown path 404, wrong method
- *   405, missing or wrong token 403, no Content-Length 411, longer than the
- *   largest message 413, length mismatch or bad metadata 400, a frame while
- *   another is in flight 409. The server keeps serving after each.
+ *   Refused, with a one-line text/plain reason: a malformed request line
+ *   (not HTTP, method not a token, path not starting with '/') 400, unknown
+ *   path 404, wrong method 405, missing or wrong token 403, no Content-Length
+ *   411, longer than the largest message 413, length mismatch or bad metadata
+ *   400, a frame while another is in flight 409. The server keeps serving
+ *   after each; a 403, or any answer to a stranger, closes its connection.
  *
  * COPIES of the pixels, end to end, counted like the other transports (each
  *   crossing into or out of the kernel is one):

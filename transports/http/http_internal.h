@@ -1,6 +1,7 @@
 /* Private to the http transports: the names of the headers both sides use,
  * and what each file offers the one above it. http.c (the ops tables) sits on
- * http_server.c (libmicrohttpd) and http_client.c (libcurl), which both sit on
+ * http_server.c (libmicrohttpd, with http_routes.c, http_admission.c and
+ * http_unparsable.c behind it) and http_client.c (libcurl), which both sit on
  * http_common.c (token, address, frame metadata). See http.c for the design. */
 #ifndef IPCB_HTTP_INTERNAL_H
 #define IPCB_HTTP_INTERNAL_H

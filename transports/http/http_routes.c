@@ -1,7 +1,9 @@
 /* The request side of the http transports' server (see http_server.c):
- * every request is checked (path, method, token, length, metadata) and
- * classified, a refused one is answered with a 4xx and a one-line reason, and
- * an accepted one is answered, or held open (suspended) until the peer decides. */
+ * every request is checked (form, path, method, token, length, metadata) and
+ * classified, a refused one is answered with a 4xx and a one-line reason
+ * (and its connection closed unless it is admitted, see http_admission.c),
+ * and an accepted one is answered, or held open (suspended) until the peer
+ * decides. */
 #include "http_server_internal.h"
 
 #include <errno.h>
@@ -45,6 +47,9 @@ static enum MHD_Result answer_text(rq *r, unsigned status, const char *text)
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain");
     if (status == MHD_HTTP_METHOD_NOT_ALLOWED && r->allow)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->allow);
+    /* A stranger gets one answer, then goes; so does anyone without the token. */
+    if (status == MHD_HTTP_FORBIDDEN || !ipcb_http_conn_admitted(r->conn))
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
     return queue(r, status, resp);
 }
 
@@ -183,12 +188,37 @@ static int route(const http_srv *s, const char *url, const char **method)
     return strcmp(url, "/acks") == 0 ? RQ_ACK : RQ_REJECT;
 }
 
+/* An HTTP method is a token (RFC 9110, 5.6.2). */
+static int is_token(const char *text)
+{
+    static const char specials[] = "!#$%&'*+-.^_`|~";
+    if (!*text)
+        return 0;
+    for (const char *p = text; *p; p++)
+        if (!(*p >= '0' && *p <= '9') && !(*p >= 'a' && *p <= 'z') && !(*p >= 'A' && *p <= 'Z') &&
+            !strchr(specials, *p))
+            return 0;
+    return 1;
+}
+
 /* Decides what a new request is; a refused one becomes RQ_REJECT with its
- * status. Checked in order: path (404), method (405), token (403), length
- * (411, 413), metadata and state (400, 409). */
+ * status. Checked in order: form (400: the method is not a token, the path
+ * does not start with '/'), path (404), method (405), token (403), length
+ * (411, 413), metadata and state (400, 409). A request that carries the
+ * token admits its connection, whatever its answer. */
 static void classify(http_srv *s, rq *r, const char *url, const char *method)
 {
     struct MHD_Connection *c = r->conn;
+    int token_ok = ipcb_http_token_ok(header(c, HTTP_H_TOKEN), s->token);
+    ipcb_http_conn_request(s, c, token_ok);
+    if (!is_token(method)) {
+        reject(r, MHD_HTTP_BAD_REQUEST, "malformed request: the method is not a token");
+        return;
+    }
+    if (url[0] != '/' && strncmp(url, "http://", 7) != 0) { /* absolute-form goes on, to its 404 */
+        reject(r, MHD_HTTP_BAD_REQUEST, "malformed request: the path must start with '/'");
+        return;
+    }
     const char *want;
     int kind = route(s, url, &want);
     if (kind == RQ_REJECT) {
@@ -200,7 +230,7 @@ static void classify(http_srv *s, rq *r, const char *url, const char *method)
         reject(r, MHD_HTTP_METHOD_NOT_ALLOWED, "%.100s takes %s, not %.20s", url, want, method);
         return;
     }
-    if (!ipcb_http_token_ok(header(c, HTTP_H_TOKEN), s->token)) {
+    if (!token_ok) {
         reject(r, MHD_HTTP_FORBIDDEN, header(c, HTTP_H_TOKEN) ? "wrong " HTTP_H_TOKEN
                                                              : "missing " HTTP_H_TOKEN);
         return;
@@ -425,10 +455,11 @@ enum MHD_Result ipcb_http_on_request(void *cls, struct MHD_Connection *conn, con
             if (!r->body)
                 return MHD_NO;
         }
-        /* A refusal with a body too large (or of unknown size) to read and
-         * discard is answered at once; libmicrohttpd then closes the
-         * connection. Smaller bodies are discarded so the connection lives. */
-        if (r->kind == RQ_REJECT && !discardable(s, conn))
+        /* A refusal to a stranger, or with a body too large (or of unknown
+         * size) to read and discard, is answered at once; libmicrohttpd then
+         * closes the connection. Otherwise the body is discarded so the
+         * connection lives. */
+        if (r->kind == RQ_REJECT && (!ipcb_http_conn_admitted(conn) || !discardable(s, conn)))
             return answer_text(r, r->status, r->why);
         return MHD_YES;
     }

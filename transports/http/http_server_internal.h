@@ -1,7 +1,8 @@
 /* Private to the libmicrohttpd server of the http transports: its state and
  * that of each request, shared by http_server.c (the daemon and the waits the
- * transport calls) and http_routes.c (what a request is and how it is
- * answered: the callbacks the daemon calls). */
+ * transport calls), http_routes.c (what a request is and how it is answered:
+ * the callbacks the daemon calls), http_admission.c (which connections may
+ * stay) and http_unparsable.c (the 400 libmicrohttpd does not send). */
 #ifndef IPCB_HTTP_SERVER_INTERNAL_H
 #define IPCB_HTTP_SERVER_INTERNAL_H
 
@@ -13,6 +14,17 @@
 
 enum rq_kind { RQ_NONE, RQ_REJECT, RQ_SESSION, RQ_FRAME, RQ_GET, RQ_ACK };
 enum verdict { V_NONE, V_ACK, V_DONE, V_FAIL };
+
+/* Admission (http_admission.c): a connection without a request carrying the
+ * token is closed after ADMISSION_DEADLINE_MS, or sooner when STRANGERS_MAX
+ * newer ones arrive; CONNECTIONS_MAX (libmicrohttpd's limit) leaves room
+ * above the strangers for the benchmark's own connections. */
+enum {
+    ADMISSION_DEADLINE_MS = 1000,
+    STRANGERS_MAX         = 64,
+    CONNECTIONS_MAX       = 256,
+};
+typedef struct http_conn http_conn;
 
 /* One request (libmicrohttpd's per-request context). */
 typedef struct rq {
@@ -54,6 +66,9 @@ struct http_srv {
     long long    checked_ms;         /* pull: when it was last seen alive */
     int          broken;             /* pull: a frame could not be delivered; stop serving */
     int          stopping;
+    /* admission: connections no request with the token has come on, oldest first */
+    http_conn   *strangers, *strangers_tail;
+    unsigned     stranger_count;
     /* peer: the session */
     int          session;
     rq          *session_rq;         /* its request until completed */
@@ -87,5 +102,26 @@ void ipcb_http_on_completed(void *cls, struct MHD_Connection *conn, void **ctx,
                             enum MHD_RequestTerminationCode toe);
 /* Lets a held (suspended) request go on: its answer is decided. */
 void ipcb_http_rq_resume(rq *r);
+
+/* ---- http_unparsable.c ---- */
+/* 400 written straight to the socket of a connection closing without a
+ * parsed request line, if the client sent something and got nothing. */
+void ipcb_http_answer_unparsable(int fd);
+
+/* ---- http_admission.c: who may hold a connection ---- */
+/* From libmicrohttpd's connection notification: a new connection (a
+ * stranger; *socket_ctx becomes its record) and the end of one. */
+void ipcb_http_conn_opened(http_srv *s, int fd, void **socket_ctx);
+void ipcb_http_conn_closed(http_srv *s, void **socket_ctx);
+/* A request arrived on conn; token_ok: it carried the run's token, which
+ * admits its connection. Returns whether the connection is admitted. */
+int  ipcb_http_conn_request(http_srv *s, struct MHD_Connection *conn, int token_ok);
+int  ipcb_http_conn_admitted(struct MHD_Connection *conn);
+/* MHD_OPTION_URI_LOG_CALLBACK: a request line was parsed on conn. */
+void *ipcb_http_on_request_line(void *cls, const char *uri, struct MHD_Connection *conn);
+/* ms, or less: until the oldest stranger's deadline. */
+long long ipcb_http_strangers_wait(const http_srv *s, long long ms);
+/* Closes the strangers whose deadline has passed. */
+void ipcb_http_strangers_sweep(http_srv *s);
 
 #endif
