@@ -21,6 +21,8 @@
 #include "gbench.h"
 #include "hdb.h"
 #include "history_record.h"
+#include "number.h"
+#include "pairturn.h"
 #include "peer.h"
 #include "plots.h"
 #include "png.h"
@@ -63,6 +65,10 @@ static const char run_usage[] =
     "                         machine, or none (default: sqlite:OUT/history.db)\n"
     "  --verbose              Google Benchmark's console table (every run, every counter)\n"
     "  --name NAME            campaign name used in the results directory\n"
+    "  --pair-turn DIR,A|B    paired runs (the A/B gate): two drivers, side A and side B, run the\n"
+    "                         same campaign and take turns before every repetition (A B, B A,\n"
+    "                         ...) through DIR, a directory only you can enter (mode 0700)\n"
+    "  --pair-timeout S       paired runs: longest wait for the other side (default 120)\n"
     "  --fault KIND@SEQ       test only: corrupt@N flips a payload byte of frame N in flight,\n"
     "                         peer-exit@N kills the peer on frame N, peer-hang@N stalls it,\n"
     "                         slow[:TRANSPORT]@F makes TRANSPORT (or all) F times slower\n"
@@ -73,6 +79,11 @@ typedef struct run_opts {
     const char   *out;
     const char   *history;   /* NULL: sqlite:OUT/history.db */
     char          fault[64];
+    char          pair_dir[IPCB_PATH_MAX]; /* --pair-turn: "" when not paired */
+    int           pair_side;
+    int           pair_timeout_ms;
+    int           random_interleaving; /* --benchmark_enable_random_interleaving other than false */
+    int           pair_failed;     /* the pairing broke at the end (the run fails) */
     int           verbose;
     int           gb_argc;
     char         *gb_argv[64];
@@ -143,6 +154,9 @@ static int parse_run_args(int argc, char **argv, run_opts *o)
             if (strncmp(argv[i], "--benchmark_min_time", 20) == 0)
                 return cli_usage_error("use --min-frames, --min-time and --max-time instead of %s "
                                        "(ipcbench decides how many frames a run measures)", argv[i]);
+            if (strncmp(argv[i], "--benchmark_enable_random_interleaving", 38) == 0)
+                o->random_interleaving = !(strcmp(argv[i] + 38, "=false") == 0
+                                           || strcmp(argv[i] + 38, "=0") == 0);
             if (o->gb_argc == 60)
                 return cli_usage_error("too many --benchmark_ flags");
             o->gb_argv[o->gb_argc++] = argv[i];
@@ -188,8 +202,25 @@ static int parse_run_args(int argc, char **argv, run_opts *o)
             snprintf(o->fault, sizeof o->fault, "%s", v);
             continue;
         }
+        if ((rc = cli_option(argc, argv, &i, "--pair-turn", &v)) != 0) {
+            if (rc < 0 || ipcb_pairturn_parse(v, o->pair_dir, sizeof o->pair_dir, &o->pair_side,
+                                              err, sizeof err) != 0)
+                return cli_usage_error("%s", rc < 0 ? "--pair-turn needs DIR,A or DIR,B" : err);
+            continue;
+        }
+        if ((rc = cli_option(argc, argv, &i, "--pair-timeout", &v)) != 0) {
+            long long seconds = 0;
+            if (rc < 0 || ipcb_parse_integer(v, 1, 86400, &seconds) != 0)
+                return cli_usage_error("--pair-timeout needs whole seconds, from 1 to 86400");
+            o->pair_timeout_ms = (int)(seconds * 1000);
+            continue;
+        }
         return cli_usage_error("run: unknown option '%s' (see 'ipcbench run --help')", argv[i]);
     }
+    /* Both sides of a pair must run their repetitions in the same order. */
+    if (o->pair_dir[0] && o->random_interleaving)
+        return cli_usage_error("--pair-turn: random interleaving would run the two sides' "
+                               "repetitions in different orders; leave it off");
     return 0;
 }
 
@@ -421,6 +452,47 @@ static int finish_outputs(const char *dir, int *failed)
     return 0;
 }
 
+/* What both sides of a paired run must agree on before their first turn:
+ * the campaign's name, benchmarks (an FNV-1a hash of their names, in order)
+ * and repetitions. */
+static void pair_fingerprint(const campaign_state *cs, const ipcb_campaign *c, char *out,
+                             size_t len)
+{
+    uint64_t h = 0xcbf29ce484222325u;
+    for (size_t i = 0; i < cs->nbenches; i++)
+        for (const char *p = cs->benches[i].name; ; p++) {
+            h = (h ^ (unsigned char)*p) * 0x100000001b3u;
+            if (!*p)
+                break;
+        }
+    snprintf(out, len, "campaign %s, %zu benchmarks (names %016llx), %d repetitions", c->name,
+             cs->nbenches, (unsigned long long)h, c->repetitions);
+}
+
+/* Runs the registered benchmarks; paired, between meeting the other side and
+ * waiting for it to end. Returns 0, or IPCB_EXIT_USAGE if the sides did not meet. */
+static int run_benchmarks(run_opts *o, campaign_state *cs)
+{
+    char err[1024], fingerprint[256];
+    if (o->pair_dir[0]) {
+        pair_fingerprint(cs, &o->c, fingerprint, sizeof fingerprint);
+        if (ipcb_pairturn_open(&cs->cfg.pair, o->pair_dir, o->pair_side, fingerprint,
+                               o->pair_timeout_ms, &ipcb_interrupted, err, sizeof err) != 0)
+            return cli_usage_error("--pair-turn (side %s): %s", ipcb_pair_side_name(o->pair_side),
+                                   err);
+    }
+    gb_display display = run_console_display(&cs->console);
+    gb_run(&display);
+    ipcb_runner_flush();
+    if (cs->cfg.pair && ipcb_pairturn_finish(cs->cfg.pair, err, sizeof err) != 0) {
+        fprintf(stderr, "ipcbench: side %s: %s\n", ipcb_pair_side_name(o->pair_side), err);
+        o->pair_failed = 1;
+    }
+    ipcb_pairturn_close(cs->cfg.pair);
+    cs->cfg.pair = NULL;
+    return 0;
+}
+
 static int run_campaign(run_opts *o, campaign_state *cs, ipcb_outdir *out, int argc, char **argv)
 {
     char err[600], json_flag[IPCB_PATH_MAX + 32];
@@ -456,6 +528,8 @@ static int run_campaign(run_opts *o, campaign_state *cs, ipcb_outdir *out, int a
     if (gb_initialize(&gb_argc, gb_args) != 0)
         return IPCB_EXIT_USAGE;
     add_campaign_facts(c, argc, argv);
+    if (o->pair_dir[0])
+        gb_add_context("pair_turn", ipcb_pair_side_name(o->pair_side));
     if (make_pools(cs, c) != 0 || register_benchmarks(cs, c) != 0)
         return IPCB_EXIT_USAGE;
     for (size_t i = 0; i < cs->npools; i++)
@@ -467,11 +541,9 @@ static int run_campaign(run_opts *o, campaign_state *cs, ipcb_outdir *out, int a
     run_console_init(&cs->console, o->verbose, (int)cs->nbenches);
     cs->cfg.progress = run_console_progress;
     cs->cfg.progress_arg = &cs->console;
-    gb_display display = run_console_display(&cs->console);
-    gb_run(&display);
-    ipcb_runner_flush();
+    int rc = run_benchmarks(o, cs);
     gb_shutdown();
-    return 0;
+    return rc;
 }
 
 /* Records the run in the history database; says where, or why it could not
@@ -582,5 +654,5 @@ int cmd_run(int argc, char **argv)
     print_summary(out.final, history_line);
     if (failed)
         fprintf(stderr, "ipcbench: some benchmarks failed (see the report's Failures section)\n");
-    return failed || unrecorded ? IPCB_EXIT_FAILED : IPCB_EXIT_OK;
+    return failed || unrecorded || o.pair_failed ? IPCB_EXIT_FAILED : IPCB_EXIT_OK;
 }

@@ -655,6 +655,13 @@ void ipcb_bench_run(gb_state *st, void *ctx)
         if (cfg->progress)
             cfg->progress(b->name, b->index, b->total, cfg->progress_arg);
     }
+    /* Paired runs: wait for this repetition's turn, before anything of it
+     * runs (every repetition, failed ones too, so both sides keep in step). */
+    char pair_err[600];
+    if (cfg->pair && ipcb_pairturn_take(cfg->pair, b->name, pair_err, sizeof pair_err) != 0) {
+        fail_repetition(st, b, pair_err);
+        return;
+    }
     if (ipcb_interrupted || b->gave_up[0]) {
         fail_repetition(st, b, ipcb_interrupted ? "interrupted" : b->gave_up);
         return;

@@ -9,6 +9,7 @@
 
 #include "fault.h"
 #include "gbench.h"
+#include "pairturn.h"
 #include "schema.h"
 #include "stats.h"
 #include "transport.h"
@@ -28,6 +29,8 @@ typedef struct ipcb_run_cfg {
     int      timeout_ms;      /* bound on every wait */
     int      driver_cpu, peer_cpu;        /* -1 = not pinned */
     ipcb_faults faults;                   /* test-only (--fault); none: ipcb_faults_none */
+    ipcb_pairturn *pair;                  /* --pair-turn: take turns with the other side
+                                           * before every repetition; NULL: alone */
     void   (*progress)(const char *name, int index, int total, void *arg);
     void    *progress_arg;
 } ipcb_run_cfg;
