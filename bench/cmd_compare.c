@@ -1,12 +1,14 @@
 /* `ipcbench compare BASE NEW`: the CI regression gate. Loads two result sets,
- * compares them (harness/results/compare.c) and prints a table, Markdown or JSON.
- * Exit 1 when a benchmark got slower beyond the threshold, 2 on bad input. */
+ * compares them (harness/results/compare.c; --paired: paired.c, for runs made
+ * with --pair-turn) and prints a table, Markdown or JSON. Exit 1 when
+ * something got slower beyond the threshold, 2 on bad input. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 #include "compare_print.h"
+#include "paired_print.h"
 
 static const char compare_usage[] =
     "usage: ipcbench compare BASE NEW [options]\n"
@@ -19,6 +21,12 @@ static const char compare_usage[] =
     "  --holm                 significance by Holm's step-down correction over all the tests,\n"
     "                         so the chance of any false 'slower' stays at alpha (for gates)\n"
     "  --format text|md|json  terminal table (default), Markdown for a pull request, JSON\n"
+    "  --paired               BASE and NEW are the two sides of paired runs (run --pair-turn):\n"
+    "                         repetition i of each was measured next to the other's; judge the\n"
+    "                         ratios NEW_i/BASE_i: per transport the median ratio of all its\n"
+    "                         pairs with a confidence interval, slower when the interval is\n"
+    "                         above 1 + threshold (default metrics p50,throughput)\n"
+    "  --confidence C         --paired: of every interval (default 0.95)\n"
     "Verdicts: faster, slower, unchanged, new, missing, failed, n/a. Slower and faster need a\n"
     "change beyond the threshold and p <= alpha; with too few repetitions for the test to\n"
     "reach alpha (fewer than 4 per side) the threshold alone decides, and the output says so.\n"
@@ -71,13 +79,19 @@ typedef struct compare_args {
     const char     *paths[2];
     ipcb_cmp_opts   opts;
     ipcb_cmp_format format;
+    int             paired;
+    int             metrics_given;
+    int             unpaired_option;  /* --alpha, --holm or --normalize: not with --paired */
+    double          confidence;
 } compare_args;
 
 /* Returns 0, -1 after printing help, or IPCB_EXIT_USAGE. */
 static int parse_args(int argc, char **argv, compare_args *a)
 {
+    memset(a, 0, sizeof *a);
     ipcb_cmp_opts_default(&a->opts);
     a->format = IPCB_FMT_TEXT;
+    a->confidence = 0.95;
     int npaths = 0;
     for (int i = 1; i < argc; i++) {
         const char *v = NULL;
@@ -94,17 +108,29 @@ static int parse_args(int argc, char **argv, compare_args *a)
             a->opts.alpha = r > 0 ? strtod(v, &end) : 0;
             if (r < 0 || *end || !(a->opts.alpha > 0 && a->opts.alpha < 1))
                 return cli_usage_error("compare: --alpha needs a number between 0 and 1, e.g. 0.05");
+            a->unpaired_option = 1;
+        } else if ((r = cli_option(argc, argv, &i, "--confidence", &v)) != 0) {
+            char *end;
+            a->confidence = r > 0 ? strtod(v, &end) : 0;
+            if (r < 0 || *end || !(a->confidence >= 0.5 && a->confidence < 1))
+                return cli_usage_error("compare: --confidence needs a number from 0.5 to below 1, "
+                                       "e.g. 0.95");
+        } else if (strcmp(argv[i], "--paired") == 0) {
+            a->paired = 1;
         } else if ((r = cli_option(argc, argv, &i, "--metric", &v)) != 0) {
             if (r < 0)
                 return cli_usage_error("compare: --metric needs a list, e.g. p50,throughput");
             if (parse_metrics(v, &a->opts) != 0)
                 return IPCB_EXIT_USAGE;
+            a->metrics_given = 1;
         } else if ((r = cli_option(argc, argv, &i, "--normalize", &v)) != 0) {
             if (r < 0 || strcmp(v, "memcpy") != 0)
                 return cli_usage_error("compare: --normalize takes 'memcpy'");
             a->opts.normalize_memcpy = 1;
+            a->unpaired_option = 1;
         } else if (strcmp(argv[i], "--holm") == 0) {
             a->opts.holm = 1;
+            a->unpaired_option = 1;
         } else if ((r = cli_option(argc, argv, &i, "--format", &v)) != 0) {
             if (r > 0 && strcmp(v, "text") == 0)
                 a->format = IPCB_FMT_TEXT;
@@ -125,7 +151,33 @@ static int parse_args(int argc, char **argv, compare_args *a)
     if (npaths != 2)
         return cli_usage_error("compare: needs BASE and NEW, each a results directory or "
                                "results.json (see 'ipcbench compare --help')");
+    if (a->paired && a->unpaired_option)
+        return cli_usage_error("compare: --alpha, --holm and --normalize are for unpaired "
+                               "comparisons, not with --paired");
     return 0;
+}
+
+/* --paired: the paired comparison of the two sets, printed; its exit status. */
+static int compare_paired(const compare_args *a, ipcb_resultset sets[2])
+{
+    ipcb_paired_opts o;
+    ipcb_paired_opts_default(&o);
+    o.confidence = a->confidence;
+    o.cmp.threshold = a->opts.threshold;
+    if (a->metrics_given) {
+        memcpy(o.cmp.metrics, a->opts.metrics, sizeof o.cmp.metrics);
+        o.cmp.nmetrics = a->opts.nmetrics;
+    }
+    ipcb_paired p;
+    char err[1024];
+    if (ipcb_paired_compare(&sets[0], &sets[1], &o, &p, err, sizeof err) != 0)
+        return cli_usage_error("compare --paired: %s and %s: %s", a->paths[0], a->paths[1], err);
+    int rc = ipcb_paired_print(stdout, &p, a->format, a->paths[0], a->paths[1]);
+    int regression = p.regression;
+    ipcb_paired_free(&p);
+    if (fflush(stdout) != 0 || rc != 0)
+        return cli_usage_error("compare: cannot write the output");
+    return regression ? IPCB_EXIT_FAILED : IPCB_EXIT_OK;
 }
 
 int cmd_compare(int argc, char **argv)
@@ -142,6 +194,12 @@ int cmd_compare(int argc, char **argv)
                 ipcb_resultset_free(&sets[0]);
             return cli_usage_error("compare: %s", err);
         }
+    }
+    if (a.paired) {
+        rc = compare_paired(&a, sets);
+        ipcb_resultset_free(&sets[0]);
+        ipcb_resultset_free(&sets[1]);
+        return rc;
     }
     ipcb_comparison c;
     rc = ipcb_compare(&sets[0], &sets[1], &a.opts, &c, err, sizeof err);

@@ -1,9 +1,9 @@
 # shellcheck shell=sh
 # gate-common.sh: what the two performance gates (perf-gate.sh against a
-# committed baseline, perf-ab.sh against a second build) share: the settings,
-# holding CPUs out of deep idle while measuring, running the ci campaign, the
-# comparison, and the rule that a regression must show in two runs.
-# Sourced, not run. The sourcing script sets GATE_NAME first.
+# committed baseline, perf-ab.sh against a second build) share: the settings
+# and holding CPUs out of deep idle while measuring; and perf-gate.sh's
+# running of the ci campaign, its comparison, and its rule that a regression
+# must show in two runs. Sourced, not run. The sourcing script sets GATE_NAME first.
 
 metrics=${GATE_METRICS:-p50,throughput}
 out=${OUT:-results}
@@ -11,7 +11,8 @@ out=${OUT:-results}
 # the chance of a false "slower" is controlled over all of them together.
 holm=--holm
 [ "${GATE_HOLM:-1}" = 1 ] || holm=
-ci_campaign="--campaign $(pwd)/bench/campaigns/ci.ini --benchmark_enable_random_interleaving=true"
+ci_ini=$(pwd)/bench/campaigns/ci.ini
+ci_campaign="--campaign $ci_ini --benchmark_enable_random_interleaving=true"
 
 # While measuring, ask the kernel to keep idle CPUs out of sleep states
 # (a PM QoS CPU latency request of 0, held open on fd 9 until the script

@@ -1,8 +1,14 @@
 #!/bin/sh
-# perf-ab.sh: the A/B performance gate for a shared or cloud CI machine: the
-# baseline build (A) and the candidate (B) run the ci campaign on the same
-# machine in the same time window, alternating A B B A (ROUNDS=2), so a load
-# change hits both sides alike; each side's runs are pooled and compared.
+# perf-ab.sh: the A/B performance gate for a shared or cloud CI machine. The
+# base build (A) and the candidate (B) run the ci campaign as paired runs
+# (`ipcbench run --pair-turn`): they take turns before every repetition (A B,
+# B A, A B, ...), so each repetition of A has a neighbour of B measured a
+# second away and a burst of load hits both. `ipcbench compare --paired`
+# judges the paired ratios B/A: per transport the median ratio of all its
+# pairs with a 95% interval. B fails when a transport's interval lies above
+# the threshold (1.10x), or a single row's simultaneous interval does.
+# Transports whose interval holds the threshold get more pairs, pass after
+# pass, while the time budget allows; the others are done.
 #
 #   scripts/perf-ab.sh IPCBENCH_A IPCBENCH_B
 #   scripts/perf-ab.sh --base GIT_REVISION      (what `make perf-ab BASE=...` runs)
@@ -10,19 +16,18 @@
 # IPCBENCH_A and IPCBENCH_B are two builds of ipcbench; with --base, A is
 # GIT_REVISION built in a git worktree under $BUILD/base-<commit> (kept for
 # the next time) and B is $BUILD/ipcbench. Both run this tree's
-# bench/campaigns/ci.ini. Exit status: 0 pass, 1 B is slower (as compare
-# decides), 2 bad input or a failed run.
+# bench/campaigns/ci.ini. Exit status: 0 pass, 1 B is slower, 2 bad input or
+# a failed run.
 #
-# When B is found slower, a second batch of rounds runs and the same
-# benchmark and metric must be slower again (as in perf-gate.sh).
-#
-# Environment: ROUNDS (2: A B B A; 3: A B B A A B ...), OUT (results),
-# IPCBENCH (the ipcbench that pools each side's runs; default IPCBENCH_B),
-# CPU_LATENCY (hold, as in perf-gate.sh; keep),
-# GATE_METRICS (p50,throughput), GATE_HOLM (1: compare --holm; 0),
-# COMPARE_FLAGS, RUN_FLAGS_A / RUN_FLAGS_B
-# (extra options for each side's runs; scripts/gate-accuracy.sh passes the
-# test-only slow fault to B this way).
+# Environment: OUT (results), GATE_THRESHOLD (10: percent, i.e. 1.10x),
+# GATE_CONFIDENCE (0.95), GATE_METRICS (p50,throughput), GATE_PAIRS (6:
+# repetitions of the first pass), GATE_MORE_PAIRS (10: of each further pass),
+# GATE_PASSES (3 at most), GATE_BUDGET (300: seconds of measuring, after which
+# no pass is started), GATE_PAIR_TIMEOUT (120: seconds one side waits for the
+# other), CPU_LATENCY (hold; keep), IPCBENCH (the ipcbench that merges and
+# compares; default IPCBENCH_B), RUN_FLAGS_A / RUN_FLAGS_B (extra options for
+# each side's runs; scripts/gate-accuracy.sh passes the test-only slow fault
+# to B this way).
 set -eu
 cd "$(dirname "$0")/.."
 build=${BUILD:-build}
@@ -57,56 +62,89 @@ else
 fi
 GATE_NAME=perf-ab
 . scripts/gate-common.sh
-rounds=${ROUNDS:-2}
-# With ci.ini's 5 repetitions, one round gives 5 against 5, whose smallest
-# possible p (0.008) is above Holm's bound over 20 comparisons (0.0025).
-[ "$rounds" -ge 2 ] || [ -z "$holm" ] \
-    || { echo "perf-ab: ROUNDS must be at least 2 (one round cannot be significant under Holm)" >&2; exit 2; }
-# The ipcbench that pools each side's runs (`ipcbench merge`): B, this
-# build, unless IPCBENCH names another (A may predate merge).
+. scripts/gate-pair.sh
 merger=${IPCBENCH:-$bin_b}
 for b in "$bin_a" "$bin_b" "$merger"; do
     [ -x "$b" ] || { echo "perf-ab: $b is not an executable" >&2; exit 2; }
 done
-
-# batch NAME: ROUNDS rounds of A and B (A B in odd rounds, B A in even ones,
-# so a steady drift favours neither side), each side's runs pooled (merge) into
-# $out/ab-.../NAME/{a,b}; their comparison in NAME/compare.txt and shown.
-# compare's exit status goes to batch_rc (a function called in an || list
-# would run with set -e off, and a failed campaign must end the gate).
-batch() {
-    runs_a=""
-    runs_b=""
-    i=1
-    while [ "$i" -le "$rounds" ]; do
-        # shellcheck disable=SC2086
-        if [ $((i % 2)) -eq 1 ]; then
-            runs_a="$runs_a $(run_ci "$bin_a" ${RUN_FLAGS_A:-})"
-            runs_b="$runs_b $(run_ci "$bin_b" ${RUN_FLAGS_B:-})"
-        else
-            runs_b="$runs_b $(run_ci "$bin_b" ${RUN_FLAGS_B:-})"
-            runs_a="$runs_a $(run_ci "$bin_a" ${RUN_FLAGS_A:-})"
-        fi
-        i=$((i + 1))
-    done
-    mkdir -p "$dir/$1/a" "$dir/$1/b"
-    # shellcheck disable=SC2086
-    "$merger" merge "$dir/$1/a/results.json" $runs_a > /dev/null
-    # shellcheck disable=SC2086
-    "$merger" merge "$dir/$1/b/results.json" $runs_b > /dev/null
-    echo "perf-ab: A ($bin_a):$runs_a"
-    echo "perf-ab: B ($bin_b):$runs_b"
-    batch_rc=0
-    compare_into "$dir/$1/compare.txt" "$bin_b" "$dir/$1/a" "$dir/$1/b" || batch_rc=$?
-}
+for b in "$bin_a" "$bin_b"; do
+    "$b" run --help 2>/dev/null | grep -q -- --pair-turn || {
+        echo "perf-ab: $b cannot run paired (no 'run --pair-turn'): it predates the paired" \
+             "gate; compare with a base that has it" >&2
+        exit 2
+    }
+done
+"$merger" compare --help | grep -q -- --paired \
+    || { echo "perf-ab: $merger has no 'compare --paired' (set IPCBENCH)" >&2; exit 2; }
+threshold=${GATE_THRESHOLD:-10}
+confidence=${GATE_CONFIDENCE:-0.95}
+first_pairs=${GATE_PAIRS:-6}
+more_pairs=${GATE_MORE_PAIRS:-10}
+max_passes=${GATE_PASSES:-3}
+budget=${GATE_BUDGET:-300}
+trap 'stop_sides; exit 130' INT TERM
 
 dir=$out/ab-$(date -u +%Y%m%dT%H%M%SZ)-$$
-batch first
-[ "$batch_rc" -eq 1 ] || exit "$batch_rc"
-# Confirm: another batch; a regression must be slower in both, benchmark and
-# metric alike (a passing load spike seldom hits the same row twice).
-echo
-echo "perf-ab: confirming: another $rounds rounds of A and B" >&2
-batch again
-[ "$batch_rc" -eq 2 ] && exit 2
-verdict "$dir/first/compare.txt" "$dir/again/compare.txt"
+mkdir -p "$dir"
+runs_a="" runs_b=""
+
+# judge: every pass so far, each side's runs pooled in pass order (so that
+# repetition i of A and of B stay a pair), compared paired; the comparison in
+# $dir/compare.txt (and .md, .json) and shown; its exit status in judge_rc.
+judge() {
+    # shellcheck disable=SC2086
+    "$merger" merge "$dir/a.json" $runs_a > /dev/null
+    # shellcheck disable=SC2086
+    "$merger" merge "$dir/b.json" $runs_b > /dev/null
+    set -- compare "$dir/a.json" "$dir/b.json" --paired --metric "$metrics" \
+        --threshold "$threshold" --confidence "$confidence"
+    "$merger" "$@" --format md > "$dir/compare.md" 2>&1 || :
+    "$merger" "$@" --format json > "$dir/compare.json" 2>&1 || :
+    judge_rc=0
+    "$merger" "$@" > "$dir/compare.txt" 2>&1 || judge_rc=$?
+    cat "$dir/compare.txt"
+}
+
+started=$(date +%s)
+ran=$(sed -n 's/^transports *= *//p' "$ci_ini" | tr ',' '\n' | grep -c .)
+pass_no=1
+reps=$first_pairs
+only=""
+while :; do
+    echo "perf-ab: pass $pass_no: ${only:-every transport}, $reps paired repetitions" >&2
+    pass_started=$(date +%s)
+    # shellcheck disable=SC2086
+    paired_pass "$dir/pass$pass_no" "$bin_a" "$bin_b" --repetitions "$reps" ${only:+--transport "$only"}
+    pass_seconds=$(($(date +%s) - pass_started))
+    runs_a="$runs_a $pass_a"
+    runs_b="$runs_b $pass_b"
+    echo
+    judge
+    [ "$judge_rc" -eq 0 ] || break
+    only=$(sed -n 's/^paired: inconclusive transports: //p' "$dir/compare.txt")
+    if [ -z "$only" ] || [ "$pass_no" -ge "$max_passes" ]; then
+        break
+    fi
+    # The next pass's time, from this one's per transport and repetition.
+    next=$(echo "$only" | tr ',' '\n' | grep -c .)
+    estimate=$((pass_seconds * next * more_pairs / (ran * reps) + 1))
+    elapsed=$(($(date +%s) - started))
+    if [ $((elapsed + estimate)) -gt "$budget" ]; then
+        echo "perf-ab: no time for more pairs of $only (about $estimate s more; budget" \
+             "${budget} s, $elapsed s used): inconclusive counts as a pass" >&2
+        break
+    fi
+    echo >&2
+    echo "perf-ab: $only inconclusive: more pairs for them" >&2
+    pass_no=$((pass_no + 1))
+    reps=$more_pairs
+    ran=$next
+done
+
+elapsed=$(($(date +%s) - started))
+case $judge_rc in
+0) echo "perf-ab: pass ($pass_no pass(es), $elapsed s of measuring; $dir)" ;;
+1) echo "perf-ab: REGRESSION: $(sed -n 's/^paired: SLOWER: //p' "$dir/compare.txt") ($pass_no pass(es), $elapsed s; $dir)" ;;
+*) echo "perf-ab: the paired comparison failed (see above; $dir)" >&2 ;;
+esac
+exit "$judge_rc"
