@@ -125,6 +125,11 @@ static int send_msg(int fd, const msg *m, char *err, size_t errlen)
         ssize_t n = send(fd, b + done, sizeof *m - done, MSG_NOSIGNAL);
         if (n < 0 && errno == EINTR)
             continue;
+        if (n < 0 && (errno == EPIPE || errno == ECONNRESET)) {
+            snprintf(err, errlen, "the other side closed the pairing connection (handing over "
+                     "the turn): it exited or failed");
+            return -1;
+        }
         if (n <= 0) {
             snprintf(err, errlen, "sending to the other side: %s", strerror(errno));
             return -1;
