@@ -1,130 +1,223 @@
 #!/bin/sh
-# gate-accuracy.sh: measures a CI performance gate itself. Each pair runs the
-# gate twice: once with one transport slowed by a known factor (the test-only
-# fault slow:TRANSPORT@FACTOR; an A/B pair: the gate should fail, detection)
-# and once unmodified (an A/A pair: the gate should pass; a failure is a false
-# alarm). The two alternate in order from pair to pair. Not part of `make test`.
+# gate-accuracy.sh: measures the A/B gate (scripts/perf-ab.sh) itself: how
+# often it passes A against A, and how often it catches a known slowdown of
+# B, with the machine quiet and under a bursty background load. Incremental:
+# every gate decision is appended to ACCURACY_DIR/runs.tsv as it ends, and a
+# later call goes on where the last one stopped (the full measurement takes
+# hours). Not part of `make test`.
 #
-#   [GATE=baseline|ab] scripts/gate-accuracy.sh [PAIRS [FACTOR [TRANSPORT]]]
-#                                               (default 10 1.25 unix)
+#   scripts/gate-accuracy.sh [PAIRS [CONDITIONS [SCENARIOS]]]
+#   scripts/gate-accuracy.sh --table            (the table of what is measured so far)
 #
-# GATE=baseline (default): `make baseline` + `make perf-check`
-#   (scripts/perf-gate.sh): each pair makes a fresh baseline of 3 pooled runs,
-#   then checks against it (a slowdown must show again in a second run).
-#   About 4 min a pair.
-# GATE=ab: scripts/perf-ab.sh, the A/B gate: both sides run alternately
-#   (A B B A) in the same time window. ~6 min a pair.
+# PAIRS: gate decisions per condition and scenario to reach (default 20).
+# CONDITIONS (comma list, default quiet,bursty):
+#   quiet   nothing started beside the gate
+#   bursty  one CPU kept busy for random 1-5 s stretches with random 1-5 s
+#           pauses between (stress-ng --cpu 1, or a shell busy loop)
+# SCENARIOS (comma list, default aa,slow25,slow15,slow10,copy), B against A:
+#   aa      the same build on both sides: the gate should pass
+#   slowNN  B with the test-only fault slow:unix@1.NN (every time measured for
+#           unix NN% longer): the gate should fail, naming unix
+#   copy    B built with -DIPCB_TEST_EXTRA_COPY (unix copies every frame once
+#           more before sending it): a real slowdown the gate should catch
+# Scenarios take turns within each round, conditions alternate round by round.
 #
-# Environment: BUILD (default build), and what the gates read (RUNS, ROUNDS,
-# GATE_METRICS, GATE_HOLM, COMPARE_FLAGS, CPU_LATENCY). Everything lands in
-# results/gate-accuracy-<UTC stamp>/: the runs, each gate's output, summary.txt.
+# Environment: ACCURACY_DIR (results/gate-accuracy), BUILD (build), and what
+# perf-ab.sh reads (GATE_THRESHOLD, GATE_CONFIDENCE, GATE_PAIRS, GATE_BUDGET...).
+# The binaries are snapshot into ACCURACY_DIR on the first call and reused, so
+# a resumed measurement measures the same builds; start a new ACCURACY_DIR
+# after changing the code.
 set -eu
-pairs=${1:-10}
-factor=${2:-1.25}
-transport=${3:-unix}
-mode=${GATE:-baseline}
 cd "$(dirname "$0")/.."
+acc=${ACCURACY_DIR:-results/gate-accuracy}
 build=${BUILD:-build}
-case $mode in
-baseline|ab) ;;
-*) echo "gate-accuracy: GATE must be baseline or ab, not '$mode'" >&2; exit 2 ;;
-esac
+tsv=$acc/runs.tsv
 
-[ -x "$build/ipcbench" ] || { echo "gate-accuracy: $build/ipcbench missing (run make)" >&2; exit 2; }
-out=results/gate-accuracy-$(date -u +%Y%m%dT%H%M%SZ)
-mkdir -p "$out/runs"
-# A snapshot of the binary: a rebuild during the measurement cannot disturb it
-# (the peer is the same executable, exec'd for every run).
-cp "$build/ipcbench" "$out/ipcbench"
-export IPCBENCH="$out/ipcbench" OUT="$out/runs"
-fault="--fault slow:$transport@$factor"
+# ---- the table --------------------------------------------------------------
 
-# gate NAME BASELINE SLOWED: one gate decision, its output in NAME.txt;
-# prints its exit status. SLOWED is 1 for the A/B run.
-gate() {
-    set +e
-    if [ "$mode" = ab ]; then
-        if [ "$3" -eq 1 ]; then
-            RUN_FLAGS_B=$fault sh scripts/perf-ab.sh "$IPCBENCH" "$IPCBENCH" > "$out/$1.txt" 2>&1
-        else
-            sh scripts/perf-ab.sh "$IPCBENCH" "$IPCBENCH" > "$out/$1.txt" 2>&1
-        fi
-    elif [ "$3" -eq 1 ]; then
-        RUN_FLAGS=$fault sh scripts/perf-gate.sh check "$2" > "$out/$1.txt" 2>&1
-    else
-        RUN_FLAGS="" sh scripts/perf-gate.sh check "$2" > "$out/$1.txt" 2>&1
-    fi
-    echo $?
-    set -e
+# table: per condition and scenario, what the gate decided, from runs.tsv.
+table() {
+    [ -s "$tsv" ] || { echo "gate-accuracy: nothing measured yet in $tsv"; return 0; }
+    awk -F'\t' '
+    NR == 1 { next }
+    {
+        key = $2 "\t" $3
+        if (!(key in n)) order[++k] = key
+        n[key]++
+        if ($4 == 1) failed[key]++
+        if ($4 == 1 && $5 ~ /(^|,)unix(,|$)/) unix_flagged[key]++
+        if ($4 == 1 && $5 != "" && $5 !~ /^unix$/) other_flagged[key]++
+        secs[key] = secs[key] " " $10
+        if ($10 > most[key]) most[key] = $10
+        sum_passes[key] += $9
+        if ($6 != "-") { ratios[key] = ratios[key] " " $6 }
+        if ($14 != "" && $14 != "-") { rows_above[key] += $14; rows_runs[key]++ }
+    }
+    END {
+        printf "%-8s %-8s %5s  %-20s %-12s %-17s %-7s %-12s %s\n", "load", "B", "runs",
+               "gate result", "also flagged", "unix B/A (median)", "passes", "wall s (med, max)",
+               "rows > threshold at 95% (not unix)"
+        for (i = 1; i <= k; i++) {
+            key = order[i]
+            split(key, f, "\t")
+            if (f[2] == "aa")
+                result = sprintf("pass %d/%d", n[key] - failed[key], n[key])
+            else
+                result = sprintf("unix caught %d/%d", unix_flagged[key], n[key])
+            m = split(substr(secs[key], 2), s, " ")
+            wall_median = median(s, m)
+            r = split(substr(ratios[key], 2), q, " ")
+            printf "%-8s %-8s %5d  %-20s %-12d %-17s %-7.1f %-12s %s\n", f[1], f[2], n[key], result,
+                   other_flagged[key] + 0, r ? sprintf("%.3f", median(q, r)) : "-",
+                   sum_passes[key] / n[key], wall_median ", " most[key],
+                   rows_runs[key] ? sprintf("%d in %d runs", rows_above[key], rows_runs[key]) : "-"
+        }
+    }
+    function median(a, m,    i, j, t) {
+        for (i = 2; i <= m; i++) for (j = i; j > 1 && a[j - 1] + 0 > a[j] + 0; j--) {
+            t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
+        return m % 2 ? a[(m + 1) / 2] : (a[m / 2] + a[m / 2 + 1]) / 2
+    }' "$tsv"
 }
 
-# slower_rows FILE PATTERN: SLOWER rows whose benchmark matches PATTERN in the
-# first comparison of FILE.
-slower_rows() {
-    awk -v pat="$2" '/^ipcbench compare:/ { tables++ }
-        tables == 1 && $1 ~ pat && / SLOWER / { n++ } END { print n + 0 }' "$1"
-}
-
-# final_rows FILE PATTERN: the rows matching PATTERN that decided the gate:
-# slower in both runs when perf-gate.sh confirmed, else in the only comparison.
-final_rows() {
-    if grep -Eq '^perf-(gate|ab): confirming' "$1"; then
-        sed -En 's/^perf-(gate|ab): REGRESSION: slower in both runs: //p' "$1" | tr ',' '\n' \
-            | awk -v pat="$2" '{ sub(/^ +/, "") } $1 ~ pat { n++ } END { print n + 0 }'
-    else
-        slower_rows "$1" "$2"
-    fi
-}
-
-echo "gate accuracy: $pairs pairs, $transport slowed x$factor, GATE=$mode (load: $(cut -d' ' -f1-3 /proc/loadavg))" \
-    | tee "$out/summary.txt"
-detected=0; first_stage_hits=0; aa_alarms=0; aa_first_stage=0; counted=0; skipped=0
-i=1
-while [ "$i" -le "$pairs" ]; do
-    base="$out/pair$i-baseline"
-    if [ "$mode" = baseline ] \
-        && ! sh scripts/perf-gate.sh baseline "$base" > "$out/pair$i-baseline.log" 2>&1; then
-        echo "pair $i: the baseline failed (see $out/pair$i-baseline.log); not counted" | tee -a "$out/summary.txt"
-        skipped=$((skipped + 1))
-        i=$((i + 1))
-        continue
-    fi
-    if [ $((i % 2)) -eq 1 ]; then
-        rc_ab=$(gate "pair$i-AB" "$base" 1)
-        rc_aa=$(gate "pair$i-AA" "$base" 0)
-    else
-        rc_aa=$(gate "pair$i-AA" "$base" 0)
-        rc_ab=$(gate "pair$i-AB" "$base" 1)
-    fi
-    if [ "$rc_ab" -eq 2 ] || [ "$rc_aa" -eq 2 ]; then
-        echo "pair $i: a gate run failed (see $out/pair$i-A*.txt); not counted" | tee -a "$out/summary.txt"
-        skipped=$((skipped + 1))
-        i=$((i + 1))
-        continue
-    fi
-    ab1=$(slower_rows "$out/pair$i-AB.txt" "^$transport/")
-    ab2=$(final_rows "$out/pair$i-AB.txt" "^$transport/")
-    ab_all=$(final_rows "$out/pair$i-AB.txt" "/")
-    aa1=$(slower_rows "$out/pair$i-AA.txt" "/")
-    aa2=$(final_rows "$out/pair$i-AA.txt" "/")
-    [ "$rc_ab" -eq 1 ] && [ "$ab2" -gt 0 ] && detected=$((detected + 1))
-    [ "$ab1" -gt 0 ] && first_stage_hits=$((first_stage_hits + 1))
-    [ "$rc_aa" -eq 1 ] && aa_alarms=$((aa_alarms + 1))
-    [ "$aa1" -gt 0 ] && aa_first_stage=$((aa_first_stage + 1))
-    counted=$((counted + 1))
-    echo "pair $i: A/B exit $rc_ab ($transport rows slower: $ab1 first, $ab2 final; all rows slower at the end: $ab_all);" \
-         "A/A exit $rc_aa (rows slower: $aa1 first, $aa2 final)" | tee -a "$out/summary.txt"
-    i=$((i + 1))
+if [ "${1:-}" = --table ]; then
+    table
+    exit 0
+fi
+pairs=${1:-20}
+conditions=$(echo "${2:-quiet,bursty}" | tr ',' ' ')
+scenarios=$(echo "${3:-aa,slow25,slow15,slow10,copy}" | tr ',' ' ')
+for c in $conditions; do
+    case $c in quiet|bursty) ;; *) echo "gate-accuracy: no condition '$c' (quiet, bursty)" >&2; exit 2 ;; esac
+done
+for s in $scenarios; do
+    case $s in aa|copy|slow[0-9][0-9]) ;; *) echo "gate-accuracy: no scenario '$s'" >&2; exit 2 ;; esac
 done
 
-pct() { if [ "$2" -gt 0 ]; then awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f%%", 100 * a / b }'; else echo "n/a"; fi; }
-{
-    echo
-    echo "A/B ($transport x$factor): detected $detected/$counted ($(pct "$detected" "$counted"))"
-    echo "A/A: false alarms $aa_alarms/$counted ($(pct "$aa_alarms" "$counted"))"
-    if [ "$mode" = baseline ]; then
-        echo "on the first run alone: $transport flagged in $first_stage_hits/$counted A/B pairs, something flagged in $aa_first_stage/$counted A/A pairs"
+# ---- the builds ---------------------------------------------------------------
+
+mkdir -p "$acc/bin" "$acc/runs"
+if [ ! -x "$acc/bin/ipcbench" ]; then
+    [ -x "$build/ipcbench" ] || { echo "gate-accuracy: $build/ipcbench missing (run make)" >&2; exit 2; }
+    cp "$build/ipcbench" "$acc/bin/ipcbench"
+    git describe --always --dirty > "$acc/bin/commit.txt" 2>/dev/null || echo unknown > "$acc/bin/commit.txt"
+fi
+case " $scenarios " in
+*" copy "*)
+    if [ ! -x "$acc/bin/ipcbench-extra-copy" ]; then
+        echo "gate-accuracy: building ipcbench with an extra copy in unix (-DIPCB_TEST_EXTRA_COPY)" >&2
+        make --no-print-directory -j"$(nproc)" BUILD="$acc/build-extra-copy" \
+            CPPFLAGS=-DIPCB_TEST_EXTRA_COPY "$acc/build-extra-copy/ipcbench" > "$acc/build-extra-copy.log" 2>&1 \
+            || { tail -n 20 "$acc/build-extra-copy.log" >&2; exit 2; }
+        cp "$acc/build-extra-copy/ipcbench" "$acc/bin/ipcbench-extra-copy"
+    fi ;;
+esac
+bin=$acc/bin/ipcbench
+[ -s "$tsv" ] || printf 'when\tload\tB\texit\tflagged\tunix_ratio\tunix_low\tunix_high\tpasses\tseconds\tload1_start\tload1_end\tdir\trows_above\n' > "$tsv"
+
+# ---- the bursty load ----------------------------------------------------------------
+
+load_stop=$acc/load.stop
+load_pid=""
+
+# random N: a whole number from 1 to N.
+random() {
+    echo $(( $(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % $1 + 1 ))
+}
+
+# busy SECONDS: one CPU busy for that long.
+busy() {
+    if command -v stress-ng > /dev/null; then
+        stress-ng --cpu 1 --timeout "$1s" --quiet > /dev/null 2>&1 || :
+    else
+        timeout "$1" sh -c 'while :; do :; done' || :
     fi
-    if [ "$skipped" -gt 0 ]; then echo "pairs not counted (a run failed): $skipped"; fi
-    echo "load at the end: $(cut -d' ' -f1-3 /proc/loadavg); details: $out"
-} | tee -a "$out/summary.txt"
+}
+
+start_load() {
+    rm -f "$load_stop"
+    ( while [ ! -e "$load_stop" ]; do busy "$(random 5)"; sleep "$(random 5)"; done ) &
+    load_pid=$!
+}
+
+# Ends the load loop: it stops within a burst (at most 5 s) of seeing the file.
+stop_load() {
+    [ -n "$load_pid" ] || return 0
+    touch "$load_stop"
+    wait "$load_pid" 2>/dev/null || :
+    load_pid=""
+}
+trap 'stop_load; exit 130' INT TERM
+
+# ---- one gate decision ----------------------------------------------------------------
+
+done_in() { # CONDITION SCENARIO: decisions already in runs.tsv
+    awk -F'\t' -v c="$1" -v s="$2" 'NR > 1 && $2 == c && $3 == s { n++ } END { print n + 0 }' "$tsv"
+}
+
+# gate CONDITION SCENARIO: one perf-ab.sh decision, appended to runs.tsv.
+gate() {
+    n=$(($(wc -l < "$tsv")))
+    out=$acc/runs/$n-$1-$2
+    mkdir -p "$out"
+    bin_b=$bin flags_b=""
+    case $2 in
+    copy) bin_b=$acc/bin/ipcbench-extra-copy ;;
+    slow*) flags_b="--fault slow:unix@1.${2#slow}" ;;
+    esac
+    load_start=$(cut -d' ' -f1 /proc/loadavg)
+    start=$(date +%s)
+    rc=0
+    OUT=$out RUN_FLAGS_A="" RUN_FLAGS_B=$flags_b IPCBENCH=$bin \
+        sh scripts/perf-ab.sh "$bin" "$bin_b" > "$out/perf-ab.txt" 2>&1 || rc=$?
+    seconds=$(($(date +%s) - start))
+    # shellcheck disable=SC2012
+    ab=$(ls -d "$out"/ab-* 2>/dev/null | tail -n 1)
+    flagged=$(sed -n 's/^paired: SLOWER: //p' "$ab/compare.txt" 2>/dev/null \
+        | tr ';' '\n' | awk '{ sub(/^ +/, ""); split($1, p, "/"); print p[1] }' | sort -u | paste -sd, -)
+    unix=$(awk '$1 == "unix" && $3 ~ /^\[/ { gsub(/[×\[\],]/, ""); print $2, $3, $4; exit }' \
+        "$ab/compare.txt" 2>/dev/null)
+    passes=$(grep -c '^perf-ab: pass [0-9]*:' "$out/perf-ab.txt" || :)
+    # rows (of transports other than unix, or any in A/A) whose own 95%
+    # interval is above the threshold: how often rows alone would fail the
+    # gate without the Bonferroni rule
+    rows_above=$(awk -v aa="$([ "$2" = aa ] && echo 1)" '$1 ~ /\// && ($NF == "slower" || $NF == "SLOWER") \
+        && (aa || $1 !~ /^unix\//) { n++ } END { print n + 0 }' "$ab/compare.txt" 2>/dev/null || echo -)
+    # the raw data stays (each side's repetitions pooled, the comparisons);
+    # the runs' plots and reports go
+    rm -rf "$ab"/pass*/a "$ab"/pass*/b
+    # shellcheck disable=SC2086 # unix: three numbers, or three dashes
+    set -- "$1" "$2" "$rc" "${flagged:--}" ${unix:-- - -} "$passes" "$seconds"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
+        "$@" "$load_start" "$(cut -d' ' -f1 /proc/loadavg)" "$out" "$rows_above" >> "$tsv"
+    echo "gate-accuracy: $1 $2: exit $rc, flagged ${flagged:-nothing}, unix ${unix:-?}, $passes pass(es), $seconds s"
+}
+
+# ---- the rounds -------------------------------------------------------------------------
+
+echo "gate-accuracy: $pairs decisions per cell; load: $conditions; B: $scenarios; into $tsv" \
+     "(binaries of $(cat "$acc/bin/commit.txt"))"
+round=1
+while [ "$round" -le "$pairs" ]; do
+    for c in $conditions; do
+        todo=""
+        for s in $scenarios; do
+            [ "$(done_in "$c" "$s")" -lt "$round" ] && todo="$todo $s"
+        done
+        [ -n "$todo" ] || continue
+        [ "$c" = bursty ] && start_load
+        # the scenarios' order turns round by round, so none always follows the load's start
+        # shellcheck disable=SC2086 # a list of words
+        set -- $todo
+        shift_by=$(( (round - 1) % $# ))
+        i=0
+        while [ "$i" -lt "$shift_by" ]; do first=$1; shift; set -- "$@" "$first"; i=$((i + 1)); done
+        for s in "$@"; do
+            gate "$c" "$s"
+        done
+        stop_load
+    done
+    round=$((round + 1))
+done
+echo
+table

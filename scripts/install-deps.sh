@@ -6,7 +6,7 @@ set -eu
 
 PACKAGES="gcc g++ make pkg-config libbenchmark-dev libbenchmark-tools \
 libxxhash-dev libjansson-dev libinih-dev libspng-dev libcmocka-dev \
-gnuplot-nox python3 python3-scipy iperf3 sockperf chromium \
+gnuplot-nox python3 python3-scipy iperf3 sockperf chromium stress-ng \
 libcurl4-openssl-dev libmicrohttpd-dev curl \
 libdbus-1-dev dbus-daemon dbus-bin dbus-broker systemd \
 libsqlite3-dev sqlite3 libpq-dev postgresql"

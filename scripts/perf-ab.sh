@@ -28,6 +28,7 @@
 # compares; default IPCBENCH_B), RUN_FLAGS_A / RUN_FLAGS_B (extra options for
 # each side's runs; scripts/gate-accuracy.sh passes the test-only slow fault
 # to B this way).
+# shellcheck disable=SC2154 # out, metrics, pass_a, pass_b: from the sourced files
 set -eu
 cd "$(dirname "$0")/.."
 build=${BUILD:-build}
@@ -113,8 +114,11 @@ only=""
 while :; do
     echo "perf-ab: pass $pass_no: ${only:-every transport}, $reps paired repetitions" >&2
     pass_started=$(date +%s)
-    # shellcheck disable=SC2086
-    paired_pass "$dir/pass$pass_no" "$bin_a" "$bin_b" --repetitions "$reps" ${only:+--transport "$only"}
+    # Later passes run the inconclusive transports' benchmarks alone (a filter,
+    # not --transport: the campaign's parameters of the others stay valid).
+    filter=--benchmark_filter=.
+    [ -z "$only" ] || filter="--benchmark_filter=^($(echo "$only" | tr ',' '|'))/"
+    paired_pass "$dir/pass$pass_no" "$bin_a" "$bin_b" --repetitions "$reps" "$filter"
     pass_seconds=$(($(date +%s) - pass_started))
     runs_a="$runs_a $pass_a"
     runs_b="$runs_b $pass_b"

@@ -17,6 +17,8 @@ struct ipcb_link {
     ipcb_fd conn;      /* connected socket and the bound of every wait */
     int  listen_fd;    /* peer side until accept */
     char path[IPCB_ADDR_MAX];
+    uint8_t *scratch;  /* IPCB_TEST_EXTRA_COPY builds only: the extra copy */
+    size_t   scratch_cap;
 };
 
 static int make_addr(struct sockaddr_un *sa, const char *path, char *err)
@@ -54,6 +56,7 @@ static void unix_close(ipcb_link *l)
         close(l->listen_fd);
         unlink(l->path);
     }
+    free(l->scratch);
     free(l);
 }
 
@@ -138,10 +141,31 @@ fail:
     return -1;
 }
 
+#ifndef IPCB_TEST_EXTRA_COPY
 static int unix_send(ipcb_link *l, const ipcb_frame *f, char *err)
 {
     return ipcb_fd_send_msg(&l->conn, f, err);
 }
+#else
+/* Test only: a build with -DIPCB_TEST_EXTRA_COPY copies every message once
+ * more before sending it, a real slowdown for scripts/gate-accuracy.sh to
+ * check the A/B gate against (README, "The CI gate"). Never in a release. */
+static int unix_send(ipcb_link *l, const ipcb_frame *f, char *err)
+{
+    if (f->len > l->scratch_cap) {
+        uint8_t *bigger = realloc(l->scratch, f->len);
+        if (!bigger) {
+            snprintf(err, IPCB_ERR_MAX, "out of memory for the extra copy");
+            return -1;
+        }
+        l->scratch = bigger;
+        l->scratch_cap = f->len;
+    }
+    memcpy(l->scratch, f->data, f->len);
+    ipcb_frame copy = { .data = l->scratch, .len = f->len };
+    return ipcb_fd_send_msg(&l->conn, &copy, err);
+}
+#endif
 
 static int unix_recv(ipcb_link *l, ipcb_frame *f, int timeout_ms, char *err)
 {
