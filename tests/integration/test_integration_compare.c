@@ -208,6 +208,67 @@ static void test_slowdown_caught_identical_passes(void **state)
     json_decref(root);
 }
 
+/* ---- paired runs ------------------------------------------------------------ */
+
+/* One side of a paired run of memcpy and unix at 64K (6 repetitions) in the
+ * background, into workdir/NAME; fault for side B. */
+static pid_t start_side(const char *name, const char *turn, const char *side, const char *fault)
+{
+    static char out[2][300], pair[2][400];
+    int k = side[0] == 'B';
+    out_dir(out[k], sizeof out[k], name);
+    snprintf(pair[k], sizeof pair[k], "%s,%s", turn, side);
+    const char *args[32] = { "run", "--campaign", "quick", "--transport", "memcpy,unix",
+                             "--mode", "latency,throughput", "--size", "64K",
+                             "--repetitions", "6", "--min-time", "0.02", "--verify", "sample",
+                             "--history", "none", "--out", out[k], "--pair-turn", pair[k] };
+    int n = 21;
+    if (fault) {
+        args[n++] = "--fault";
+        args[n++] = fault;
+    }
+    args[n] = NULL;
+    return start_background(name, args);
+}
+
+/* `run --pair-turn` on both sides, then `compare --paired`: unix made 1.5x
+ * slower on B is caught as unix, with its interval; A against itself passes;
+ * random interleaving is refused. */
+static void test_paired_runs(void **state)
+{
+    (void)state;
+    char turn[300], a[300], b[300];
+    snprintf(turn, sizeof turn, "%s/turn-XXXXXX", workdir);
+    assert_non_null(mkdtemp(turn));
+    pid_t pa = start_side("paired-a", turn, "A", NULL);
+    pid_t pb = start_side("paired-b", turn, "B", "slow:unix@1.5");
+    assert_int_equal(wait_background(pa, 120), 0);
+    assert_int_equal(wait_background(pb, 120), 0);
+    out_dir(a, sizeof a, "paired-a");
+    out_dir(b, sizeof b, "paired-b");
+    strcat(a, "/latest");
+    strcat(b, "/latest");
+
+    ipcb(&cap, 30, "compare", a, b, "--paired", NULL);
+    if (cap.status != 1)
+        fail_msg("expected exit 1, got %d:\n%s%s", cap.status, cap.out, cap.err);
+    assert_non_null(strstr(cap.out, "paired: SLOWER: unix 1."));
+    assert_null(strstr(cap.out, "memcpy 1")); /* memcpy is not named slower */
+    ipcb(&cap, 30, "compare", a, a, "--paired", NULL);
+    if (cap.status != 0)
+        fail_msg("A against itself: exit %d:\n%s%s", cap.status, cap.out, cap.err);
+    assert_non_null(strstr(cap.out, "paired: pass:"));
+    ipcb(&cap, 30, "compare", a, b, "--paired", "--holm", NULL);
+    assert_int_equal(cap.status, 2);
+
+    const char *argv[] = { ipcbench, "run", "--campaign", "quick", "--transport", "memcpy",
+                           "--pair-turn", "/tmp,A", "--benchmark_enable_random_interleaving=true",
+                           NULL };
+    run_argv(&cap, 30, argv);
+    assert_int_equal(cap.status, 2);
+    assert_non_null(strstr(cap.err, "random interleaving"));
+}
+
 /* ---- bad input ------------------------------------------------------------- */
 
 static void expect_exit2(const char *needle, ...)
@@ -500,6 +561,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_slowdown_caught_identical_passes),
+        cmocka_unit_test(test_paired_runs),
         cmocka_unit_test(test_bad_input),
         cmocka_unit_test(test_compare_handles_large_files),
         cmocka_unit_test(test_report_with_baseline),
