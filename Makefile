@@ -210,7 +210,8 @@ uninstall:
 # compare it with the committed baseline (a slowdown must show again in a second run);
 # exit 1 on a regression. `make baseline` refreshes results/baselines/ci.
 # `make perf-ab BASE=origin/main`: the A/B gate (scripts/perf-ab.sh): BASE
-# built in a worktree and this build run alternately in the same time window.
+# built in a worktree and this build run as paired runs (both at once, taking
+# turns before every repetition), judged by `ipcbench compare --paired`.
 .PHONY: perf-check baseline perf-ab
 BASE ?= HEAD
 perf-ab: deps

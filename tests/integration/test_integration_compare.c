@@ -1,6 +1,7 @@
 /* Integration tests for the CI gate and the reports, through the real CLI:
  * a slowdown injected with the test-only fault is caught (exit 1) and an
- * identical input passes (exit 0); bad input exits 2 with one line; compare
+ * identical input passes (exit 0), also by paired runs and compare --paired;
+ * bad input exits 2 with one line; compare
  * stays fast on a large file; `report --baseline` writes every section, and
  * report.html renders in headless Chromium with everything inline. */
 #include <stdarg.h>
