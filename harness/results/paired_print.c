@@ -117,9 +117,9 @@ static void method_lines(FILE *f, const ipcb_paired *p, const char *prefix)
             "(order statistics of the ratios, as the sign test)\n", prefix,
             percent(p->opts.confidence));
     fprintf(f, "%sa transport (all pairs of its rows) is slower when its interval is above "
-            "%.3g×, faster below %.3g×, inconclusive when it holds %.3g×\n", prefix, t, 1 / t, t);
+            "%#.3g×, faster below %#.3g×, inconclusive when it holds %#.3g×\n", prefix, t, 1 / t, t);
     fprintf(f, "%sa row fails the gate on its own only when its simultaneous interval "
-            "(%.4g%%, Bonferroni over %zu rows; needs >= %d pairs) is above %.3g×; the rows' "
+            "(%.4g%%, Bonferroni over %zu rows; needs >= %d pairs) is above %#.3g×; the rows' "
             "%g%% intervals and Wilcoxon signed-rank p are for information\n", prefix,
             percent(p->gate_confidence), p->npaired_rows,
             (int)ceil(log2(2 / (1 - p->gate_confidence))), t, percent(p->opts.confidence));
@@ -163,7 +163,7 @@ static void print_text(FILE *f, const ipcb_paired *p, const char *a_label, const
     if (failing(p, line, sizeof line))
         fprintf(f, "paired: SLOWER: %s\n", line);
     else
-        fprintf(f, "paired: pass: no transport slower than %.3g× with %g%% confidence\n",
+        fprintf(f, "paired: pass: no transport slower than %#.3g× with %g%% confidence\n",
                 1 + p->opts.cmp.threshold, percent(p->opts.confidence));
     if (inconclusive(p, line, sizeof line))
         fprintf(f, "paired: inconclusive transports: %s\n", line);
@@ -179,7 +179,7 @@ static void print_md(FILE *f, const ipcb_paired *p, const char *a_label, const c
     if (slower)
         rd_md_escaped(f, line);
     else
-        fprintf(f, "no transport slower than %.3g×", 1 + p->opts.cmp.threshold);
+        fprintf(f, "no transport slower than %#.3g×", 1 + p->opts.cmp.threshold);
     fputs("\n\nA ", f);
     rd_md_code(f, a_label);
     fputs(", B ", f);
