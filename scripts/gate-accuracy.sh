@@ -52,11 +52,14 @@ table() {
         sum_passes[key] += $9
         if ($6 != "-") { ratios[key] = ratios[key] " " $6 }
         if ($14 != "" && $14 != "-") { rows_above[key] += $14; rows_runs[key]++ }
+        # does the interval of unix hold the true ratio (1 for A/A, 1.NN for slowNN)?
+        truth = $3 == "aa" ? 1 : $3 ~ /^slow/ ? 1 + substr($3, 5) / 100 : 0
+        if (truth && $7 != "-") { judged[key]++; if ($7 <= truth && truth <= $8) holds[key]++ }
     }
     END {
-        printf "%-8s %-8s %5s  %-20s %-12s %-17s %-7s %-12s %s\n", "load", "B", "runs",
-               "gate result", "also flagged", "unix B/A (median)", "passes", "wall s (med, max)",
-               "rows > threshold at 95% (not unix)"
+        printf "%-8s %-8s %5s  %-20s %-12s %-17s %-13s %-7s %-12s %s\n", "load", "B", "runs",
+               "gate result", "also flagged", "unix B/A (median)", "holds truth", "passes",
+               "wall s (med, max)", "rows > threshold at 95% (not unix)"
         for (i = 1; i <= k; i++) {
             key = order[i]
             split(key, f, "\t")
@@ -67,8 +70,9 @@ table() {
             m = split(substr(secs[key], 2), s, " ")
             wall_median = median(s, m)
             r = split(substr(ratios[key], 2), q, " ")
-            printf "%-8s %-8s %5d  %-20s %-12d %-17s %-7.1f %-12s %s\n", f[1], f[2], n[key], result,
+            printf "%-8s %-8s %5d  %-20s %-12d %-17s %-13s %-7.1f %-12s %s\n", f[1], f[2], n[key], result,
                    other_flagged[key] + 0, r ? sprintf("%.3f", median(q, r)) : "-",
+                   judged[key] ? sprintf("%d/%d", holds[key], judged[key]) : "-",
                    sum_passes[key] / n[key], wall_median ", " most[key],
                    rows_runs[key] ? sprintf("%d in %d runs", rows_above[key], rows_runs[key]) : "-"
         }
@@ -80,8 +84,37 @@ table() {
     }' "$tsv"
 }
 
+# aa_transports: every transport but unix is A against A in every run: per
+# load, the spread of their ratios from run to run and how often their
+# intervals hold 1.
+aa_transports() {
+    [ -s "$tsv" ] || return 0
+    awk -F'\t' 'NR > 1 { print $2 "\t" $13 }' "$tsv" | while IFS=$(printf '\t') read -r load dir; do
+        for f in "$dir"/ab-*/compare.txt; do
+            [ -e "$f" ] || continue
+            awk -v load="$load" '$1 != "unix" && $2 ~ /×$/ && $3 ~ /^\[/ {
+                gsub(/[×\[\],]/, ""); print load, $1, $2, $3, $4 }' "$f"
+        done
+    done | awk '{
+        key = $1 " " $2; if (!(key in n)) order[++k] = key
+        n[key]++; l = log($3); s[key] += l; ss[key] += l * l
+        if ($4 <= 1 && 1 <= $5) holds[key]++
+    }
+    END {
+        if (k) printf "\nthe other transports, A against A in every run:\n%-8s %-10s %5s  %-14s %s\n",
+                      "load", "transport", "runs", "run-to-run sd", "interval holds 1.00"
+        for (i = 1; i <= k; i++) {
+            key = order[i]; split(key, f, " "); m = s[key] / n[key]
+            v = ss[key] / n[key] - m * m
+            printf "%-8s %-10s %5d  %-14s %d/%d\n", f[1], f[2], n[key],
+                   sprintf("%.1f%%", 100 * sqrt(v > 0 ? v : 0)), holds[key], n[key]
+        }
+    }'
+}
+
 if [ "${1:-}" = --table ]; then
     table
+    aa_transports
     exit 0
 fi
 pairs=${1:-20}
@@ -221,3 +254,4 @@ while [ "$round" -le "$pairs" ]; do
 done
 echo
 table
+aa_transports
