@@ -445,13 +445,15 @@ static int start_broker(ipcb_infra *b, const ipcb_opts *o, char *err)
         return -1;
     }
     dbus_connection_set_exit_on_disconnect(b->controller, FALSE);
-    b->pid = find_child("dbus-broker");
-    ipcb_child_adopted(b->pid); /* libdbus started it: in our process group */
     /* Whether fds may be passed is known once authenticated. */
     long long deadline = ipcb_now_ms() + o->timeout_ms;
     while (!dbus_connection_get_is_authenticated(b->controller) && dbus_connection_get_is_connected(b->controller) &&
            ipcb_now_ms() < deadline && !ipcb_interrupted)
         dbus_connection_read_write(b->controller, 10);
+    /* Looked for once it has answered: before, libdbus's child may not have
+     * become dbus-broker yet (exec), and an older broker could be taken for it. */
+    b->pid = find_child("dbus-broker");
+    ipcb_child_adopted(b->pid); /* libdbus started it: in our process group */
     if (ipcb_interrupted) {
         snprintf(err, IPCB_ERR_MAX, "%s", ipcb_interrupted_text);
         close(lfd);
