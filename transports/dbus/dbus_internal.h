@@ -90,13 +90,20 @@ struct ipcb_link {
     int         call_timeout_ms;
 };
 
-/* dbus_conn.c */
-/* Open a private connection to a bus (register = 1) or a peer (0), with the
- * settings every link uses: no exit on disconnect, limits for large frames. */
-DBusConnection *ipcb_dbus_open(const char *address, int register_on_bus, size_t max_message, char *err);
+/* dbus_conn.c: every wait in slices of IPCB_INTERRUPT_SLICE_MS; after Ctrl-C
+ * it ends with err "interrupted". */
+/* Open a private connection to a bus (register = 1: Hello within timeout_ms)
+ * or a peer (0), with the settings every link uses: no exit on disconnect,
+ * limits for large frames. */
+DBusConnection *ipcb_dbus_open(const char *address, int register_on_bus, size_t max_message, int timeout_ms,
+                               char *err);
 void ipcb_dbus_set_limits(DBusConnection *c, size_t max_message);
 /* Write out everything queued on c within timeout_ms. */
 int  ipcb_dbus_flush(DBusConnection *c, int timeout_ms, char *err);
+/* Send m (not consumed) and wait for its answer within timeout_ms: the reply
+ * or error reply (to unref), or NULL with err ("connection closed", "no
+ * answer within N ms", "interrupted"). */
+DBusMessage *ipcb_dbus_call(DBusConnection *c, DBusMessage *m, int timeout_ms, char *err);
 /* "name: message" of an error reply, or of a DBusError. */
 void ipcb_dbus_error_text(DBusMessage *m, char *out, size_t len);
 
