@@ -18,6 +18,7 @@
 #include "datadir.h"
 #include "dirs.h"
 #include "envinfo.h"
+#include "fdlimit.h"
 #include "gbench.h"
 #include "hdb.h"
 #include "history_record.h"
@@ -557,6 +558,8 @@ int cmd_run(int argc, char **argv)
         return cli_usage_error("%s", err);
     if (ipcb_faults_parse(&probe, o.fault) != 0)
         return cli_usage_error("--fault must be corrupt@N, peer-exit@N, peer-hang@N or slow[:TRANSPORT]@FACTOR, not '%s'", o.fault);
+    if (ipcb_fd_limit_raise(IPCB_FD_MIN, err, sizeof err) != 0)
+        return cli_usage_error("%s", err);
     halt.rundir = cs.rundir;
     halt.run_id = cs.run_id;
     halt.out = &out;
