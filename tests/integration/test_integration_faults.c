@@ -157,6 +157,43 @@ static void hurt_process(const char *family, const char *transport, const char *
     record(family, fault, out, status, now_s() - t0, must_say, 1);
 }
 
+/* Runs ipcbench with argv (NULL-ended, without the program) in a child that
+ * calls prepare first (0: go on), its output into log. Returns the exit
+ * status (128 + a signal), 125 if prepare failed. */
+static int run_prepared(const char *log, int (*prepare)(void), const char *const *argv)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        dup2(fd, 1);
+        dup2(fd, 2);
+        if (prepare() != 0)
+            _exit(125);
+        const char *args[40] = { ipcbench };
+        for (int i = 0; argv[i] && i < 38; i++)
+            args[i + 1] = argv[i];
+        execv(ipcbench, (char *const *)args);
+        _exit(127);
+    }
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/* A mount namespace of the child's own whose /dev/shm is a 1 MiB tmpfs. */
+static int small_dev_shm(void)
+{
+    if (unshare(CLONE_NEWNS) != 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
+        return -1;
+    return mount("tmpfs", "/dev/shm", "tmpfs", 0, "size=1m,mode=1777");
+}
+
+static int few_descriptors(void)
+{
+    struct rlimit lim = { 24, 24 };
+    return setrlimit(RLIMIT_NOFILE, &lim);
+}
+
 /* ---- the matrix ---------------------------------------------------------------- */
 
 static const struct family {
@@ -200,23 +237,12 @@ static void test_dev_shm_full(void **state)
         out_dir(out, sizeof out, log);
         snprintf(log, sizeof log, "%s/shm-full-%s.log", workdir, transports[i]);
         double t0 = now_s();
-        pid_t pid = fork();
-        if (pid == 0) {
-            int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-            dup2(fd, 1);
-            dup2(fd, 2);
-            if (unshare(CLONE_NEWNS) != 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
-                mount("tmpfs", "/dev/shm", "tmpfs", 0, "size=1m,mode=1777") != 0)
-                _exit(125);
-            /* shm's POSIX backend puts its segment in /dev/shm (System V's does not) */
-            execl(ipcbench, ipcbench, "run", "--campaign", "quick", "--transport", transports[i],
-                  "--param", i ? "shm_backend=posix" : "wait=futex", "--size", "64,1080p",
-                  "--mode", "latency", "--history", "none", "--out", out, (char *)NULL);
-            _exit(127);
-        }
-        int status;
-        assert_int_equal(waitpid(pid, &status, 0), pid);
-        int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        /* shm's POSIX backend puts its segment in /dev/shm (System V's does not) */
+        const char *const argv[] = { "run", "--campaign", "quick", "--transport", transports[i],
+                                     "--param", i ? "shm_backend=posix" : "wait=futex",
+                                     "--size", "64,1080p", "--mode", "latency", "--history",
+                                     "none", "--out", out, NULL };
+        int code = run_prepared(log, small_dev_shm, argv);
         assert_int_not_equal(code, 125);
         record("shared memory", transports[i][3] ? "/dev/shm full (shm-ring)"
                                                   : "/dev/shm full (shm, posix)",
@@ -239,22 +265,10 @@ static void test_too_few_descriptors(void **state)
         out_dir(out, sizeof out, log);
         snprintf(log, sizeof log, "%s/nofile-%s.log", workdir, families[i].transport);
         double t0 = now_s();
-        pid_t pid = fork();
-        if (pid == 0) {
-            int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-            dup2(fd, 1);
-            dup2(fd, 2);
-            struct rlimit lim = { 24, 24 };
-            if (setrlimit(RLIMIT_NOFILE, &lim) != 0)
-                _exit(125);
-            execl(ipcbench, ipcbench, "run", "--campaign", "quick", "--transport",
-                  families[i].transport, "--size", "64", "--mode", "latency", "--history",
-                  "none", "--out", out, (char *)NULL);
-            _exit(127);
-        }
-        int status;
-        assert_int_equal(waitpid(pid, &status, 0), pid);
-        int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        const char *const argv[] = { "run", "--campaign", "quick", "--transport",
+                                     families[i].transport, "--size", "64", "--mode", "latency",
+                                     "--history", "none", "--out", out, NULL };
+        int code = run_prepared(log, few_descriptors, argv);
         char *text = slurp_alloc(log);
         assert_non_null(strstr(text, "open-file limit is 24"));
         cell *c = &matrix[ncells];
