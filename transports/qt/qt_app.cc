@@ -34,14 +34,16 @@ int ipcb_qt_run_until(const std::function<bool()> &done, int timeout_ms)
 {
     if (done())
         return 0;
-    int bound = timeout_ms > 0 ? timeout_ms : 0;
-    QDeadlineTimer deadline(bound);
+    QDeadlineTimer deadline(timeout_ms > 0 ? timeout_ms : 0, Qt::PreciseTimer);
     QTimer wake; /* ends the last wait at the deadline */
     wake.setSingleShot(true);
-    wake.start(bound);
+    wake.setTimerType(Qt::PreciseTimer);
     while (!done()) {
-        if (deadline.hasExpired())
+        qint64 left = deadline.remainingTime();
+        if (left <= 0)
             return 1;
+        if (!wake.isActive()) /* a timer may fire a little early: then wait for the rest */
+            wake.start(int(left));
         QCoreApplication::processEvents(QEventLoop::WaitForMoreEvents);
     }
     return 0;
