@@ -6,10 +6,17 @@
  * is what QNetworkAccessManager costs: the request handed to its HTTP thread,
  * the socket written there, the reply handed back and the event-loop wake-ups.
  *
- * Copies of the pixels, 4 as for http: the caller's frame is wrapped in a
+ * Copies of the pixels, 5 (http: 4): the caller's frame is wrapped in a
  * QByteArray without a copy (fromRawData; send() returns only after the
- * answer, so the frame is not reused while Qt reads it), then QTcpSocket's
- * write buffer, the kernel, libmicrohttpd's read buffer, the caller's buffer.
+ * answer, so the frame is not reused while Qt reads it), but the HTTP thread
+ * asks this thread for the body chunk by chunk, and each chunk is copied into
+ * a QByteArray and handed over (QNonContiguousByteDeviceThreadForwardImpl:
+ * two thread hand-offs a chunk); then QTcpSocket's write buffer, the kernel,
+ * libmicrohttpd's read buffer, the caller's buffer. The headers leave before
+ * the body, and Qt does not set TCP_NODELAY (see _q_connected in
+ * qhttpnetworkconnectionchannel.cpp), so a small body waits for the server's
+ * delayed ACK (seen with strace: 405 bytes of headers, then the 128-byte
+ * body, the answer 40 ms later).
  * HTTP/1.1 has one request in flight per connection (QNetworkAccessManager
  * does not pipeline by default): send() returns when its request is answered. */
 #include "qt_internal.h"
@@ -251,7 +258,7 @@ extern "C" const ipcb_transport ipcb_transport_qt_http = {
     .summary = "Qt: QNetworkAccessManager POSTs frames to the http peer (libmicrohttpd) on 127.0.0.1, event loop",
     .caps = 0,
     .max_frame = 0,
-    .copies = 4,
+    .copies = 5,
     .params = nullptr,
     .variant = nullptr,
     .available = nullptr,

@@ -70,7 +70,7 @@ const ipcb_transport ipcb_transport_qt_dbus_fd = {
 
 const ipcb_transport ipcb_transport_qt_http = {
     .name = "qt-http", .summary = "Qt: QNetworkAccessManager POSTs to the http peer (not built: no Qt 5)",
-    .copies = 4, .available = qt_not_built, .listen = no_listen, .accept = no_accept,
+    .copies = 5, .available = qt_not_built, .listen = no_listen, .accept = no_accept,
     .connect = no_connect, .send = no_send, .recv = no_recv, .close = no_close,
 };
 
