@@ -187,30 +187,61 @@ static void write_table(rdoc *d, const ipcb_resultset *rs, const ipcb_result **s
     rd_table_end(d);
 }
 
-/* " +3.2 µs of CPU, +4.0 context switches and +0.0 page faults per frame" at
+/* magnitude (|v| as shown) with v's sign: "+3.20 µs", "-1.0"; none when it
+ * shows as zero ("0.0") or v is undefined. */
+static void signed_text(char *out, size_t n, double v, const char *magnitude)
+{
+    int zero = !isfinite(v) || strspn(magnitude, "0.") == strlen(magnitude);
+    snprintf(out, n, "%s%s", zero ? "" : v < 0 ? "-" : "+", magnitude);
+}
+
+/* Writes "p50 2.04×, +60.3 µs of CPU, +4.8 context switches and 0.0 page
+ * faults per frame" for the pair at size (latency runs); 0 if a figure is
+ * missing (nothing written). */
+static int measured_at(rdoc *d, const ipcb_resultset *rs, const qt_pair *p, const char *size)
+{
+    const ipcb_result *q = find(rs, p->qt, "latency", size), *c = find(rs, p->c, "latency", size);
+    double cpu = figure(q, IPCB_C_CPU_PER_FRAME_US) - figure(c, IPCB_C_CPU_PER_FRAME_US);
+    double csw = figure(q, IPCB_C_CSW_PER_FRAME) - figure(c, IPCB_C_CSW_PER_FRAME);
+    double faults = figure(q, IPCB_C_FAULTS_PER_FRAME) - figure(c, IPCB_C_FAULTS_PER_FRAME);
+    double lat = figure(q, IPCB_C_P50_US) / figure(c, IPCB_C_P50_US);
+    if (!isfinite(cpu) || !isfinite(csw) || !isfinite(lat))
+        return 0;
+    char ratio[32], magnitude[32], cpus[40], csws[40], faultss[40];
+    ipcb_human_ratio(ratio, sizeof ratio, lat);
+    ipcb_human_us(magnitude, sizeof magnitude, fabs(cpu));
+    signed_text(cpus, sizeof cpus, cpu, magnitude);
+    ipcb_human_fixed(magnitude, sizeof magnitude, fabs(csw), 1);
+    signed_text(csws, sizeof csws, csw, magnitude);
+    counter_text(magnitude, sizeof magnitude, fabs(faults), 1);
+    signed_text(faultss, sizeof faultss, faults, magnitude);
+    rd_textf(d, "p50 %s, %s of CPU, %s context switches and %s page faults per frame", ratio, cpus, csws,
+             faultss);
+    return 1;
+}
+
+/* " Measured (latency runs): at 64, ...; at 1080p, ..." at the smallest and
  * the largest size both ran in latency mode, or nothing. */
 static void measured_text(rdoc *d, const ipcb_resultset *rs, const qt_pair *p, const ipcb_result **sizes,
                           size_t nsizes)
 {
-    for (size_t s = nsizes; s-- > 0;) {
-        const ipcb_result *q = find(rs, p->qt, "latency", sizes[s]->size);
-        const ipcb_result *c = find(rs, p->c, "latency", sizes[s]->size);
-        double cpu = figure(q, IPCB_C_CPU_PER_FRAME_US) - figure(c, IPCB_C_CPU_PER_FRAME_US);
-        double csw = figure(q, IPCB_C_CSW_PER_FRAME) - figure(c, IPCB_C_CSW_PER_FRAME);
-        double faults = figure(q, IPCB_C_FAULTS_PER_FRAME) - figure(c, IPCB_C_FAULTS_PER_FRAME);
-        double lat = figure(q, IPCB_C_P50_US) / figure(c, IPCB_C_P50_US);
-        if (!isfinite(cpu) || !isfinite(csw) || !isfinite(lat))
-            continue;
-        char ratio[32], cpus[32], csws[32], faultss[32];
-        ipcb_human_ratio(ratio, sizeof ratio, lat);
-        ipcb_human_us(cpus, sizeof cpus, fabs(cpu));
-        ipcb_human_fixed(csws, sizeof csws, fabs(csw), 1);
-        counter_text(faultss, sizeof faultss, fabs(faults), 1);
-        rd_textf(d, " Measured at %s (latency runs): p50 %s, %s%s of CPU, %s%s context switches and "
-                 "%s%s page faults per frame.", sizes[s]->size, ratio, cpu < 0 ? "-" : "+", cpus,
-                 csw < 0 ? "-" : "+", csws, isfinite(faults) && faults < 0 ? "-" : "+", faultss);
+    size_t first = nsizes, last = nsizes;
+    for (size_t s = 0; s < nsizes; s++)
+        if (find(rs, p->qt, "latency", sizes[s]->size) && find(rs, p->c, "latency", sizes[s]->size)) {
+            if (first == nsizes)
+                first = s;
+            last = s;
+        }
+    if (first == nsizes)
         return;
+    rd_text(d, " Measured (latency runs, Qt − C):");
+    size_t at[2] = { first, last };
+    for (size_t i = 0; i < (first == last ? 1u : 2u); i++) {
+        rd_textf(d, "%s at %s, ", i ? ";" : "", sizes[at[i]]->size);
+        if (!measured_at(d, rs, p, sizes[at[i]]->size))
+            rd_text(d, IPCB_UNDEFINED);
     }
+    rd_text(d, ".");
 }
 
 void rpt_write_qt_over_c(rdoc *d, const ipcb_resultset *rs)

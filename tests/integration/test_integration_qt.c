@@ -205,7 +205,8 @@ static void test_qt_beside_c_every_frame_verified(void **state)
     assert_null(qt_row(report, "64", "qt-dbus-fd"));
     assert_null(qt_row(report, "1080p", "qt-dbus-fd"));
     assert_non_null(strstr(report, "`qt-dbus` over `dbus`: "));
-    assert_non_null(strstr(report, "Measured at 1080p (latency runs): p50 "));
+    assert_non_null(strstr(report, "Measured (latency runs, Qt − C): at 64, p50 "));
+    assert_non_null(strstr(report, "; at 1080p, p50 "));
     free(report);
     snprintf(path, sizeof path, "%s/latest/report.html", out);
     report = slurp_alloc(path);
