@@ -1,6 +1,7 @@
 /* Integration tests for the Qt transports (transports/qt/) through the real
  * CLI: each Qt transport beside its C counterpart at 64 B and 1080p in latency
  * and throughput with every frame verified and the report's "Qt over C" table;
+ * QtDBus with 4K and 8K frames (past libdbus's live-message limit, in chunks);
  * a Qt peer killed or stalled mid-run (an error, and no segment, semaphore,
  * socket, bus daemon or process left); qt-shm's key files private to the run;
  * a crashed qt-shm run's leftovers reaped by the next run. Without Qt built in
@@ -216,6 +217,26 @@ static void test_qt_beside_c_every_frame_verified(void **state)
     assert_nothing_left("the Qt and C campaign");
 }
 
+/* Frames past libdbus's 63 MiB of live received messages (4K: 33 MB, two of
+ * them) and past D-Bus's 64 MiB array (8K: PushChunk parts): QtDBus's
+ * connection must not stall. */
+static void test_qt_dbus_large_frames(void **state)
+{
+    (void)state;
+    skip_without_qt();
+    outcome o;
+    char out[300];
+    out_dir(out, sizeof out, "qt-dbus-large");
+    run_ipcbench(&o, 300, "run", "--campaign", "quick", "--transport", "qt-dbus,qt-dbus-fd", "--size", "4k,8k",
+                 "--mode", "latency,throughput", "--min-frames", "4", "--max-time", "60", "--verify", "all",
+                 "--timeout-ms", "20000", "--out", out, NULL);
+    if (o.status != 0)
+        fail_msg("exit %d: %s", o.status, o.err);
+    assert_null(strstr(o.err, "QSocketNotifier"));
+    assert_all_ok(out, 2 * 2 * 2);
+    assert_nothing_left("large QtDBus frames");
+}
+
 /* Throughput at 1080p with a fault on measured frame 5 (--max-time: frame 5
  * is planned however slow the machine is): exit 1 naming the cause, within
  * within_s, nothing left. */
@@ -345,6 +366,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_qt_beside_c_every_frame_verified),
+        cmocka_unit_test(test_qt_dbus_large_frames),
         cmocka_unit_test(test_killed_and_stalled_qt_peers),
         cmocka_unit_test(test_qt_shm_keys_private_and_crash_reaped),
     };

@@ -17,6 +17,8 @@ extern "C" {
 #include "memfd.h"
 }
 
+#include <dbus/dbus.h>
+
 #include <QDBusConnection>
 #include <QDBusConnectionInterface>
 #include <QDBusMessage>
@@ -453,6 +455,21 @@ static void keep_freed_memory()
     mallopt(M_TRIM_THRESHOLD, 1024 << 20);
 }
 
+/* libdbus stops reading a connection while more than its limit of received
+ * messages (63 MiB by default) is alive, and asks to read again when one is
+ * freed, from the thread that frees it. QtDBus only lets its own thread do
+ * that ("QSocketNotifier: Socket notifiers cannot be enabled or disabled from
+ * another thread"), and the sink frees calls on the event loop's thread: with
+ * frames of 32 MB the connection stopped for good after two. QtDBus has no
+ * setting for the limit, so it is raised on the libdbus connection under it,
+ * as the libdbus sink raises its own (dbus_conn.c). */
+static void raise_receive_limit(const QDBusConnection &conn)
+{
+    auto *c = static_cast<DBusConnection *>(conn.internalPointer());
+    if (c)
+        dbus_connection_set_max_received_size(c, 2000000000L);
+}
+
 QtDBusSink *qt_dbus_sink_open(const ipcb_opts *o, QtDBusPixels pixels, char addr[IPCB_ADDR_MAX], char *err)
 {
     if (!o->infra_address || !o->infra_address[0]) {
@@ -474,6 +491,7 @@ QtDBusSink *qt_dbus_sink_open(const ipcb_opts *o, QtDBusPixels pixels, char addr
         QDBusConnection::disconnectFromBus(name);
         return nullptr;
     }
+    raise_receive_limit(conn);
     QtDBusSink *s = new (std::nothrow) QtDBusSink(conn, name, pixels, o);
     if (!s) {
         snprintf(err, IPCB_ERR_MAX, "out of memory");
