@@ -6,6 +6,7 @@
 #include <QCoreApplication>
 #include <QDeadlineTimer>
 #include <QEventLoop>
+#include <QStringList>
 #include <QTimer>
 
 #include <clocale>
@@ -28,6 +29,11 @@ void ipcb_qt_app_ensure()
     std::string locale = current ? current : "C";
     new QCoreApplication(app_argc, app_argv); /* kept until exit, as in main() of a Qt program */
     setlocale(LC_ALL, locale.c_str());
+    /* No Qt plugins: the Qt transports need none, and QNetworkAccessManager
+     * would load the bearer plugins, which look for NetworkManager and
+     * connman on the system bus (ipcbench stays off the machine's buses) and,
+     * the generic one, poll the network interfaces every 10 s. */
+    QCoreApplication::setLibraryPaths(QStringList());
 }
 
 int ipcb_qt_run_until(const std::function<bool()> &done, int timeout_ms)
