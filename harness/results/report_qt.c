@@ -1,8 +1,6 @@
 /* The report's "Qt over C" section: per frame size, each Qt transport's p50
- * latency and throughput as a ratio to its C counterpart (qt-shm/shm,
- * qt-dbus/dbus, qt-dbus-fd/dbus-fd, qt-http/http, qt-local/unix) when both ran,
- * then where the difference comes from: what Qt does on top, and the
- * counters (CPU, context switches and page faults per frame, copies). */
+ * latency and throughput as a ratio to its C counterpart when both ran, and
+ * where the difference comes from, with the counters (CPU, switches, copies). */
 #include "report_qt.h"
 #include "human.h"
 

@@ -1,12 +1,13 @@
 /* Integration tests for the Qt transports (transports/qt/) through the real
- * CLI: each Qt transport beside its C counterpart at 64 B and 1080p in latency
- * and throughput with every frame verified and the report's "Qt over C" table;
- * QtDBus with 4K and 8K frames (past libdbus's live-message limit, in chunks);
- * a Qt peer killed or stalled mid-run (an error, and no segment, semaphore,
- * socket, bus daemon or process left); qt-shm's key files private to the run;
- * a crashed qt-shm run's leftovers reaped by the next run. Without Qt built in
- * (`ipcbench list` says so) every test is skipped with that message: the
- * dependency step (`make deps`) installs qtbase5-dev, so CI runs them. */
+ * CLI, each beside its C counterpart, with every frame verified; skipped, saying
+ * so, when Qt is not built in (`make deps` installs qtbase5-dev, so CI runs them). */
+
+/* Covered: every Qt transport and its C counterpart at 64 B and 1080p in
+ * latency and throughput and the report's "Qt over C" table; QtDBus with 4K
+ * and 8K frames (past libdbus's live-message limit, in chunks); a Qt peer
+ * killed or stalled mid-run (an error, and no segment, semaphore, socket, bus
+ * daemon or process left); qt-shm's key files private to the run; a crashed
+ * qt-shm run's leftovers reaped by the next run. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>

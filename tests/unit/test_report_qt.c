@@ -1,7 +1,6 @@
-/* Tests for the report's "Qt over C" section on synthetic runs: a row per
- * size and pair only where both transports ran, the two ratios with their
- * figures, the counters C -> Qt, "failed" for a failed side, the measured
- * sentence at the largest size, and no section without a pair. */
+/* Tests for the report's "Qt over C" section on synthetic runs: rows only where
+ * both transports ran, both ratios with their figures, counters C -> Qt, a failed
+ * side, the measured sentence, and no section without a pair. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>

@@ -1,9 +1,10 @@
-/* Transports "qt-dbus" and "qt-dbus-fd": image frames as method calls to the
- * org.ipcbench.ImageSink service with QtDBus, on the private bus daemon of
- * the libdbus transports (transports/dbus/dbus_bus.h: started once per
- * campaign, its address passed to the peer, its CPU counted). The sink (peer)
- * is in qt_dbus_sink.cc, the caller (driver) in qt_dbus_caller.cc; both wait
- * in their Qt event loop.
+/* Transports "qt-dbus" and "qt-dbus-fd": image frames as QtDBus method calls
+ * to the org.ipcbench.ImageSink service on the libdbus transports' private bus;
+ * the two ops tables, over the sink (qt_dbus_sink.cc) and caller (qt_dbus_caller.cc). */
+
+/* The bus (transports/dbus/dbus_bus.h) is started once per campaign, its
+ * address passed to the peer, its CPU counted; both sides wait in their Qt
+ * event loop.
  *
  * Copies of the pixels, end to end (dbus 8, dbus-fd 1):
  *   qt-dbus    9: those of dbus (into the message, the kernel, the daemon's

@@ -1,8 +1,9 @@
 /* The driver's side of qt-dbus and qt-dbus-fd: a QDBusInterface on the sink,
- * every frame one asyncCall (Push with the pixels as a QByteArray, PushChunk
- * parts beyond D-Bus's 64 MiB array, or PushFd with a sealed memfd as a
- * QDBusUnixFileDescriptor), so a window of calls can be in flight as with the
- * libdbus caller. Each call is watched by a QDBusPendingCallWatcher, whose
+ * every frame one asyncCall (Push, PushChunk parts, or PushFd with a
+ * QDBusUnixFileDescriptor), a window of calls in flight as with libdbus. */
+
+/* Push carries the pixels as a QByteArray; PushChunk parts go beyond D-Bus's
+ * 64 MiB array; PushFd passes a sealed memfd. Each call is watched by a QDBusPendingCallWatcher, whose
  * notice wakes this thread's event loop when QtDBus's thread has the reply;
  * recv() runs the loop until the oldest call is answered and returns the acks
  * (empty answers only confirm delivery).

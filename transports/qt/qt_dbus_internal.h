@@ -1,8 +1,6 @@
 /* What the qt-dbus files share (private to them): the org.ipcbench.ImageSink
- * interface's names (the same service as the libdbus transports', see
- * transports/dbus/dbus_service.c), the peer's sink (qt_dbus_sink.cc) and the
- * driver's caller (qt_dbus_caller.cc). qt_dbus.cc, the two ops tables
- * (qt-dbus, qt-dbus-fd), sits on top. */
+ * names (the libdbus transports' service), the peer's sink (qt_dbus_sink.cc)
+ * and the driver's caller (qt_dbus_caller.cc), under qt_dbus.cc's tables. */
 #ifndef IPCB_QT_DBUS_INTERNAL_H
 #define IPCB_QT_DBUS_INTERNAL_H
 

@@ -1,9 +1,10 @@
 /* The peer's side of qt-dbus and qt-dbus-fd: the org.ipcbench.ImageSink
- * service of the libdbus transports (Attach, Push, PushChunk, PushFd; the
- * interface is described in transports/dbus/dbus_service.c), served with
- * QtDBus. A QDBusVirtualObject is the adaptor: QtDBus hands it every call
- * to /org/ipcbench/ImageSink as a QDBusMessage in this thread's event loop,
- * without moc (QDBusAbstractAdaptor would need a Q_OBJECT class).
+ * service of the libdbus transports (transports/dbus/dbus_service.c describes
+ * it) served with QtDBus, a QDBusVirtualObject as the adaptor. */
+
+/* QtDBus hands the virtual object every call to /org/ipcbench/ImageSink as a
+ * QDBusMessage in this thread's event loop, without moc (QDBusAbstractAdaptor
+ * would need a Q_OBJECT class).
  *
  * QtDBus reads and demarshals a call on its own thread (the pixels become a
  * QByteArray: one copy more than libdbus, whose reader points into the

@@ -1,10 +1,11 @@
 /* Transport "qt-http": the driver POSTs each frame with QNetworkAccessManager
  * and waits for the answer in its event loop, as a Qt application does; the
- * peer is the http transport's own libmicrohttpd server (http_server.c: the
- * same rendezvous, token, headers, suspended requests and acks). Against
- * "http" (libcurl to that same server) only the client differs, so the ratio
- * is what QNetworkAccessManager costs: the request handed to its HTTP thread,
- * the socket written there, the reply handed back and the event-loop wake-ups.
+ * peer is the http transport's own libmicrohttpd server (http_server.c). */
+
+/* The same rendezvous, token, headers, suspended requests and acks as "http"
+ * (libcurl to that same server): only the client differs, so the ratio is what
+ * QNetworkAccessManager costs: the request handed to its HTTP thread, the
+ * socket written there, the reply handed back and the event-loop wake-ups.
  *
  * Copies of the pixels, 5 (http: 4): the caller's frame is wrapped in a
  * QByteArray without a copy (fromRawData; send() returns only after the

@@ -1,7 +1,8 @@
 /* Transport "qt-local": QLocalServer in the peer, QLocalSocket in the driver,
  * the Qt way to a Unix stream socket (in the run's private 0700 directory,
- * 0600), both sides waiting in their Qt event loop. Messages carry the same
- * 8-byte length prefix as "unix", its C counterpart.
+ * 0600), both sides waiting in their Qt event loop. */
+
+/* Messages carry the same 8-byte length prefix as "unix", its C counterpart.
  *
  * Copies of the pixels, 4 (unix: 2): into QLocalSocket's write buffer
  * (write() queues, flush() hands what the kernel takes), into the kernel,

@@ -1,5 +1,8 @@
 /* Transport "qt-shm": the Qt image example this project grew from, with Qt's
- * own classes. The writer (the driver) creates a QSharedMemory with key
+ * own QSharedMemory (key "Shared") and QSystemSemaphore; the ops table over
+ * qt_shm_keys.cc, qt_shm_watchdog.cc and qt_shm_signals.cc. */
+
+/* The writer (the driver) creates a QSharedMemory with key
  * "Shared" (made unique per run and peer), and for each frame locks it,
  * memcpy's the frame in and unlocks; the reader (the peer) attaches, and for
  * each frame locks, copies it out and unlocks; it detaches at the end.

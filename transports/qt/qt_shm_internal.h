@@ -1,8 +1,6 @@
-/* What the qt-shm files share (private to them): where Qt's keys live and how
- * a run's are removed (qt_shm_keys.cc), the watchdog that bounds QSystemSemaphore's
- * unbounded waits (qt_shm_watchdog.cc), and the "message ready" / "area free"
- * signals of one direction of a link (qt_shm_signals.cc). qt_shm.cc, the ops
- * table, sits on top. */
+/* What the qt-shm files share (private to them), under qt_shm.cc's table: the
+ * keys and their reap (qt_shm_keys.cc), the watchdog bounding Qt's waits
+ * (qt_shm_watchdog.cc), the ready/free signals of a direction (qt_shm_signals.cc). */
 #ifndef IPCB_QT_SHM_INTERNAL_H
 #define IPCB_QT_SHM_INTERNAL_H
 

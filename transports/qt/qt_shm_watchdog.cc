@@ -1,7 +1,6 @@
-/* Bounded waits for qt-shm: QSystemSemaphore::acquire() (and QSharedMemory::lock(),
- * built on it) has no timeout, so a thread beside each link ends a wait that
- * has outlived its bound or whose partner process died, by releasing the
- * semaphore waited on. See ShmWatchdog in qt_shm_internal.h. */
+/* Bounded waits for qt-shm: QSystemSemaphore::acquire() and QSharedMemory::lock()
+ * have no timeout, so a thread beside each link ends a wait that outlived its
+ * bound or its partner by releasing the semaphore waited on (ShmWatchdog). */
 #include "qt_shm_internal.h"
 
 extern "C" {

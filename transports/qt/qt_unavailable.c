@@ -1,7 +1,6 @@
 /* Stand-ins for the Qt transports when ipcbench is built without Qt 5 (the
  * Makefile compiles this file instead of the C++ ones): the same names, each
- * unavailable with the reason and the Debian package, so `ipcbench list`
- * shows the family and campaigns skip it saying why. */
+ * unavailable naming the Debian package, so `list` and campaigns say why. */
 #include "transport.h"
 
 #include <stdio.h>
