@@ -34,7 +34,9 @@ pid_t qt_shm_key_peer(const QString &key);
  * $TMPDIR. While a KeyDirScope lives, $TMPDIR is the run's private 0700
  * directory, so the key files are private and reap() finds them there, as it
  * finds the C shm's. Hold one around setKey, create, attach and the
- * QSystemSemaphore constructors (the calls that derive or make key files). */
+ * QSystemSemaphore constructors (the calls that derive or make key files).
+ * qputenv and Qt's own reads of the environment take one lock, and ipcbench
+ * runs one benchmark at a time, so nothing else reads $TMPDIR meanwhile. */
 class KeyDirScope {
 public:
     explicit KeyDirScope(const char *dir);
