@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "dbus_bus.h"
 #include "transport.h"
 
 #define IPCB_DBUS_NAME  "org.ipcbench.ImageSink"
@@ -51,9 +52,7 @@ struct ipcb_infra {
     char  address[IPCB_ADDR_MAX];
 };
 
-/* One line saying how the daemon is doing: "" when running, else e.g.
- * "the bus daemon (dbus-daemon, pid 42) was killed by signal 9". */
-void ipcb_dbus_bus_status(ipcb_infra *infra, char *out, size_t len);
+/* ipcb_dbus_bus_status (dbus_bus.h) says how the daemon is doing. */
 
 /* ---- a link (either side) ---- */
 typedef struct pending_fifo {
@@ -121,12 +120,6 @@ int  ipcb_dbus_client_send(ipcb_link *l, const ipcb_frame *f, char *err);
 int  ipcb_dbus_client_recv(ipcb_link *l, ipcb_frame *f, int timeout_ms, char *err);
 void ipcb_dbus_client_close(ipcb_link *l);
 
-/* dbus_bus.c */
-int  ipcb_dbus_bus_available(char *err);
-int  ipcb_dbus_bus_start(const ipcb_transport *t, ipcb_infra **out, const ipcb_opts *o, char *err);
-void ipcb_dbus_bus_stop(ipcb_infra *infra);
-const char *ipcb_dbus_bus_address(ipcb_infra *infra);
-size_t ipcb_dbus_bus_pids(ipcb_infra *infra, int *pids, size_t max);
-void ipcb_dbus_bus_reap(const char *rundir, const char *run_id);
+/* dbus_bus.c: declared in dbus_bus.h, shared with the Qt transports. */
 
 #endif
