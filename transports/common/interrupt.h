@@ -7,6 +7,10 @@
 #include <poll.h>
 #include <signal.h>
 
+#ifdef __cplusplus
+extern "C" { /* the Qt transports (C++) wait through these too */
+#endif
+
 /* Set by ipcb_interrupt_raise(), never cleared. Cheap enough to read once per
  * frame; nothing else on the timed path. */
 extern volatile sig_atomic_t ipcb_interrupted;
@@ -31,5 +35,9 @@ void ipcb_interrupt_raise(void);
 int  ipcb_poll(struct pollfd *fds, nfds_t n, int timeout_ms);
 /* left_ms, but no more than IPCB_INTERRUPT_SLICE_MS (and not below 0). */
 int  ipcb_interrupt_slice(long long left_ms);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -1,6 +1,7 @@
 /* The Qt side of a process: its one QCoreApplication, created when the first
  * Qt transport needs it, and the event loop that every wait of the Qt
  * transports runs, so replies, socket data and timers arrive as in a Qt program. */
+#include "interrupt.h"
 #include "qt_internal.h"
 
 #include <QCoreApplication>
@@ -46,10 +47,11 @@ int ipcb_qt_run_until(const std::function<bool()> &done, int timeout_ms)
     wake.setTimerType(Qt::PreciseTimer);
     while (!done()) {
         qint64 left = deadline.remainingTime();
-        if (left <= 0)
+        if (left <= 0 || ipcb_interrupted) /* the harness calls the latter interrupted */
             return 1;
-        if (!wake.isActive()) /* a timer may fire a little early: then wait for the rest */
-            wake.start(int(left));
+        if (!wake.isActive()) /* a timer may fire a little early: then wait for the rest;
+                                 in slices, to see Ctrl-C */
+            wake.start(ipcb_interrupt_slice(left));
         QCoreApplication::processEvents(QEventLoop::WaitForMoreEvents);
     }
     return 0;

@@ -117,9 +117,9 @@ const QtDBusPixels PIXELS_INLINE = QtDBusPixels::Inline, PIXELS_FD = QtDBusPixel
 
 /* The same parameter as dbus and dbus-fd: the bus is started the same way. */
 const ipcb_param_spec bus_params[] = {
-    { "bus_daemon", "dbus-daemon|dbus-broker", "dbus-daemon",
+    { "bus_daemon", IPCB_PARAM_WORD, "dbus-daemon|dbus-broker", 0, 0, "dbus-daemon",
       "the private message bus: dbus-daemon, or dbus-broker under ipcbench's own controller" },
-    { nullptr, nullptr, nullptr, nullptr },
+    { nullptr, IPCB_PARAM_WORD, nullptr, 0, 0, nullptr, nullptr },
 };
 
 } // namespace
@@ -147,6 +147,7 @@ extern "C" const ipcb_transport ipcb_transport_qt_dbus = {
     .close = dbus_close,
     .buffers = nullptr,
     .reap = ipcb_dbus_bus_reap,
+    .reap_attached = nullptr,
 };
 
 extern "C" const ipcb_transport ipcb_transport_qt_dbus_fd = {
@@ -172,4 +173,5 @@ extern "C" const ipcb_transport ipcb_transport_qt_dbus_fd = {
     .close = dbus_close,
     .buffers = nullptr,
     .reap = ipcb_dbus_bus_reap,
+    .reap_attached = nullptr,
 };

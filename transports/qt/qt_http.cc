@@ -276,4 +276,5 @@ extern "C" const ipcb_transport ipcb_transport_qt_http = {
     .close = http_close,
     .buffers = nullptr,
     .reap = nullptr,
+    .reap_attached = nullptr,
 };

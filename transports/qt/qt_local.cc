@@ -227,4 +227,5 @@ extern "C" const ipcb_transport ipcb_transport_qt_local = {
     .close = local_close,
     .buffers = nullptr,
     .reap = nullptr,
+    .reap_attached = nullptr,
 };

@@ -358,4 +358,5 @@ extern "C" const ipcb_transport ipcb_transport_qt_shm = {
     .close = shm_close,
     .buffers = nullptr,
     .reap = qt_shm_reap,
+    .reap_attached = nullptr,
 };

@@ -1,6 +1,7 @@
 /* Bounded waits for qt-shm: QSystemSemaphore::acquire() and QSharedMemory::lock()
  * have no timeout, so a thread beside each link ends a wait that outlived its
  * bound or its partner by releasing the semaphore waited on (ShmWatchdog). */
+#include "interrupt.h"
 #include "qt_shm_internal.h"
 
 extern "C" {
@@ -55,7 +56,9 @@ void ShmWatchdog::loop()
         if (stopping_ || waiting_on_ < 0 || verdict_ != NONE)
             continue;
         bool died = !ipcb_process_alive(other_);
-        if (!died && ipcb_now_ms() < deadline_ms_)
+        /* Ctrl-C ends the wait like its deadline: the harness then reports
+         * the benchmark as interrupted. */
+        if (!died && ipcb_now_ms() < deadline_ms_ && !ipcb_interrupted)
             continue;
         verdict_ = died ? PARTNER_DIED : TIMED_OUT;
         semaphores_[size_t(waiting_on_)]->release(); /* the waiter is still in its acquire: run() holds the id */
