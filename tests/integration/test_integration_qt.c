@@ -220,7 +220,8 @@ static void test_qt_beside_c_every_frame_verified(void **state)
 
 /* Frames past libdbus's 63 MiB of live received messages (4K: 33 MB, two of
  * them) and past D-Bus's 64 MiB array (8K: PushChunk parts): QtDBus's
- * connection must not stall. */
+ * connection must not stall. Latency mode alone: throughput takes the same
+ * paths and would add a minute to `make test`. */
 static void test_qt_dbus_large_frames(void **state)
 {
     (void)state;
@@ -229,12 +230,12 @@ static void test_qt_dbus_large_frames(void **state)
     char out[300];
     out_dir(out, sizeof out, "qt-dbus-large");
     run_ipcbench(&o, 300, "run", "--campaign", "quick", "--transport", "qt-dbus,qt-dbus-fd", "--size", "4k,8k",
-                 "--mode", "latency,throughput", "--min-frames", "4", "--max-time", "60", "--verify", "all",
+                 "--mode", "latency", "--min-frames", "4", "--max-time", "60", "--verify", "all",
                  "--timeout-ms", "20000", "--out", out, NULL);
     if (o.status != 0)
         fail_msg("exit %d: %s", o.status, o.err);
     assert_null(strstr(o.err, "QSocketNotifier"));
-    assert_all_ok(out, 2 * 2 * 2);
+    assert_all_ok(out, 2 * 2);
     assert_nothing_left("large QtDBus frames");
 }
 
