@@ -42,6 +42,20 @@ CMOCKA_LIBS = $(PKG_CHECKED)$(eval CMOCKA_LIBS := $$(shell pkg-config --libs cmo
 BENCHMARK_VERSION = $(PKG_CHECKED)$(eval BENCHMARK_VERSION := \
     $$(shell pkg-config --modversion benchmark))$(BENCHMARK_VERSION)
 
+# ---- Qt (optional) -----------------------------------------------------------
+# The Qt transport family (transports/qt/, C++) is built only when pkg-config
+# finds Qt 5 (Debian package qtbase5-dev, which `make deps` installs), decided
+# once per make. Without it transports/qt/qt_unavailable.c takes its place: the
+# same tables, each saying in `ipcbench list` that Qt was not built in. Qt's
+# headers are system headers here (its warnings are not ours), and Qt requires
+# position-independent code.
+QT_PKGS    = Qt5Core Qt5Network Qt5DBus
+HAVE_QT   := $(shell pkg-config --exists $(QT_PKGS) 2>/dev/null && echo yes)
+ifeq ($(HAVE_QT),yes)
+QT_CFLAGS := -fPIC $(patsubst -I%,-isystem %,$(shell pkg-config --cflags $(QT_PKGS)))
+QT_LIBS   := $(shell pkg-config --libs $(QT_PKGS))
+endif
+
 # ---- sources ---------------------------------------------------------------
 # Found wherever they are under harness/ and transports/, so moving a file
 # into a folder needs no edit here. Everything but the QCOP programs' mains
@@ -49,7 +63,11 @@ BENCHMARK_VERSION = $(PKG_CHECKED)$(eval BENCHMARK_VERSION := \
 find_src   = $(sort $(shell find $(1) -name '*.c' -o -name '*.cc'))
 obj        = $(patsubst %,$(BUILD)/obj/%.o,$(basename $(1)))
 HARNESS_SRC    := $(call find_src,harness)
-TRANSPORTS_SRC := $(call find_src,transports)
+QT_SRC         := $(call find_src,transports/qt)
+QT_UNAVAILABLE := $(filter %/qt_unavailable.c,$(QT_SRC))
+# With Qt: its C++ files; without: the stand-in tables alone.
+QT_BUILT       := $(if $(HAVE_QT),$(filter-out $(QT_UNAVAILABLE),$(QT_SRC)),$(QT_UNAVAILABLE))
+TRANSPORTS_SRC := $(filter-out $(QT_SRC),$(call find_src,transports)) $(QT_BUILT)
 QCOPD_MAIN := $(filter %/qcopd_main.c,$(TRANSPORTS_SRC))
 QCOP_MAIN  := $(filter %/qcop_cli.c,$(TRANSPORTS_SRC))
 LIB_SRC    := $(HARNESS_SRC) $(filter-out $(QCOPD_MAIN) $(QCOP_MAIN),$(TRANSPORTS_SRC))
@@ -82,7 +100,7 @@ IPCB_CPPFLAGS = -D_GNU_SOURCE $(INCLUDES) -DIPCB_VERSION_STRING='"$(VERSION)"' \
 IPCB_CFLAGS   = -std=c11 $(OPT) -g -Wall -Wextra -Werror -Wno-format-truncation $(SAN)
 IPCB_CXXFLAGS = -std=c++17 $(OPT) -g -Wall -Wextra -Werror $(SAN)
 IPCB_LDFLAGS  = $(SAN)
-IPCB_LDLIBS   = $(PKG_LIBS) -lpthread -lm
+IPCB_LDLIBS   = $(PKG_LIBS) $(QT_LIBS) -lpthread -lm
 IPCB_COMPILE_C   = $(CC) -I$(<D) $(IPCB_CPPFLAGS) $(CPPFLAGS) $(IPCB_CFLAGS) $(CFLAGS)
 IPCB_COMPILE_CXX = $(CXX) -I$(<D) $(IPCB_CPPFLAGS) $(CPPFLAGS) $(IPCB_CXXFLAGS) $(CXXFLAGS)
 
@@ -99,6 +117,8 @@ $(BUILD)/obj/%.o: %.c
 $(BUILD)/obj/%.o: %.cc
 	@mkdir -p $(@D)
 	$(IPCB_COMPILE_CXX) -c $< -o $@
+
+$(call obj,$(filter %.cc,$(QT_BUILT))): IPCB_CXXFLAGS += $(QT_CFLAGS)
 
 # Only envinfo.o carries the commit and branch; it is rebuilt when they change.
 ENVINFO_OBJ := $(call obj,$(filter %/envinfo.c,$(HARNESS_SRC)))

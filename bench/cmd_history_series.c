@@ -166,6 +166,21 @@ static int scan_series(const ipcb_hseries *s, const ipcb_cp_options *cp, size_t 
     return n < 0 ? -1 : 0;
 }
 
+/* The fewest runs in which a step can be called at all: with n runs split
+ * k | n - k, even a perfect separation has a permutation p of about
+ * 2 / C(n, k), so n must make that reach alpha (10 runs for alpha 0.01), and
+ * both sides need min_segment runs. */
+static size_t runs_to_reach(const ipcb_cp_options *cp)
+{
+    for (size_t n = 2 * cp->min_segment;; n++) {
+        double ways = 1; /* C(n, n / 2) */
+        for (size_t k = 1; k <= n / 2; k++)
+            ways = ways * (double)(n - n / 2 + k) / (double)k;
+        if (2 / ways <= cp->alpha || n > 10000)
+            return n;
+    }
+}
+
 int history_regressions(const history_opts *o)
 {
     ipcb_cp_options cp;
@@ -175,19 +190,19 @@ int history_regressions(const history_opts *o)
     ipcb_hseries_set set;
     if ((rc = load_series(o, &set)) != 0)
         return rc;
-    size_t worse = 0, better = 0, tested = 0;
+    size_t worse = 0, better = 0, tested = 0, least = runs_to_reach(&cp);
     for (size_t i = 0; i < set.n && rc == 0; i++) {
-        tested += set.series[i].npoints >= 2 * cp.min_segment;
+        tested += set.series[i].npoints >= least;
         if (scan_series(&set.series[i], &cp, &worse, &better) != 0) {
             fprintf(stderr, "ipcbench: history regressions: %s: the step test failed\n",
                     set.series[i].benchmark);
             rc = IPCB_EXIT_FAILED;
         }
     }
-    printf("%zu series, %zu with at least %zu runs (the least a step test needs): "
-           "%zu regression%s, %zu improvement%s (steps of at least %.0f%% with p <= %g)\n",
-           set.n, tested, 2 * cp.min_segment, worse, worse == 1 ? "" : "s", better,
-           better == 1 ? "" : "s", cp.min_step * 100, cp.alpha);
+    printf("%zu series, %zu of them with the %zu runs or more a step needs to reach p <= %g: "
+           "%zu regression%s, %zu improvement%s (steps of at least %.0f%%)\n",
+           set.n, tested, least, cp.alpha, worse, worse == 1 ? "" : "s", better,
+           better == 1 ? "" : "s", cp.min_step * 100);
     ipcb_hseries_set_free(&set);
     return rc != 0 ? rc : worse ? IPCB_EXIT_FAILED : IPCB_EXIT_OK;
 }

@@ -18,6 +18,7 @@
 #include "datadir.h"
 #include "dirs.h"
 #include "envinfo.h"
+#include "fdlimit.h"
 #include "gbench.h"
 #include "hdb.h"
 #include "history_record.h"
@@ -30,6 +31,8 @@
 #include "report.h"
 #include "resultset.h"
 #include "run_console.h"
+#include "run_halt.h"
+#include "run_stop.h"
 #include "runner.h"
 #include "summary.h"
 
@@ -403,22 +406,6 @@ static int register_benchmarks(campaign_state *cs, const ipcb_campaign *c)
     return 0;
 }
 
-static void on_signal(int sig)
-{
-    (void)sig;
-    ipcb_interrupted = 1;
-}
-
-static void install_signals(void)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal; /* no SA_RESTART: waits return early and fail "interrupted" */
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
-}
-
 static int pin_driver(int cpu)
 {
     if (cpu < 0)
@@ -477,7 +464,7 @@ static int run_benchmarks(run_opts *o, campaign_state *cs)
     if (o->pair_dir[0]) {
         pair_fingerprint(cs, &o->c, fingerprint, sizeof fingerprint);
         if (ipcb_pairturn_open(&cs->cfg.pair, o->pair_dir, o->pair_side, fingerprint,
-                               o->pair_timeout_ms, &ipcb_interrupted, err, sizeof err) != 0)
+                               o->pair_timeout_ms, err, sizeof err) != 0)
             return cli_usage_error("--pair-turn (side %s): %s", ipcb_pair_side_name(o->pair_side),
                                    err);
     }
@@ -536,7 +523,6 @@ static int run_campaign(run_opts *o, campaign_state *cs, ipcb_outdir *out, int a
         if (cs->pools[i].size.bytes > cs->cfg.max_payload)
             cs->cfg.max_payload = cs->pools[i].size.bytes;
 
-    install_signals();
     prctl(PR_SET_TIMERSLACK, 1UL); /* paced mode: wake at the due time, not up to 50 us later */
     run_console_init(&cs->console, o->verbose, (int)cs->nbenches);
     cs->cfg.progress = run_console_progress;
@@ -546,14 +532,21 @@ static int run_campaign(run_opts *o, campaign_state *cs, ipcb_outdir *out, int a
     return rc;
 }
 
+/* Where the run is recorded: --history, or sqlite:OUT/history.db. */
+static void history_url(const run_opts *o, const ipcb_outdir *out, char *url, size_t len)
+{
+    if (o->history)
+        snprintf(url, len, "%s", o->history);
+    else
+        snprintf(url, len, "sqlite:%s/history.db", out->root);
+}
+
 /* Records the run in the history database; says where, or why it could not
  * (the results folder is saved either way). Returns 0, or -1 if not recorded. */
 static int record_history(const run_opts *o, const ipcb_outdir *out, char *line, size_t len)
 {
     char url[IPCB_PATH_MAX + 16], err[1200];
-    snprintf(url, sizeof url, "%s", o->history ? o->history : "");
-    if (!o->history)
-        snprintf(url, sizeof url, "sqlite:%s/history.db", out->root);
+    history_url(o, out, url, sizeof url);
     line[0] = '\0';
     if (strcmp(url, "none") == 0)
         return 0;
@@ -612,11 +605,21 @@ static void release(campaign_state *cs, size_t ntransports)
     }
 }
 
+/* After the first Ctrl-C or SIGTERM: 128 + the signal (130, 143). */
+static int interrupted_status(const ipcb_outdir *out)
+{
+    int sig = run_stop_signal();
+    fprintf(stderr, "ipcbench: stopped by %s; the benchmarks that ended are saved in %s (exit status %d)\n",
+            sig == SIGINT ? "Ctrl-C" : "SIGTERM", out->final, 128 + sig);
+    return 128 + sig;
+}
+
 int cmd_run(int argc, char **argv)
 {
     static run_opts o;
     static campaign_state cs;
     static ipcb_outdir out;
+    static run_halt halt = { .lock = PTHREAD_MUTEX_INITIALIZER }; /* a second Ctrl-C */
     char err[600];
     ipcb_faults probe;
 
@@ -627,8 +630,19 @@ int cmd_run(int argc, char **argv)
         return cli_usage_error("%s", err);
     if (ipcb_faults_parse(&probe, o.fault) != 0)
         return cli_usage_error("--fault must be corrupt@N, peer-exit@N, peer-hang@N or slow[:TRANSPORT]@FACTOR, not '%s'", o.fault);
+    if (ipcb_fd_limit_raise(IPCB_FD_MIN, err, sizeof err) != 0)
+        return cli_usage_error("%s", err);
+    halt.rundir = cs.rundir;
+    halt.run_id = cs.run_id;
+    halt.out = &out;
+    if (run_stop_install(run_halt_now, &halt, err, sizeof err) != 0) {
+        fprintf(stderr, "ipcbench: %s\n", err);
+        return IPCB_EXIT_FAILED;
+    }
+    signal(SIGPIPE, SIG_IGN);
     if (ipcb_outdir_begin(&out, o.out, o.c.name, err, sizeof err) != 0)
         return cli_usage_error("%s", err);
+    history_url(&o, &out, halt.history, sizeof halt.history);
     int stale = ipcb_rundir_reap_stale(reap_run, NULL);
     if (stale > 0)
         fprintf(stderr, "ipcbench: cleaned up after %d crashed run%s\n", stale, stale > 1 ? "s" : "");
@@ -637,6 +651,9 @@ int cmd_run(int argc, char **argv)
                 out.reaped, out.reaped > 1 ? "s" : "", out.root);
 
     rc = run_campaign(&o, &cs, &out, argc - 1, argv + 1);
+    if (rc == 0)
+        run_halt_results_complete(&halt);
+    run_console_not_run(&cs.console);
     release(&cs, o.c.ntransports);
     if (rc != 0) {
         ipcb_outdir_discard(&out);
@@ -645,13 +662,15 @@ int cmd_run(int argc, char **argv)
     int failed = 0;
     if (finish_outputs(out.tmp, &failed) != 0)
         failed = 1;
-    if (ipcb_outdir_commit(&out, err, sizeof err) != 0) {
+    if (run_halt_commit(&halt, err, sizeof err) != 0) {
         fprintf(stderr, "ipcbench: %s (results left in %s)\n", err, out.tmp);
         return IPCB_EXIT_FAILED;
     }
     char history_line[IPCB_PATH_MAX + 64];
     int unrecorded = record_history(&o, &out, history_line, sizeof history_line) != 0;
     print_summary(out.final, history_line);
+    if (run_stop_signal())
+        return interrupted_status(&out);
     if (failed)
         fprintf(stderr, "ipcbench: some benchmarks failed (see the report's Failures section)\n");
     return failed || unrecorded || o.pair_failed ? IPCB_EXIT_FAILED : IPCB_EXIT_OK;

@@ -3,6 +3,7 @@
  * progress line up to date, and shortens what would be too wide. */
 #include "run_console.h"
 #include "human.h"
+#include "interrupt.h"
 #include "resultset.h"
 #include "schema.h"
 
@@ -140,6 +141,11 @@ static void on_iterations(run_console *c, const gb_report *const *runs, size_t n
         const char *msg = "";
         if (gb_report_error(runs[i], &msg)) {
             int skipped = strncmp(msg, IPCB_SKIPPED_PREFIX, strlen(IPCB_SKIPPED_PREFIX)) == 0;
+            if (skipped && strcmp(msg + strlen(IPCB_SKIPPED_PREFIX), ipcb_interrupted_text) == 0) {
+                c->done++;
+                c->not_run++; /* after Ctrl-C: one line for all of them, at the end */
+                return;
+            }
             c->failed += !skipped;
             if (!c->verbose)
                 report_line(c, skipped ? "skipped" : "FAILED", name,
@@ -196,4 +202,12 @@ gb_display run_console_display(run_console *c)
     gb_display d = { .verbose = c->verbose != 0, .before_print = clear_progress,
                      .on_runs = on_runs, .arg = c };
     return d;
+}
+
+void run_console_not_run(run_console *c)
+{
+    if (c->not_run == 0)
+        return;
+    clear_progress(c);
+    fprintf(stderr, "ipcbench: %d benchmark%s not run (interrupted)\n", c->not_run, c->not_run == 1 ? "" : "s");
 }

@@ -20,6 +20,7 @@ typedef struct run_console {
     int    total;        /* benchmarks registered */
     int    done;         /* benchmarks reported so far */
     int    failed;
+    int    not_run;      /* skipped after Ctrl-C: counted, not listed */
     char   pending[256]; /* a benchmark whose runs passed: its median comes next */
     double started;      /* CLOCK_MONOTONIC seconds */
 } run_console;
@@ -29,5 +30,7 @@ void run_console_init(run_console *c, int verbose, int total);
 gb_display run_console_display(run_console *c);
 /* The runner's progress callback (arg: the run_console). */
 void run_console_progress(const char *name, int index, int total, void *arg);
+/* After Ctrl-C: how many benchmarks were not run, in one line (none: nothing). */
+void run_console_not_run(run_console *c);
 
 #endif

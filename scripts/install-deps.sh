@@ -9,7 +9,8 @@ libxxhash-dev libjansson-dev libinih-dev libspng-dev libcmocka-dev \
 gnuplot-nox python3 python3-scipy iperf3 sockperf chromium stress-ng \
 libcurl4-openssl-dev libmicrohttpd-dev curl \
 libdbus-1-dev dbus-daemon dbus-bin dbus-broker systemd \
-libsqlite3-dev sqlite3 libpq-dev postgresql"
+libsqlite3-dev sqlite3 libpq-dev postgresql \
+qtbase5-dev"
 
 missing=""
 for p in $PACKAGES; do

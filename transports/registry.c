@@ -20,6 +20,12 @@ extern const ipcb_transport ipcb_transport_dbus_fd;
 extern const ipcb_transport ipcb_transport_dbus_p2p;
 extern const ipcb_transport ipcb_transport_qcop;
 extern const ipcb_transport ipcb_transport_qcop_fd;
+/* transports/qt/: built with Qt 5, else stand-ins that say so (qt_unavailable.c) */
+extern const ipcb_transport ipcb_transport_qt_shm;
+extern const ipcb_transport ipcb_transport_qt_dbus;
+extern const ipcb_transport ipcb_transport_qt_dbus_fd;
+extern const ipcb_transport ipcb_transport_qt_http;
+extern const ipcb_transport ipcb_transport_qt_local;
 
 static const ipcb_transport *const all_transports[] = {
     &ipcb_transport_memcpy,
@@ -37,6 +43,11 @@ static const ipcb_transport *const all_transports[] = {
     &ipcb_transport_dbus_p2p,
     &ipcb_transport_qcop,
     &ipcb_transport_qcop_fd,
+    &ipcb_transport_qt_shm,
+    &ipcb_transport_qt_dbus,
+    &ipcb_transport_qt_dbus_fd,
+    &ipcb_transport_qt_http,
+    &ipcb_transport_qt_local,
 };
 
 const ipcb_transport *const *ipcb_transport_all(size_t *count)

@@ -135,6 +135,10 @@ struct ipcb_transport {
      * private directory is rundir. Called when a run ends, and at the start of
      * a later run for the directories of runs that crashed. Must not block. */
     void (*reap)(const char *rundir, const char *run_id);
+    /* Optional: as reap, for the run of this very process when it stops at
+     * once (a second Ctrl-C): what it is still attached to goes as well (the
+     * attachments end when it exits a moment later). NULL = reap. */
+    void (*reap_attached)(const char *rundir, const char *run_id);
 };
 
 /* params.c: check "name=value,..." against the declarations of the given

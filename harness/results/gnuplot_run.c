@@ -139,7 +139,9 @@ static int wait_with_timeout(pid_t pid, int timeout_s, char *why, size_t len)
 }
 
 /* gnuplot -e VARS SCRIPT, run in the output directory with its output in
- * the log. Only async-signal-safe calls between fork and exec. */
+ * the log, in a process group of its own (a terminal's Ctrl-C reaches
+ * ipcbench, which lets the plot being drawn finish). Only async-signal-safe
+ * calls between fork and exec. */
 static int run_gnuplot(const ipcb_gnuplot *g, const char *vars, const char *script,
                        char *why, size_t len)
 {
@@ -150,6 +152,7 @@ static int run_gnuplot(const ipcb_gnuplot *g, const char *vars, const char *scri
         return -1;
     }
     if (pid == 0) {
+        setpgid(0, 0);
         int devnull = open("/dev/null", O_RDONLY);
         if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(g->logfd, 1) < 0
             || dup2(g->logfd, 2) < 0 || chdir(g->dir) != 0)

@@ -7,6 +7,7 @@
 #include "human.h"
 #include "plots.h"
 #include "report_env.h"
+#include "report_qt.h"
 #include "report_summary.h"
 #include "report_tables.h"
 #include "reportdoc.h"
@@ -458,6 +459,8 @@ static int has_counters(const report_ctx *c)  { return rpt_has_cost_counters(c->
 static int has_skipped(const report_ctx *c)   { return count_skipped(c->rs) != 0; }
 static int has_summary(const report_ctx *c)   { return rpt_has_summary(c->rs); }
 static void write_summary(report_ctx *c)      { rpt_write_summary(&c->d, c->rs); }
+static int has_qt_pairs(const report_ctx *c)  { return rpt_has_qt_pairs(c->rs); }
+static void write_qt_over_c(report_ctx *c)    { rpt_write_qt_over_c(&c->d, c->rs); }
 
 /* The sections in the order the report has them, each with its link in the
  * contents and whether it is there (present NULL: always). A new section is
@@ -473,6 +476,7 @@ static const struct report_section {
     { "method", "Method", NULL, write_method },
     { "results", "Results", NULL, rpt_write_results },
     { "counters", "Counters", has_counters, rpt_write_counters },
+    { "qt-over-c", "Qt over C", has_qt_pairs, write_qt_over_c },
     { "failures", "Failures", NULL, write_failures },
     { "skipped", "Skipped", has_skipped, write_skipped },
     { "cpu-cost", "CPU cost", NULL, rpt_write_cpu_cost },

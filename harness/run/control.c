@@ -8,6 +8,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "fdio.h"
+
 int ipcb_ctl_send(int fd, const ipcb_ctl_msg *m, char *err, size_t errlen)
 {
     for (;;) {
@@ -31,12 +33,12 @@ int ipcb_ctl_send_text(int fd, uint32_t type, const char *text)
 
 int ipcb_ctl_recv(int fd, ipcb_ctl_msg *m, int timeout_ms, char *err, size_t errlen)
 {
-    struct pollfd p = { .fd = fd, .events = POLLIN };
-    int n = poll(&p, 1, timeout_ms);
+    char why[IPCB_ERR_MAX];
+    int n = ipcb_fd_wait(fd, POLLIN, timeout_ms, why); /* Ctrl-C ends it: "interrupted" */
     if (n == 0)
         return 1;
     if (n < 0) {
-        snprintf(err, errlen, "control channel: %s", errno == EINTR ? "interrupted" : strerror(errno));
+        snprintf(err, errlen, "control channel: %s", why);
         return -1;
     }
     ssize_t got = recv(fd, m, sizeof *m, 0);

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "interrupt.h"
 
 enum { MSG_MAGIC = 0x49504254 /* "IPBT" */, NAME_MAX_LEN = 160 };
 
@@ -33,7 +34,6 @@ struct ipcb_pairturn {
     int      fd;
     int      side;
     int      timeout_ms;
-    volatile sig_atomic_t *stop;
     int      holding;          /* this side has the turn */
     int64_t  slot;             /* the slot it has (or had last) */
     uint64_t reps;             /* repetitions begun on this side */
@@ -92,13 +92,12 @@ static int left_ms(uint64_t deadline_ns)
 }
 
 /* Waits for events on fd until deadline_ns. Returns 1 ready, 0 timed out, -1
- * interrupted (by a signal that set *stop) or a poll error (why in err). */
-static int wait_fd(const ipcb_pairturn *p, int fd, short events, uint64_t deadline_ns,
-                   char *err, size_t errlen)
+ * interrupted (Ctrl-C, SIGTERM: ipcb_interrupted) or a poll error (why in err). */
+static int wait_fd(int fd, short events, uint64_t deadline_ns, char *err, size_t errlen)
 {
     for (;;) {
         struct pollfd pf = { .fd = fd, .events = events };
-        int n = poll(&pf, 1, left_ms(deadline_ns));
+        int n = ipcb_poll(&pf, 1, left_ms(deadline_ns));
         if (n > 0)
             return 1;
         if (n == 0) {
@@ -110,8 +109,8 @@ static int wait_fd(const ipcb_pairturn *p, int fd, short events, uint64_t deadli
             snprintf(err, errlen, "poll: %s", strerror(errno));
             return -1;
         }
-        if (p->stop && *p->stop) {
-            snprintf(err, errlen, "interrupted");
+        if (ipcb_interrupted) {
+            snprintf(err, errlen, "%s", ipcb_interrupted_text);
             return -1;
         }
     }
@@ -146,7 +145,7 @@ static int recv_msg(ipcb_pairturn *p, msg *m, const char *waiting_for, char *err
     char *b = (char *)m;
     size_t done = 0;
     while (done < sizeof *m) {
-        int w = wait_fd(p, p->fd, POLLIN, deadline, err, errlen);
+        int w = wait_fd(p->fd, POLLIN, deadline, err, errlen);
         if (w == 0) {
             snprintf(err, errlen, "side %s did not hand over the turn within %d ms (%s); is it "
                      "stuck?", ipcb_pair_side_name(other(p->side)), p->timeout_ms, waiting_for);
@@ -157,7 +156,7 @@ static int recv_msg(ipcb_pairturn *p, msg *m, const char *waiting_for, char *err
         ssize_t n = recv(p->fd, b + done, sizeof *m - done, 0);
         if (n < 0 && errno == EINTR)
             continue;
-        if (n == 0) {
+        if (n == 0 || (n < 0 && errno == ECONNRESET)) {
             snprintf(err, errlen, "side %s closed the pairing connection (%s): it exited or "
                      "failed", ipcb_pair_side_name(other(p->side)), waiting_for);
             return -1;
@@ -249,7 +248,7 @@ static int accept_b(ipcb_pairturn *p, const struct sockaddr_un *sa, char *err, s
         return -1;
     }
     uint64_t deadline = ipcb_now_ns() + (uint64_t)p->timeout_ms * 1000000u;
-    int w = wait_fd(p, l, POLLIN, deadline, err, errlen);
+    int w = wait_fd(l, POLLIN, deadline, err, errlen);
     if (w == 0)
         snprintf(err, errlen, "side B did not connect within %d ms", p->timeout_ms);
     if (w > 0 && (p->fd = accept4(l, NULL, NULL, SOCK_CLOEXEC)) < 0)
@@ -278,8 +277,8 @@ static int connect_a(ipcb_pairturn *p, const struct sockaddr_un *sa, char *err, 
             snprintf(err, errlen, "connect %s: %s", sa->sun_path, strerror(e));
             return -1;
         }
-        if (p->stop && *p->stop) {
-            snprintf(err, errlen, "interrupted");
+        if (ipcb_interrupted) {
+            snprintf(err, errlen, "%s", ipcb_interrupted_text);
             return -1;
         }
         if (left_ms(deadline) == 0) {
@@ -308,7 +307,7 @@ static int hello(ipcb_pairturn *p, const char *fingerprint, char *err, size_t er
 }
 
 int ipcb_pairturn_open(ipcb_pairturn **out, const char *dir, int side, const char *fingerprint,
-                       int timeout_ms, volatile sig_atomic_t *stop, char *err, size_t errlen)
+                       int timeout_ms, char *err, size_t errlen)
 {
     struct sockaddr_un sa;
     *out = NULL;
@@ -322,7 +321,6 @@ int ipcb_pairturn_open(ipcb_pairturn **out, const char *dir, int side, const cha
     p->fd = -1;
     p->side = side;
     p->timeout_ms = timeout_ms > 0 ? timeout_ms : IPCB_PAIR_TIMEOUT_MS;
-    p->stop = stop;
     p->slot = -1;
     p->holding = side == IPCB_PAIR_A; /* slot 0 is A's without a hand-over */
     int rc = side == IPCB_PAIR_A ? accept_b(p, &sa, err, errlen) : connect_a(p, &sa, err, errlen);

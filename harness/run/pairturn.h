@@ -5,7 +5,6 @@
 #ifndef IPCB_PAIRTURN_H
 #define IPCB_PAIRTURN_H
 
-#include <signal.h>
 #include <stddef.h>
 
 enum ipcb_pair_side { IPCB_PAIR_A, IPCB_PAIR_B };
@@ -23,10 +22,10 @@ int ipcb_pairturn_parse(const char *text, char *dir, size_t dirlen, int *side, c
 /* Meets the other side: A listens on DIR/turn.sock, B connects to it (DIR
  * must be a directory of this user that nobody else can enter). Both then
  * compare fingerprint (what they are about to run) and fail if it differs.
- * Every wait is bounded by timeout_ms and ends early when *stop is set (a
- * signal). Returns 0, or -1 with a one-line reason. */
+ * Every wait is bounded by timeout_ms and ends early on Ctrl-C or SIGTERM
+ * (ipcb_interrupted, interrupt.h). Returns 0, or -1 with a one-line reason. */
 int ipcb_pairturn_open(ipcb_pairturn **out, const char *dir, int side, const char *fingerprint,
-                       int timeout_ms, volatile sig_atomic_t *stop, char *err, size_t errlen);
+                       int timeout_ms, char *err, size_t errlen);
 
 /* Before each repetition (of the benchmark called name): ends this side's
  * previous turn, handing it to the other side when the next slot is theirs,

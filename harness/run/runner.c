@@ -18,8 +18,6 @@
 #include "session.h"
 #include "wire.h"
 
-volatile sig_atomic_t ipcb_interrupted;
-
 /* State of one Google Benchmark run. Every mode has one peer (s[0]); fan-out
  * has K. A point-to-point transport sends each frame on every peer's link and
  * gets an ack back on each; a broadcast transport sends once on s[0]'s link
@@ -51,8 +49,19 @@ static int failed_at(run *r, size_t i)
     return -1;
 }
 
+/* Ctrl-C: the run ends before its next frame (one load per frame). */
+static int stop_if_interrupted(run *r)
+{
+    if (!ipcb_interrupted)
+        return 0;
+    snprintf(r->s[0].err, sizeof r->s[0].err, "%s", ipcb_interrupted_text);
+    return failed_at(r, 0);
+}
+
 static int send_frame(run *r, uint64_t seq, uint8_t flags, uint64_t t0)
 {
+    if (stop_if_interrupted(r) != 0)
+        return -1;
     const ipcb_pool *pool = r->b->pool;
     size_t slot = seq % pool->nslots;
     ipcb_pool_stamp(pool, slot, seq, flags, t0);
@@ -251,6 +260,7 @@ static int loop_throughput(run *r, int64_t frames)
     return 0;
 }
 
+/* Ends early on Ctrl-C (the signal interrupts the sleep, no SA_RESTART). */
 static void sleep_until(uint64_t when_ns)
 {
     struct timespec ts = { (time_t)(when_ns / 1000000000u), (long)(when_ns % 1000000000u) };
@@ -656,21 +666,29 @@ void ipcb_bench_run(gb_state *st, void *ctx)
             cfg->progress(b->name, b->index, b->total, cfg->progress_arg);
     }
     /* Paired runs: wait for this repetition's turn, before anything of it
-     * runs (every repetition, failed ones too, so both sides keep in step). */
+     * runs (every repetition, failed ones too, so both sides keep in step;
+     * once interrupted, no more turns: the other side learns it when this
+     * side's connection closes). */
     char pair_err[600];
-    if (cfg->pair && ipcb_pairturn_take(cfg->pair, b->name, pair_err, sizeof pair_err) != 0) {
+    if (cfg->pair && !ipcb_interrupted
+        && ipcb_pairturn_take(cfg->pair, b->name, pair_err, sizeof pair_err) != 0) {
         fail_repetition(st, b, pair_err);
         return;
     }
-    if (ipcb_interrupted || b->gave_up[0]) {
-        fail_repetition(st, b, ipcb_interrupted ? "interrupted" : b->gave_up);
+    if (b->gave_up[0]) { /* an earlier repetition failed: this one fails alike */
+        gb_skip_with_error_frames(st, b->gave_up, b->planned);
         return;
     }
+    if (ipcb_interrupted) { /* stopped while it ran, or never started */
+        fail_repetition(st, b, b->started ? ipcb_interrupted_text : IPCB_SKIPPED_PREFIX "interrupted");
+        return;
+    }
+    b->started = 1;
     ipcb_opts o = { .rundir = cfg->rundir, .run_id = cfg->run_id, .params = cfg->params,
                     .timeout_ms = cfg->timeout_ms, .max_message = IPCB_HEADER_SIZE + cfg->max_payload,
                     .window = cfg->window };
     if (start_infra(b, &o) != 0) {
-        fail_repetition(st, b, b->infra->err);
+        fail_repetition(st, b, ipcb_interrupted ? ipcb_interrupted_text : b->infra->err);
         return;
     }
     ipcb_samples_clear(&latency_samples);
@@ -700,7 +718,7 @@ void ipcb_bench_run(gb_state *st, void *ctx)
     if (open_peers(&r, &sc) != 0 || run_measured(&r, &done, &cost) != 0) {
         char why[2048];
         abort_peers(&r, why, sizeof why);
-        fail_repetition(st, b, ipcb_interrupted ? "interrupted" : why);
+        fail_repetition(st, b, ipcb_interrupted ? ipcb_interrupted_text : why);
         return;
     }
     set_counters(&r, &done, &cost);

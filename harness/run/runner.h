@@ -4,11 +4,11 @@
 #ifndef IPCB_RUNNER_H
 #define IPCB_RUNNER_H
 
-#include <signal.h>
 #include <stdint.h>
 
 #include "fault.h"
 #include "gbench.h"
+#include "interrupt.h"
 #include "pairturn.h"
 #include "schema.h"
 #include "stats.h"
@@ -68,6 +68,7 @@ typedef struct ipcb_bench {
     int64_t          planned;     /* frames every repetition measures: set by the first
                                    * repetition from its warm-up, 0 until then */
     char             gave_up[512];/* a repetition failed: the later ones are not run */
+    int              started;     /* a repetition has begun (Ctrl-C then interrupts it) */
     ipcb_samples     hist;        /* samples of the runs, for the histogram */
 } ipcb_bench;
 
@@ -78,7 +79,9 @@ void ipcb_runner_flush(void);
 /* Stop every started infrastructure. */
 void ipcb_infra_stop_all(ipcb_infra_slot *slots, size_t n);
 
-/* Set by the CLI's SIGINT/SIGTERM handler: remaining benchmarks fail fast. */
-extern volatile sig_atomic_t ipcb_interrupted;
+/* After Ctrl-C or SIGTERM (ipcb_interrupted, interrupt.h) the running
+ * benchmark fails "interrupted" within a frame period or IPCB_INTERRUPT_SLICE_MS
+ * of waiting, whichever comes first, and every one not yet started is
+ * skipped ("skipped: interrupted") without starting anything. */
 
 #endif

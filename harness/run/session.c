@@ -14,6 +14,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "children.h"
+#include "interrupt.h"
+
 enum { CONTROL_FD = 3, REAP_GRACE_MS = 2000, ABORT_GRACE_MS = 50 };
 
 static void append(ipcb_session *s, const char *fmt, const char *text)
@@ -29,6 +32,10 @@ static void num(char *buf, size_t len, unsigned long long v)
 
 static int spawn_peer(ipcb_session *s, const ipcb_session_cfg *c)
 {
+    if (ipcb_interrupted) { /* no new peer after Ctrl-C */
+        snprintf(s->err, sizeof s->err, "%s", ipcb_interrupted_text);
+        return -1;
+    }
     int sv[2];
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
         snprintf(s->err, sizeof s->err, "control socketpair: %s", strerror(errno));
@@ -62,6 +69,7 @@ static int spawn_peer(ipcb_session *s, const ipcb_session_cfg *c)
         prctl(PR_SET_PDEATHSIG, SIGKILL);
         if (getppid() != parent)
             _exit(126);
+        ipcb_child_own_group(); /* Ctrl-C goes to the driver, which stops the peer */
         if (sv[1] == CONTROL_FD)
             fcntl(CONTROL_FD, F_SETFD, 0);
         else if (dup2(sv[1], CONTROL_FD) < 0)
@@ -69,19 +77,21 @@ static int spawn_peer(ipcb_session *s, const ipcb_session_cfg *c)
         execv(c->exe, (char *const *)argv);
         _exit(127);
     }
+    ipcb_child_started(pid);
     close(sv[1]);
     s->pid = pid;
     s->ctl_fd = sv[0];
     return 0;
 }
 
-/* Wait up to grace_ms for the peer to exit, then kill it. Describes the end in why. */
+/* Wait up to grace_ms for the peer to exit (not after Ctrl-C), then kill
+ * it. Describes the end in why. */
 static void reap_peer(ipcb_session *s, int grace_ms, char *why, size_t len)
 {
     struct timespec pause = { 0, 1000000 };
     int status = 0;
     pid_t r = 0;
-    for (int waited = 0; waited <= grace_ms; waited++) {
+    for (int waited = 0; waited <= grace_ms && (waited == 0 || !ipcb_interrupted); waited++) {
         r = waitpid(s->pid, &status, WNOHANG);
         if (r != 0)
             break;
@@ -89,7 +99,8 @@ static void reap_peer(ipcb_session *s, int grace_ms, char *why, size_t len)
     }
     if (r == 0) {
         kill(s->pid, SIGKILL);
-        r = waitpid(s->pid, &status, 0);
+        while ((r = waitpid(s->pid, &status, 0)) < 0 && errno == EINTR)
+            ;
         snprintf(why, len, "peer did not exit within %d ms and was killed", grace_ms);
     } else if (r < 0) {
         snprintf(why, len, "waitpid: %s", strerror(errno));
@@ -101,6 +112,7 @@ static void reap_peer(ipcb_session *s, int grace_ms, char *why, size_t len)
         snprintf(why, len, WEXITSTATUS(status) ? "peer exited with status %d" : "peer exited normally (status %d)",
                  WEXITSTATUS(status));
     }
+    ipcb_child_reaped(s->pid);
     s->pid = 0;
 }
 

@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ctrlc.h"
 #include "runcli.h"
 
 /* Counters every run has (throughput: but the latency ones); p99 and p99.9,
@@ -328,20 +329,24 @@ static void test_real_picture(void **state)
     assert_non_null(strstr(csv, "unix,latency,thumb,65536,"));
 }
 
-/* Ctrl-C: the campaign stops early, reports the rest as interrupted, saves. */
+/* Ctrl-C during a paced run at 1 fps (a frame period of 1 s) and during long
+ * latency and throughput runs: out within 3 s, the running benchmark
+ * "interrupted", the next one skipped, results saved, nothing left. */
 static void test_interrupt_saves_results(void **state)
 {
     (void)state;
-    char out[300];
-    out_dir(out, sizeof out, "interrupted");
-    assert_int_equal(run_and_interrupt("unix,pipe", out), 1);
-    json_t *root = load_json(out);
-    json_t *benchmarks = json_object_get(root, "benchmarks");
-    json_t *last = json_array_get(benchmarks, json_array_size(benchmarks) - 1);
-    assert_string_equal(json_string_value(json_object_get(last, "error_message")), "interrupted");
-    json_decref(root);
-    assert_file_nonempty(out, "results.csv");
-    assert_file_nonempty(out, "report.md");
+    expect_ctrlc("unix,pipe", "paced", NULL);
+    expect_ctrlc("memcpy", "paced", NULL);
+    expect_ctrlc("tcp", "latency", NULL);
+    expect_ctrlc("memcpy", "latency", NULL);
+    expect_ctrlc("pipe", "throughput", NULL);
+}
+
+/* A second Ctrl-C right after the first: out at once, nothing left. */
+static void test_second_interrupt_stops_at_once(void **state)
+{
+    (void)state;
+    expect_second_ctrlc("unix", "latency", NULL);
 }
 
 /* Lines of text, their count and the widest in terminal columns (UTF-8). */
@@ -480,6 +485,7 @@ int main(void)
         cmocka_unit_test(test_stalled_peer_times_out),
         cmocka_unit_test(test_real_picture),
         cmocka_unit_test(test_interrupt_saves_results),
+        cmocka_unit_test(test_second_interrupt_stops_at_once),
     };
     return cmocka_run_group_tests(tests, runcli_setup, runcli_teardown);
 }

@@ -3,7 +3,8 @@
  * curl command line to a peer this test spawns itself (each answered with
  * its 4xx, and a good frame still accepted after it); admission (garbage,
  * tokenless and idle connections on raw sockets, and real runs while 40 idle
- * connections are held to their servers); killed and stalled peers. */
+ * connections are held to their servers); killed and stalled peers; Ctrl-C,
+ * once and twice. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -25,6 +26,8 @@
 #include <unistd.h>
 
 #include "control.h"
+#include "ctrlc.h"
+#include "http/http_internal.h"
 #include "http/http_server_internal.h"
 #include "idle_conns.h"
 #include "runcli.h"
@@ -697,6 +700,19 @@ static void test_dead_and_stalled_peers(void **state)
     }
 }
 
+/* Ctrl-C during a paced run at 1 fps (a frame period of 1 s) and long
+ * latency and throughput runs (a libcurl transfer, the driver's own server),
+ * and twice (the pulling peer's next GET still unread): out within 3 s,
+ * results saved, nothing left. */
+static void test_interrupt(void **state)
+{
+    (void)state;
+    expect_ctrlc("http", "paced", NULL);
+    expect_ctrlc("http-pull", "latency", NULL);
+    expect_ctrlc("http-newconn", "throughput", NULL);
+    expect_second_ctrlc("http-pull", "paced", NULL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -708,6 +724,7 @@ int main(void)
         cmocka_unit_test(test_pull_peer_refusals),
         cmocka_unit_test(test_pull_server_with_curl),
         cmocka_unit_test(test_dead_and_stalled_peers),
+        cmocka_unit_test(test_interrupt),
     };
     return cmocka_run_group_tests(tests, runcli_setup, runcli_teardown);
 }

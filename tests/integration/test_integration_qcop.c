@@ -1,7 +1,8 @@
 /* Integration tests of the qcop and qcop-fd transports through the real CLI:
  * every mode at thumb, 1080p and 8k with every frame verified and no broker
- * left behind, and a broker killed mid-campaign failing only its benchmarks;
- * the qcopd and qcop programs' --help and bad options. */
+ * left behind, a broker killed mid-campaign failing only its benchmarks,
+ * Ctrl-C (once, twice, with a stalled broker), and the qcopd and qcop
+ * programs' --help and bad options. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -14,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ctrlc.h"
 #include "runcli.h"
 
 static const char *const brokers[] = { "qcopd", NULL };
@@ -85,6 +87,19 @@ static void test_every_mode_every_size_verified(void **state)
     assert_no_process_left(brokers, "a full run"); /* no orphaned broker */
 }
 
+/* The broker a run of this test has started (waits up to 3 s for it), or fails. */
+static pid_t find_broker(void)
+{
+    pid_t broker = 0;
+    for (int i = 0; i < 300 && !broker; i++) {
+        usleep(10 * 1000);
+        if (processes_of_this_test(brokers, &broker, 1) == 0)
+            broker = 0;
+    }
+    assert_true(broker > 0);
+    return broker;
+}
+
 /* kill -9 of the broker during a long paced run of qcop, then unix: the qcop
  * benchmarks fail saying so, unix still runs and passes. */
 static void test_broker_killed_mid_campaign(void **state)
@@ -97,13 +112,7 @@ static void test_broker_killed_mid_campaign(void **state)
                            "--max-time", "30", /* 2 s per benchmark: quick's 0.5 s would end it first */
                            "--out", out, NULL };
     pid_t pid = start_background("crash", args);
-    pid_t broker = 0;
-    for (int i = 0; i < 300 && !broker; i++) {
-        usleep(10 * 1000);
-        if (processes_of_this_test(brokers, &broker, 1) == 0)
-            broker = 0;
-    }
-    assert_true(broker > 0);
+    pid_t broker = find_broker();
     usleep(800 * 1000); /* into the measured frames */
     kill(broker, SIGKILL);
     assert_int_equal(wait_background(pid, 30), 1);
@@ -115,12 +124,45 @@ static void test_broker_killed_mid_campaign(void **state)
         fail_msg("unix should pass: %s", row);
 }
 
+/* Ctrl-C during a paced run at 1 fps (a frame period of 1 s) and a long
+ * fan-out run, and twice: out within 3 s, results saved, no broker left. */
+static void test_interrupt(void **state)
+{
+    (void)state;
+    expect_ctrlc("qcop", "paced", brokers);
+    expect_ctrlc("qcop-fd", "fanout", brokers);
+    expect_second_ctrlc("qcop", "latency", brokers);
+}
+
+/* The broker stalled (SIGSTOP) when Ctrl-C comes: the wait for it ends at
+ * once, and a second Ctrl-C while the broker is being asked to exit stops
+ * the run at once, the broker killed all the same. */
+static void test_interrupt_with_stalled_broker(void **state)
+{
+    (void)state;
+    char out[300];
+    double stop_s;
+    out_dir(out, sizeof out, "qcop-stalled");
+    const char *args[] = { "run", "--campaign", "quick", "--transport", "qcop", "--size", "thumb",
+                           "--mode", "paced", "--fps", "1", "--paced-frames", "12", "--max-time", "30",
+                           "--out", out, NULL };
+    pid_t pid = start_background("qcop-stalled", args);
+    pid_t broker = find_broker();
+    usleep(1000 * 1000);
+    kill(broker, SIGSTOP);
+    int status = ctrlc(pid, 1, 0.05, &stop_s);
+    print_message("  qcop (broker stalled) 2x Ctrl-C to exit: %.3f s\n", stop_s);
+    assert_stopped_at_once(out, "qcop-stalled", status, stop_s, brokers);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_programs_help),
         cmocka_unit_test(test_every_mode_every_size_verified),
         cmocka_unit_test(test_broker_killed_mid_campaign),
+        cmocka_unit_test(test_interrupt),
+        cmocka_unit_test(test_interrupt_with_stalled_broker),
     };
     return cmocka_run_group_tests(tests, runcli_setup, runcli_teardown);
 }

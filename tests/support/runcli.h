@@ -41,8 +41,8 @@ pid_t  start_background(const char *name, const char *const *args);
 int    wait_background(pid_t pid, double limit_s);
 /* Starts a long paced run of transports (400 frames at 100 fps per benchmark,
  * output to workdir/interrupted.log), sends SIGINT to its whole group after
- * 1.5 s, as Ctrl-C does, and returns the exit status; more than 20 s fails
- * the test. */
+ * 1.5 s, as Ctrl-C does, and returns the exit status (130); more than 20 s
+ * fails the test. ctrlc.h has timed variants and the checks. */
 int    run_and_interrupt(const char *transports, const char *out);
 void   out_dir(char *out, size_t len, const char *name);
 /* DIR/latest/results.json, parsed (fails the test if it cannot be). */

@@ -19,8 +19,6 @@
 
 #include "pairturn.h"
 
-static volatile sig_atomic_t no_stop;
-
 static int setup(void **state)
 {
     char *dir = strdup("/tmp/ipcb_pairturn_XXXXXX");
@@ -59,7 +57,7 @@ static void log_turn(const char *dir, int side, int rep, char mark)
 static int play(const char *dir, int side, int reps, char *err, size_t errlen)
 {
     ipcb_pairturn *p;
-    if (ipcb_pairturn_open(&p, dir, side, "fp", 5000, &no_stop, err, errlen) != 0)
+    if (ipcb_pairturn_open(&p, dir, side, "fp", 5000, err, errlen) != 0)
         return -1;
     for (int i = 0; i < reps; i++) {
         if (ipcb_pairturn_take(p, i < 2 ? "one" : "two", err, errlen) != 0) {
@@ -124,12 +122,12 @@ static void test_different_campaign(void **state)
     if (pid == 0) {
         ipcb_pairturn *p;
         char err[512];
-        _exit(ipcb_pairturn_open(&p, dir, IPCB_PAIR_B, "other", 5000, &no_stop, err,
+        _exit(ipcb_pairturn_open(&p, dir, IPCB_PAIR_B, "other", 5000, err,
                                  sizeof err) == 0 ? 0 : 1);
     }
     ipcb_pairturn *p;
     char err[512];
-    assert_int_equal(ipcb_pairturn_open(&p, dir, IPCB_PAIR_A, "fp", 5000, &no_stop, err,
+    assert_int_equal(ipcb_pairturn_open(&p, dir, IPCB_PAIR_A, "fp", 5000, err,
                                         sizeof err), -1);
     assert_non_null(strstr(err, "different campaigns"));
     assert_int_equal(child_status(pid), 1);
@@ -143,14 +141,14 @@ static void test_different_benchmark(void **state)
     if (pid == 0) {
         ipcb_pairturn *p;
         char err[512];
-        if (ipcb_pairturn_open(&p, dir, IPCB_PAIR_B, "fp", 5000, &no_stop, err, sizeof err) != 0)
+        if (ipcb_pairturn_open(&p, dir, IPCB_PAIR_B, "fp", 5000, err, sizeof err) != 0)
             _exit(2);
         int rc = ipcb_pairturn_take(p, "y", err, sizeof err);
         _exit(rc != 0 && strstr(err, "do not run the same benchmarks") ? 0 : 1);
     }
     ipcb_pairturn *p;
     char err[512];
-    assert_int_equal(ipcb_pairturn_open(&p, dir, IPCB_PAIR_A, "fp", 5000, &no_stop, err,
+    assert_int_equal(ipcb_pairturn_open(&p, dir, IPCB_PAIR_A, "fp", 5000, err,
                                         sizeof err), 0);
     assert_int_equal(ipcb_pairturn_take(p, "x", err, sizeof err), 0);
     /* B refuses; A learns of it on its next turn, and every later call fails at once. */
@@ -176,7 +174,7 @@ static void other_side_gone_or_stuck(const char *dir, int stalls)
     if (pid == 0) {
         ipcb_pairturn *p;
         char err[512];
-        if (ipcb_pairturn_open(&p, dir, IPCB_PAIR_B, "fp", 5000, &no_stop, err, sizeof err) != 0)
+        if (ipcb_pairturn_open(&p, dir, IPCB_PAIR_B, "fp", 5000, err, sizeof err) != 0)
             _exit(2);
         if (stalls)
             sleep(5);
@@ -184,7 +182,7 @@ static void other_side_gone_or_stuck(const char *dir, int stalls)
     }
     ipcb_pairturn *p;
     char err[512];
-    assert_int_equal(ipcb_pairturn_open(&p, dir, IPCB_PAIR_A, "fp", 400, &no_stop, err,
+    assert_int_equal(ipcb_pairturn_open(&p, dir, IPCB_PAIR_A, "fp", 400, err,
                                         sizeof err), 0);
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -215,11 +213,11 @@ static void test_no_other_side_and_bad_dir(void **state)
     const char *dir = *state;
     ipcb_pairturn *p;
     char err[512];
-    assert_int_equal(ipcb_pairturn_open(&p, dir, IPCB_PAIR_B, "fp", 300, &no_stop, err,
+    assert_int_equal(ipcb_pairturn_open(&p, dir, IPCB_PAIR_B, "fp", 300, err,
                                         sizeof err), -1);
     assert_non_null(strstr(err, "side A was not listening"));
     chmod(dir, 0755);
-    assert_int_equal(ipcb_pairturn_open(&p, dir, IPCB_PAIR_A, "fp", 300, &no_stop, err,
+    assert_int_equal(ipcb_pairturn_open(&p, dir, IPCB_PAIR_A, "fp", 300, err,
                                         sizeof err), -1);
     assert_non_null(strstr(err, "nobody else can enter"));
     chmod(dir, 0700);

@@ -1,8 +1,11 @@
 /* Length-prefixed message I/O over stream fds, shared by the unix, tcp and
  * pipe transports: partial reads and writes, EINTR, and a bound on every wait
  * (poll, or the kernel's socket timeouts). Reads go straight into the
- * caller's buffer (no staging copy). */
+ * caller's buffer (no staging copy). Ctrl-C ends any wait ("interrupted"). */
 #include "fdio.h"
+
+#include "clock.h"
+#include "interrupt.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -27,8 +30,10 @@ int ipcb_fd_set_nonblocking(int fd, char *err)
 int ipcb_fd_wait(int fd, short events, int timeout_ms, char *err)
 {
     struct pollfd p = { .fd = fd, .events = events };
+    long long deadline = ipcb_now_ms() + timeout_ms;
     for (;;) {
-        int n = poll(&p, 1, timeout_ms);
+        long long left = deadline - ipcb_now_ms();
+        int n = ipcb_poll(&p, 1, left > 0 ? (int)left : 0);
         if (n > 0) {
             /* Readable data may still be pending beside a hang-up: let read see it. */
             if ((p.revents & POLLNVAL) || ((p.revents & POLLERR) && !(p.revents & events))) {
@@ -43,9 +48,11 @@ int ipcb_fd_wait(int fd, short events, int timeout_ms, char *err)
             snprintf(err, IPCB_ERR_MAX, "poll: %s", strerror(errno));
             return -1;
         }
-        /* EINTR: a signal (e.g. SIGINT) arrived; return to the caller's loop. */
-        snprintf(err, IPCB_ERR_MAX, "interrupted");
-        return -1;
+        if (ipcb_interrupted) {
+            snprintf(err, IPCB_ERR_MAX, "%s", ipcb_interrupted_text);
+            return -1;
+        }
+        /* another signal: wait on until the deadline */
     }
 }
 
@@ -64,8 +71,7 @@ int ipcb_sock_use_kernel_timeouts(ipcb_fd *c, char *err)
 }
 
 /* After EAGAIN: wait for events (poll mode) or report the kernel's timeout.
- * Returns 1 to retry, 0 on timeout, -1 on error. EINTR in a blocking call is
- * a signal such as SIGINT: the caller gives up ("interrupted"). */
+ * Returns 1 to retry, 0 on timeout, -1 on error. */
 static int wait_again(const ipcb_fd *c, short events, char *err)
 {
     if (c->kernel_timeouts)
@@ -73,11 +79,13 @@ static int wait_again(const ipcb_fd *c, short events, char *err)
     return ipcb_fd_wait(c->fd, events, c->timeout_ms, err);
 }
 
-static int interrupted(const ipcb_fd *c, char *err)
+/* After EINTR from a blocking call: Ctrl-C ends the call ("interrupted"),
+ * any other signal is retried. */
+static int interrupted(char *err)
 {
-    if (!c->kernel_timeouts)
-        return 0; /* non-blocking calls are not left waiting by a signal: retry */
-    snprintf(err, IPCB_ERR_MAX, "interrupted");
+    if (!ipcb_interrupted)
+        return 0;
+    snprintf(err, IPCB_ERR_MAX, "%s", ipcb_interrupted_text);
     return 1;
 }
 
@@ -94,8 +102,10 @@ int ipcb_fd_send_msg(const ipcb_fd *c, const ipcb_frame *f, char *err)
     while (nv > 0) {
         ssize_t n = writev(fd, v, nv);
         if (n < 0) {
-            if (errno == EINTR && !interrupted(c, err))
+            if (errno == EINTR && !interrupted(err))
                 continue;
+            if (errno == EINTR)
+                return -1;
             if (errno == EAGAIN) {
                 int w = wait_again(c, POLLOUT, err);
                 if (w == 0)
@@ -116,6 +126,8 @@ int ipcb_fd_send_msg(const ipcb_fd *c, const ipcb_frame *f, char *err)
         if (nv > 0) {
             v->iov_base = (uint8_t *)v->iov_base + n;
             v->iov_len -= (size_t)n;
+            if (interrupted(err)) /* a signal cuts a blocking write short rather than fail it */
+                return -1;
         }
     }
     return 0;
@@ -132,6 +144,8 @@ static int read_exact(const ipcb_fd *c, uint8_t *to, size_t len, int started, ch
         if (n > 0) {
             got += (size_t)n;
             started = 1;
+            if (got < len && interrupted(err)) /* a signal cuts a blocking read short */
+                return -1;
             continue;
         }
         if (n == 0) {
@@ -139,7 +153,7 @@ static int read_exact(const ipcb_fd *c, uint8_t *to, size_t len, int started, ch
                                                 : "peer closed the connection");
             return -1;
         }
-        if (errno == EINTR && !interrupted(c, err))
+        if (errno == EINTR && !interrupted(err))
             continue;
         if (errno == EINTR)
             return -1;

@@ -26,7 +26,7 @@ int  ipcb_fd_send_msg(const ipcb_fd *c, const ipcb_frame *f, char *err);
  * stall of more than c->timeout_ms in the middle of a message). */
 int  ipcb_fd_recv_msg(const ipcb_fd *c, ipcb_frame *f, int timeout_ms, char *err);
 /* Wait until fd is readable (events POLLIN) or writable (POLLOUT).
- * Returns 1 ready, 0 timeout, -1 error. */
+ * Returns 1 ready, 0 timeout, -1 error (err "interrupted" after Ctrl-C). */
 int  ipcb_fd_wait(int fd, short events, int timeout_ms, char *err);
 int  ipcb_fd_set_nonblocking(int fd, char *err);
 

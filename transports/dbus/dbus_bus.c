@@ -6,8 +6,10 @@
  * start_broker). Never the user's session or system bus. */
 #include "dbus_internal.h"
 
+#include "children.h"
 #include "clock.h"
 #include "datadir.h"
+#include "interrupt.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -92,6 +94,8 @@ static int check_exited(ipcb_infra *b)
         b->exited = 1; /* not ours to reap any more */
         b->exit_status = 0;
     }
+    if (b->exited)
+        ipcb_child_reaped(b->pid);
     return b->exited;
 }
 
@@ -132,7 +136,7 @@ static void child_setup(pid_t parent, int fd3, int log_fd)
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != parent)
         _exit(126);
-    setpgid(0, 0);
+    ipcb_child_own_group();
     umask(077);
     int keep3 = fcntl(fd3, F_DUPFD, 10);
     int keep_log = fcntl(log_fd, F_DUPFD, 10);
@@ -164,7 +168,11 @@ static int read_address(ipcb_infra *b, int fd, int timeout_ms, const char *log, 
     for (;;) {
         long long left = deadline - ipcb_now_ms();
         struct pollfd p = { fd, POLLIN, 0 };
-        int r = left > 0 ? poll(&p, 1, (int)left) : 0;
+        int r = left > 0 ? ipcb_poll(&p, 1, (int)left) : 0;
+        if (r < 0 && errno == EINTR && ipcb_interrupted) {
+            snprintf(err, IPCB_ERR_MAX, "%s", ipcb_interrupted_text);
+            return -1;
+        }
         if (r < 0 && errno == EINTR)
             continue;
         if (r == 0) {
@@ -240,6 +248,7 @@ static int start_daemon(ipcb_infra *b, const ipcb_opts *o, const char *log, char
         close(p[0]);
         return -1;
     }
+    ipcb_child_started(pid);
     b->pid = pid;
     int rc = read_address(b, p[0], o->timeout_ms, log, err);
     close(p[0]);
@@ -436,12 +445,20 @@ static int start_broker(ipcb_infra *b, const ipcb_opts *o, char *err)
         return -1;
     }
     dbus_connection_set_exit_on_disconnect(b->controller, FALSE);
-    b->pid = find_child("dbus-broker");
     /* Whether fds may be passed is known once authenticated. */
     long long deadline = ipcb_now_ms() + o->timeout_ms;
     while (!dbus_connection_get_is_authenticated(b->controller) && dbus_connection_get_is_connected(b->controller) &&
-           ipcb_now_ms() < deadline)
+           ipcb_now_ms() < deadline && !ipcb_interrupted)
         dbus_connection_read_write(b->controller, 10);
+    /* Looked for once it has answered: before, libdbus's child may not have
+     * become dbus-broker yet (exec), and an older broker could be taken for it. */
+    b->pid = find_child("dbus-broker");
+    ipcb_child_adopted(b->pid); /* libdbus started it: in our process group */
+    if (ipcb_interrupted) {
+        snprintf(err, IPCB_ERR_MAX, "%s", ipcb_interrupted_text);
+        close(lfd);
+        return -1;
+    }
     if (!dbus_connection_get_is_authenticated(b->controller) ||
         !dbus_connection_can_send_type(b->controller, DBUS_TYPE_UNIX_FD)) {
         snprintf(err, IPCB_ERR_MAX, "dbus-broker's controller connection %s",
@@ -451,17 +468,20 @@ static int start_broker(ipcb_infra *b, const ipcb_opts *o, char *err)
         return -1;
     }
     DBusMessage *call = add_listener_call(lfd);
-    DBusMessage *reply = call ? dbus_connection_send_with_reply_and_block(b->controller, call, o->timeout_ms, &e)
-                              : NULL;
+    char why[IPCB_ERR_MAX] = "out of memory";
+    DBusMessage *reply = call ? ipcb_dbus_call(b->controller, call, o->timeout_ms, why) : NULL;
     close(lfd); /* the broker holds its own copy now */
     if (call)
         dbus_message_unref(call);
-    if (!reply) {
-        snprintf(err, IPCB_ERR_MAX, "dbus-broker refused its listener: %s", e.message ? e.message : "out of memory");
-        dbus_error_free(&e);
+    if (reply && dbus_message_get_type(reply) == DBUS_MESSAGE_TYPE_ERROR)
+        ipcb_dbus_error_text(reply, why, sizeof why);
+    int refused = !reply || dbus_message_get_type(reply) == DBUS_MESSAGE_TYPE_ERROR;
+    if (reply)
+        dbus_message_unref(reply);
+    if (refused) {
+        snprintf(err, IPCB_ERR_MAX, "dbus-broker refused its listener: %s", why);
         return -1;
     }
-    dbus_message_unref(reply);
     if (b->pid <= 0) {
         snprintf(err, IPCB_ERR_MAX, "dbus-broker started but its process was not found");
         return -1;
@@ -511,15 +531,20 @@ void ipcb_dbus_bus_stop(ipcb_infra *b)
     if (b->pid > 0 && !check_exited(b)) {
         kill(b->pid, SIGTERM);
         struct timespec pause = { 0, 1000000 };
-        for (int waited = 0; waited < STOP_GRACE_MS && !check_exited(b); waited++)
+        int grace = ipcb_interrupted ? IPCB_INTERRUPT_GRACE_MS : STOP_GRACE_MS;
+        for (int waited = 0; waited < grace && !check_exited(b); waited++)
             nanosleep(&pause, NULL);
         if (!check_exited(b)) {
             kill(b->pid, SIGKILL);
             int st;
-            if (waitpid(b->pid, &st, 0) == b->pid) {
+            pid_t r;
+            while ((r = waitpid(b->pid, &st, 0)) < 0 && errno == EINTR)
+                ;
+            if (r == b->pid) {
                 b->exited = 1;
                 b->exit_status = st;
             }
+            ipcb_child_reaped(b->pid);
         }
     }
     if (b->socket_path[0])

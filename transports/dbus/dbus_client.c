@@ -8,6 +8,7 @@
 #include "dbus_internal.h"
 
 #include "clock.h"
+#include "interrupt.h"
 #include "memfd.h"
 
 #include <errno.h>
@@ -86,16 +87,18 @@ static int attach(ipcb_link *l, char *err)
         return -1;
     }
     dbus_message_set_auto_start(m, FALSE);
-    DBusError e = DBUS_ERROR_INIT;
-    DBusMessage *r = dbus_connection_send_with_reply_and_block(l->conn, m, l->timeout_ms, &e);
+    char why[IPCB_ERR_MAX];
+    DBusMessage *r = ipcb_dbus_call(l->conn, m, l->timeout_ms, why);
     dbus_message_unref(m);
-    if (!r) {
-        snprintf(err, IPCB_ERR_MAX, "attaching to the image sink %s: %s: %s", l->dest[0] ? l->dest : "(p2p)", e.name,
-                 e.message);
-        dbus_error_free(&e);
+    if (r && dbus_message_get_type(r) == DBUS_MESSAGE_TYPE_ERROR)
+        ipcb_dbus_error_text(r, why, sizeof why);
+    int failed = !r || dbus_message_get_type(r) == DBUS_MESSAGE_TYPE_ERROR;
+    if (r)
+        dbus_message_unref(r);
+    if (failed) {
+        snprintf(err, IPCB_ERR_MAX, "attaching to the image sink %s: %s", l->dest[0] ? l->dest : "(p2p)", why);
         return -1;
     }
-    dbus_message_unref(r);
     return 0;
 }
 
@@ -105,7 +108,7 @@ int ipcb_dbus_client_connect(ipcb_link *l, ipcb_infra *infra, const ipcb_opts *o
     l->call_timeout_ms = timeout > INT_MAX ? INT_MAX : (int)timeout;
     (void)o;
     if (l->variant == DBUS_P2P) {
-        l->conn = ipcb_dbus_open(addr, 0, l->max_message, err);
+        l->conn = ipcb_dbus_open(addr, 0, l->max_message, l->timeout_ms, err);
     } else {
         char status[200] = "";
         l->infra = infra;
@@ -123,7 +126,7 @@ int ipcb_dbus_client_connect(ipcb_link *l, ipcb_infra *infra, const ipcb_opts *o
             return -1;
         }
         snprintf(l->dest, sizeof l->dest, "%s", addr);
-        l->conn = ipcb_dbus_open(infra->address, 1, l->max_message, err);
+        l->conn = ipcb_dbus_open(infra->address, 1, l->max_message, l->timeout_ms, err);
     }
     if (!l->conn)
         return -1;
@@ -315,10 +318,14 @@ int ipcb_dbus_client_recv(ipcb_link *l, ipcb_frame *f, int timeout_ms, char *err
             describe_disconnect(l, err);
             return -1;
         }
+        if (ipcb_interrupted) {
+            snprintf(err, IPCB_ERR_MAX, "%s", ipcb_interrupted_text);
+            return -1;
+        }
         long long left = deadline - ipcb_now_ms();
         if (left <= 0)
             return 1;
-        dbus_connection_read_write(l->conn, (int)left);
+        dbus_connection_read_write(l->conn, ipcb_interrupt_slice(left)); /* goes on after a signal */
     }
 }
 

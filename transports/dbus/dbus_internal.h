@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "dbus_bus.h"
 #include "transport.h"
 
 #define IPCB_DBUS_NAME  "org.ipcbench.ImageSink"
@@ -51,9 +52,7 @@ struct ipcb_infra {
     char  address[IPCB_ADDR_MAX];
 };
 
-/* One line saying how the daemon is doing: "" when running, else e.g.
- * "the bus daemon (dbus-daemon, pid 42) was killed by signal 9". */
-void ipcb_dbus_bus_status(ipcb_infra *infra, char *out, size_t len);
+/* ipcb_dbus_bus_status (dbus_bus.h) says how the daemon is doing. */
 
 /* ---- a link (either side) ---- */
 typedef struct pending_fifo {
@@ -90,13 +89,20 @@ struct ipcb_link {
     int         call_timeout_ms;
 };
 
-/* dbus_conn.c */
-/* Open a private connection to a bus (register = 1) or a peer (0), with the
- * settings every link uses: no exit on disconnect, limits for large frames. */
-DBusConnection *ipcb_dbus_open(const char *address, int register_on_bus, size_t max_message, char *err);
+/* dbus_conn.c: every wait in slices of IPCB_INTERRUPT_SLICE_MS; after Ctrl-C
+ * it ends with err "interrupted". */
+/* Open a private connection to a bus (register = 1: Hello within timeout_ms)
+ * or a peer (0), with the settings every link uses: no exit on disconnect,
+ * limits for large frames. */
+DBusConnection *ipcb_dbus_open(const char *address, int register_on_bus, size_t max_message, int timeout_ms,
+                               char *err);
 void ipcb_dbus_set_limits(DBusConnection *c, size_t max_message);
 /* Write out everything queued on c within timeout_ms. */
 int  ipcb_dbus_flush(DBusConnection *c, int timeout_ms, char *err);
+/* Send m (not consumed) and wait for its answer within timeout_ms: the reply
+ * or error reply (to unref), or NULL with err ("connection closed", "no
+ * answer within N ms", "interrupted"). */
+DBusMessage *ipcb_dbus_call(DBusConnection *c, DBusMessage *m, int timeout_ms, char *err);
 /* "name: message" of an error reply, or of a DBusError. */
 void ipcb_dbus_error_text(DBusMessage *m, char *out, size_t len);
 
@@ -114,12 +120,6 @@ int  ipcb_dbus_client_send(ipcb_link *l, const ipcb_frame *f, char *err);
 int  ipcb_dbus_client_recv(ipcb_link *l, ipcb_frame *f, int timeout_ms, char *err);
 void ipcb_dbus_client_close(ipcb_link *l);
 
-/* dbus_bus.c */
-int  ipcb_dbus_bus_available(char *err);
-int  ipcb_dbus_bus_start(const ipcb_transport *t, ipcb_infra **out, const ipcb_opts *o, char *err);
-void ipcb_dbus_bus_stop(ipcb_infra *infra);
-const char *ipcb_dbus_bus_address(ipcb_infra *infra);
-size_t ipcb_dbus_bus_pids(ipcb_infra *infra, int *pids, size_t max);
-void ipcb_dbus_bus_reap(const char *rundir, const char *run_id);
+/* dbus_bus.c: declared in dbus_bus.h, shared with the Qt transports. */
 
 #endif

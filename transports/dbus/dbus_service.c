@@ -554,7 +554,7 @@ int ipcb_dbus_service_listen(ipcb_link *l, const ipcb_opts *o, char addr[IPCB_AD
         return -1;
     }
     char why[IPCB_ERR_MAX];
-    l->conn = ipcb_dbus_open(o->infra_address, 1, l->max_message, why);
+    l->conn = ipcb_dbus_open(o->infra_address, 1, l->max_message, l->timeout_ms, why);
     if (!l->conn) {
         snprintf(err, IPCB_ERR_MAX, "%s (is the private bus daemon still running?)", why);
         return -1;

@@ -1,8 +1,11 @@
 /* The libcurl side of the http transports: one easy handle per direction,
  * kept for the whole run so its connection is reused (unless newconn), the
  * request body streamed from the caller's memory by a read callback, the
- * response body written straight into the caller's buffer. */
+ * response body written straight into the caller's buffer. Ctrl-C aborts a
+ * transfer from libcurl's progress callback. */
 #include "http_internal.h"
+
+#include "interrupt.h"
 
 #include <curl/curl.h>
 #include <errno.h>
@@ -91,6 +94,18 @@ static size_t on_write(char *from, size_t size, size_t nmemb, void *arg)
     memcpy(x->sink + x->len, from, n);
     x->len += n;
     return n;
+}
+
+/* Called by libcurl while a transfer runs, also after a signal has cut its
+ * wait short (and at least once a second while it waits): Ctrl-C aborts. */
+static int on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow)
+{
+    (void)arg;
+    (void)dltotal;
+    (void)dlnow;
+    (void)ultotal;
+    (void)ulnow;
+    return ipcb_interrupted ? 1 : 0;
 }
 
 static uint64_t header_number(const char *line, size_t n, const char *name)
@@ -187,6 +202,8 @@ int ipcb_http_cli_open(http_cli **out, unsigned port, const char *token, int tim
     SET(CURLOPT_HEADERFUNCTION, on_header);
     SET(CURLOPT_HEADERDATA, c);
     SET(CURLOPT_ERRORBUFFER, c->curl_err);
+    SET(CURLOPT_XFERINFOFUNCTION, on_progress);
+    SET(CURLOPT_NOPROGRESS, 0L);
     if (newconn) { /* a naive client: a new TCP connection for every request */
         SET(CURLOPT_FORBID_REUSE, 1L);
         SET(CURLOPT_FRESH_CONNECT, 1L);
@@ -296,6 +313,9 @@ int ipcb_http_cli_do(http_cli *c, http_xfer *x, char *err)
     case CURLE_SEND_ERROR:
     case CURLE_PARTIAL_FILE:
         snprintf(err, IPCB_ERR_MAX, "the other side closed the connection (%s)", detail);
+        break;
+    case CURLE_ABORTED_BY_CALLBACK:
+        snprintf(err, IPCB_ERR_MAX, "%s", ipcb_interrupted_text);
         break;
     case CURLE_WRITE_ERROR:
         snprintf(err, IPCB_ERR_MAX, "HTTP %ld response body larger than the %zu-byte buffer",

@@ -391,11 +391,14 @@ static enum MHD_Result final_call(http_srv *s, rq *r)
             return answer_empty(r, MHD_HTTP_NO_CONTENT);
         if (r->verdict == V_FAIL)
             return answer_text(r, MHD_HTTP_SERVICE_UNAVAILABLE, r->why);
+        if (s->stopping) /* nothing may be suspended when the daemon stops */
+            return answer_text(r, MHD_HTTP_SERVICE_UNAVAILABLE, "the peer closed the link");
         suspend(r); /* until the peer acks it or moves on */
         return MHD_YES;
     case RQ_GET:
-        if (s->broken) {
-            snprintf(r->why, sizeof r->why, "the publisher has given up");
+        if (s->broken || s->stopping) { /* a GET read only while stopping (e.g. after Ctrl-C) */
+            snprintf(r->why, sizeof r->why, "%s", s->stopping ? "the driver closed the link"
+                                                              : "the publisher has given up");
             return answer_text(r, MHD_HTTP_SERVICE_UNAVAILABLE, r->why);
         }
         if (r->verdict == V_FAIL)

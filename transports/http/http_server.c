@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "interrupt.h"
 #include "liveness.h"
 
 enum {
@@ -116,14 +117,22 @@ int ipcb_http_srv_start(http_srv **out, const http_srv_cfg *cfg, char addr[IPCB_
     return 0;
 }
 
-/* One round of the server, waiting at most ms for something to happen (and
- * no longer than until a stranger's deadline), then closing the strangers
- * past theirs: after the round, so one whose request was waiting is read first. */
+/* One round of the server, waiting at most ms for something to happen (in
+ * slices, so that Ctrl-C is seen: libmicrohttpd's own wait goes on after a
+ * signal; and no longer than until a stranger's deadline), then closing the
+ * strangers past theirs: after the round, so one whose request was waiting is
+ * read first. After Ctrl-C only a stopping server still runs (once, to resume
+ * what it holds). */
 static int run(http_srv *s, long long ms, char *err)
 {
+    if (ipcb_interrupted && !s->stopping) {
+        snprintf(err, IPCB_ERR_MAX, "%s", ipcb_interrupted_text);
+        return -1;
+    }
     if (ms < 0)
         ms = 0;
-    if (MHD_run_wait(s->d, (int32_t)ipcb_http_strangers_wait(s, ms)) != MHD_YES) {
+    if (MHD_run_wait(s->d, (int32_t)ipcb_interrupt_slice(ipcb_http_strangers_wait(s, ms)))
+        != MHD_YES) {
         snprintf(err, IPCB_ERR_MAX, "libmicrohttpd failed%s%s", s->log[0] ? ": " : "", s->log);
         return -1;
     }

@@ -5,6 +5,7 @@
 #include "transport.h"
 
 #include "clock.h"
+#include "interrupt.h"
 #include "liveness.h"
 #include "qcop_client.h"
 #include "qcop_daemon.h"
@@ -14,7 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
-enum { SLICE_MS = 100, NAME_MAX_LEN = IPCB_ADDR_MAX + 16 };
+enum { NAME_MAX_LEN = IPCB_ADDR_MAX + 16 };
 
 struct ipcb_link {
     qcop_client *c;
@@ -108,8 +109,9 @@ static int partner_gone(const ipcb_link *l)
     return 0;
 }
 
-/* Waits for the next message on l->rx, in slices so a vanished partner is
- * noticed. Returns 0, 1 on timeout, -1 with err. */
+/* Waits for the next message on l->rx, in slices so a vanished partner (and
+ * Ctrl-C, which also ends the library's wait at once) is noticed. Returns 0,
+ * 1 on timeout, -1 with err. */
 static int wait_message(ipcb_link *l, qcop_msg *m, void *buf, size_t cap, int timeout_ms, char *err)
 {
     char why[QCOP_ERR_MAX];
@@ -118,12 +120,16 @@ static int wait_message(ipcb_link *l, qcop_msg *m, void *buf, size_t cap, int ti
         long long left = deadline - ipcb_now_ms();
         if (left < 0)
             left = 0;
-        int slice = l->npartners > 0 && left > SLICE_MS ? SLICE_MS : (int)left;
+        int slice = ipcb_interrupt_slice(left);
         int rc = qcop_wait(l->c, m, buf, cap, slice, why);
         if (rc < 0)
             return failed(l, NULL, why, err);
         if (rc == 0)
             break;
+        if (ipcb_interrupted) {
+            snprintf(err, IPCB_ERR_MAX, "%s", ipcb_interrupted_text);
+            return -1;
+        }
         int gone = partner_gone(l);
         if (gone) {
             snprintf(err, IPCB_ERR_MAX, "peer process %d is gone", gone);

@@ -1,8 +1,11 @@
 /* Starting and stopping qcopd for a campaign (see qcop_daemon.h): fork and
- * exec with a parent-death signal, a readiness pipe with a bounded wait, and
+ * exec with a parent-death signal in a process group of its own (Ctrl-C goes
+ * to ipcbench, which stops it), a readiness pipe with a bounded wait, and
  * SIGTERM then SIGKILL at the end; a broker that died is reported with how. */
 #include "qcop_daemon.h"
 
+#include "children.h"
+#include "interrupt.h"
 #include "qcop_proto.h"
 
 #include <errno.h>
@@ -59,15 +62,21 @@ int qcop_daemon_available(char *err)
     return 0;
 }
 
+/* Has the broker exited? Reaps it if so (without waiting). */
+static int exited(ipcb_infra *d)
+{
+    if (!d->exited && waitpid(d->pid, &d->status, WNOHANG) == d->pid) {
+        d->exited = 1;
+        ipcb_child_reaped(d->pid);
+    }
+    return d->exited;
+}
+
 static void reap(ipcb_infra *d, int grace_ms)
 {
     struct timespec pause = { 0, 1000000 };
-    for (int waited = 0; !d->exited && waited <= grace_ms; waited++) {
-        if (waitpid(d->pid, &d->status, WNOHANG) == d->pid)
-            d->exited = 1;
-        else if (waited < grace_ms)
-            nanosleep(&pause, NULL);
-    }
+    for (int waited = 0; !exited(d) && waited < grace_ms; waited++)
+        nanosleep(&pause, NULL);
 }
 
 static void kill_and_reap(ipcb_infra *d)
@@ -75,15 +84,17 @@ static void kill_and_reap(ipcb_infra *d)
     if (d->exited)
         return;
     kill(d->pid, SIGKILL);
-    if (waitpid(d->pid, &d->status, 0) == d->pid)
-        d->exited = 1;
+    pid_t r;
+    while ((r = waitpid(d->pid, &d->status, 0)) < 0 && errno == EINTR)
+        ;
+    d->exited = r == d->pid;
+    ipcb_child_reaped(d->pid);
 }
 
 void qcop_daemon_describe(ipcb_infra *d, char *out, size_t len)
 {
     out[0] = '\0';
-    if (!d->exited && waitpid(d->pid, &d->status, WNOHANG) == d->pid)
-        d->exited = 1;
+    exited(d);
     if (!d->exited)
         return;
     if (WIFSIGNALED(d->status))
@@ -98,6 +109,7 @@ static void spawn_child(const char *exe, char *const *argv, int ready_w, pid_t p
     prctl(PR_SET_PDEATHSIG, SIGKILL); /* never outlive the campaign */
     if (getppid() != parent)
         _exit(126);
+    ipcb_child_own_group();
     if (ready_w == READY_FD)
         fcntl(READY_FD, F_SETFD, 0);
     else if (dup2(ready_w, READY_FD) < 0)
@@ -114,7 +126,7 @@ static int await_ready(ipcb_infra *d, int fd, int timeout_ms, char *err)
     size_t got = 0;
     struct pollfd p = { .fd = fd, .events = POLLIN };
     while (got < sizeof line - 1 && !memchr(line, '\n', got)) {
-        int n = poll(&p, 1, timeout_ms);
+        int n = ipcb_poll(&p, 1, timeout_ms); /* Ctrl-C (or any signal) ends it */
         if (n <= 0) {
             snprintf(err, IPCB_ERR_MAX, n == 0 ? "qcopd not ready within %d ms" : "waiting for qcopd: interrupted",
                      timeout_ms);
@@ -164,6 +176,7 @@ static int spawn(ipcb_infra *d, const ipcb_opts *o, char *err)
         close(fds[0]);
         return -1;
     }
+    ipcb_child_started(d->pid);
     int rc = await_ready(d, fds[0], o->timeout_ms, err);
     close(fds[0]);
     if (rc != 0)
@@ -198,7 +211,7 @@ void qcop_daemon_stop(ipcb_infra *d)
         return;
     if (!d->exited) {
         kill(d->pid, SIGTERM);
-        reap(d, STOP_GRACE_MS);
+        reap(d, ipcb_interrupted ? IPCB_INTERRUPT_GRACE_MS : STOP_GRACE_MS);
         kill_and_reap(d);
     }
     unlink(d->socket);

@@ -509,8 +509,9 @@ static int ours(uid_t cuid)
     return cuid == geteuid();
 }
 
-/* One key file: its segment and semaphore set, unless someone is still attached. */
-static int reap_key_file(const char *path)
+/* One key file: its segment and semaphore set, unless someone is still
+ * attached (and even_attached is 0). */
+static int reap_key_file(const char *path, int even_attached)
 {
     key_t skey = ftok(path, QSHM_PROJ_SEGMENT), lkey = ftok(path, QSHM_PROJ_SEMAPHORES);
     if (skey == (key_t)-1 || lkey == (key_t)-1)
@@ -519,7 +520,7 @@ static int reap_key_file(const char *path)
     struct shmid_ds sds;
     if (shmid >= 0 && (shmctl(shmid, IPC_STAT, &sds) != 0 || !ours(sds.shm_perm.cuid)))
         shmid = -1;
-    if ((shmid >= 0 && sds.shm_nattch > 0) || reap_attach_count(semid) > 0)
+    if (!even_attached && ((shmid >= 0 && sds.shm_nattch > 0) || reap_attach_count(semid) > 0))
         return 0; /* in use by a live process */
     int removed = 0;
     if (shmid >= 0 && shmctl(shmid, IPC_RMID, NULL) == 0)
@@ -533,7 +534,7 @@ static int reap_key_file(const char *path)
     return removed;
 }
 
-static int reap_key_files(const char *keydir)
+static int reap_key_files(const char *keydir, int even_attached)
 {
     DIR *d = keydir ? opendir(keydir) : NULL;
     if (!d)
@@ -545,7 +546,7 @@ static int reap_key_files(const char *keydir)
             continue;
         char path[PATH_MAX];
         snprintf(path, sizeof path, "%s/%s", keydir, e->d_name);
-        removed += reap_key_file(path);
+        removed += reap_key_file(path, even_attached);
     }
     closedir(d);
     return removed;
@@ -576,5 +577,10 @@ static int reap_posix(const char *prefix)
 
 int qshm_reap_keydir(const char *keydir, const char *posix_prefix)
 {
-    return reap_key_files(keydir) + reap_posix(posix_prefix);
+    return reap_key_files(keydir, 0) + reap_posix(posix_prefix);
+}
+
+int qshm_reap_keydir_attached(const char *keydir, const char *posix_prefix)
+{
+    return reap_key_files(keydir, 1) + reap_posix(posix_prefix);
 }

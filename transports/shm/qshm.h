@@ -85,5 +85,8 @@ const char *qshm_error_string(const qshm *q);
  * starts with posix_prefix (e.g. "/ipcbench-<run id>-"; NULL or "/" = none).
  * Never blocks. Returns how many objects it removed. */
 int   qshm_reap_keydir(const char *keydir, const char *posix_prefix);
+/* The same, attached or not: for the owner of keydir that is about to exit
+ * with its attachments (a segment in use goes when its last user detaches). */
+int   qshm_reap_keydir_attached(const char *keydir, const char *posix_prefix);
 
 #endif

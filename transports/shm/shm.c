@@ -2,6 +2,7 @@
  * in the Qt image example: the writer locks the segment, memcpy's the frame in
  * and unlocks; the reader locks, copies it out and unlocks. Two copies per frame. */
 #include "clock.h"
+#include "interrupt.h"
 #include "liveness.h"
 #include "transport.h"
 #include "qshm.h"
@@ -31,7 +32,6 @@ enum {
 };
 
 enum {
-    SLICE_MS = 100,        /* longest single wait before checking the other side is alive */
     CONTROL_SIZE = 64,     /* the control block, at the start of the segment */
     ACK_AREA = 256,        /* messages from the peer (64-byte acks) */
     SHM_MAGIC = 0x51534d31, /* "QSM1" */
@@ -140,8 +140,13 @@ static void shm_close(ipcb_link *l)
 
 /* ---- waiting ------------------------------------------------------------ */
 
+/* Between two wait slices: Ctrl-C, or the other side gone. */
 static int other_gone(ipcb_link *l, char *err)
 {
+    if (ipcb_interrupted) {
+        snprintf(err, IPCB_ERR_MAX, "%s", ipcb_interrupted_text);
+        return 1;
+    }
     if (ipcb_process_alive(l->other))
         return 0;
     snprintf(err, IPCB_ERR_MAX, "%s process %ld exited", l->is_peer ? "driver" : "peer",
@@ -149,18 +154,13 @@ static int other_gone(ipcb_link *l, char *err)
     return 1;
 }
 
-static int slice_of(int64_t left)
-{
-    return left > SLICE_MS ? SLICE_MS : left < 0 ? 0 : (int)left;
-}
-
-/* Take one of signal sem within timeout_ms, in slices of at most SLICE_MS,
+/* Take one of signal sem within timeout_ms, in slices (ipcb_interrupt_slice),
  * checking the other side after each. Returns 0, 1 on timeout, -1 with err. */
 static int wait_signal(ipcb_link *l, int sem, int timeout_ms, char *err)
 {
     int64_t deadline = ipcb_now_ms() + timeout_ms;
     for (;;) {
-        int rc = qshm_signal_wait(l->q, sem, slice_of(deadline - ipcb_now_ms()));
+        int rc = qshm_signal_wait(l->q, sem, ipcb_interrupt_slice(deadline - ipcb_now_ms()));
         if (rc == 0)
             return 0;
         if (rc < 0) {
@@ -180,7 +180,7 @@ static int lock_segment(ipcb_link *l, char *err)
 {
     int64_t deadline = ipcb_now_ms() + l->timeout_ms;
     for (;;) {
-        int rc = qshm_lock(l->q, slice_of(deadline - ipcb_now_ms()));
+        int rc = qshm_lock(l->q, ipcb_interrupt_slice(deadline - ipcb_now_ms()));
         if (rc == 0)
             return 0;
         if (rc < 0) {
@@ -372,6 +372,13 @@ static void shm_reap(const char *rundir, const char *run_id)
     qshm_reap_keydir(rundir, prefix);
 }
 
+static void shm_reap_attached(const char *rundir, const char *run_id)
+{
+    char prefix[QSHM_NAME_MAX];
+    posix_prefix(rundir, run_id, prefix, sizeof prefix);
+    qshm_reap_keydir_attached(rundir, prefix);
+}
+
 const ipcb_transport ipcb_transport_shm = {
     .name = "shm",
     .summary = "shared memory the QSharedMemory way: lock, memcpy, unlock (System V or POSIX)",
@@ -386,4 +393,5 @@ const ipcb_transport ipcb_transport_shm = {
     .recv = shm_recv,
     .close = shm_close,
     .reap = shm_reap,
+    .reap_attached = shm_reap_attached,
 };

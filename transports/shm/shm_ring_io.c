@@ -4,6 +4,7 @@
 #include "shm_ring_internal.h"
 
 #include "clock.h"
+#include "interrupt.h"
 #include "liveness.h"
 
 #include <linux/futex.h>
@@ -18,7 +19,8 @@
 
 enum {
     HYBRID_SPIN_NS = 20000,           /* hybrid: spin about 20 us before sleeping */
-    SLICE_NS = 100000000,             /* sleep at most 100 ms between liveness checks */
+    SLICE_NS = IPCB_INTERRUPT_SLICE_MS * 1000000, /* sleep at most this long between checks
+                                                   * of the partner and of Ctrl-C */
     CLOCK_EVERY_SPINS = 64,
 };
 /* Messages at least this large are written with non-temporal stores: they
@@ -33,6 +35,15 @@ static void cpu_relax(void)
 #if defined(__x86_64__) || defined(__i386__)
     __builtin_ia32_pause();
 #endif
+}
+
+/* Ctrl-C ends a wait like a vanished partner (err "interrupted"). */
+static int stop_waiting(char *err)
+{
+    if (!ipcb_interrupted)
+        return 0;
+    snprintf(err, IPCB_ERR_MAX, "%s", ipcb_interrupted_text);
+    return 1;
 }
 
 static int partner_alive(const ipcb_link *l, char *err)
@@ -67,7 +78,7 @@ static void publish(atomic_uint *counter, uint32_t value, atomic_uint *sleeping)
 }
 
 /* Busy-poll *word until it differs from seen or the clock passes until_ns.
- * Returns 0 changed, 1 time is up, -1 partner gone (err set). */
+ * Returns 0 changed, 1 time is up, -1 partner gone or Ctrl-C (err set). */
 static int spin_wait(const ipcb_link *l, atomic_uint *word, uint32_t seen, uint64_t until_ns, char *err)
 {
     uint64_t next_check = ipcb_now_ns() + SLICE_NS;
@@ -77,6 +88,8 @@ static int spin_wait(const ipcb_link *l, atomic_uint *word, uint32_t seen, uint6
         cpu_relax();
         if (n % CLOCK_EVERY_SPINS)
             continue;
+        if (stop_waiting(err))
+            return -1;
         uint64_t now = ipcb_now_ns();
         if (now >= until_ns)
             return 1;
@@ -88,8 +101,9 @@ static int spin_wait(const ipcb_link *l, atomic_uint *word, uint32_t seen, uint6
     }
 }
 
-/* Sleep on *word in slices of at most 100 ms until it differs from seen or
- * deadline_ns passes, checking the partner after each slice. Returns as spin_wait. */
+/* Sleep on *word in slices of at most SLICE_NS until it differs from seen or
+ * deadline_ns passes, checking the partner and Ctrl-C after each slice (the
+ * signal also ends FUTEX_WAIT at once). Returns as spin_wait. */
 static int futex_sleep(const ipcb_link *l, atomic_uint *word, uint32_t seen, atomic_uint *sleeping,
                        uint64_t deadline_ns, char *err)
 {
@@ -106,13 +120,13 @@ static int futex_sleep(const ipcb_link *l, atomic_uint *word, uint32_t seen, ato
         atomic_store_explicit(sleeping, 0, memory_order_relaxed);
         if (atomic_load_explicit(word, memory_order_acquire) != seen)
             return 0;
-        if (!partner_alive(l, err))
+        if (stop_waiting(err) || !partner_alive(l, err))
             return -1;
     }
 }
 
 /* Wait, with the link's strategy, for *word to differ from seen, at most
- * timeout_ms. Returns 0 changed, 1 timeout, -1 partner gone (err set). */
+ * timeout_ms. Returns 0 changed, 1 timeout, -1 partner gone or Ctrl-C (err set). */
 static int wait_change(const ipcb_link *l, atomic_uint *word, uint32_t seen, atomic_uint *sleeping,
                        int timeout_ms, char *err)
 {

@@ -4,6 +4,7 @@
  * first byte. */
 #include "qcop_client_internal.h"
 
+#include "interrupt.h"
 #include "memfd.h"
 
 #include <errno.h>
@@ -47,6 +48,8 @@ static int send_all(qcop_client *c, struct iovec *iov, int niov, int memfd, char
         if (niov > 0) {
             iov->iov_base = (uint8_t *)iov->iov_base + n;
             iov->iov_len -= (size_t)n;
+            if (ipcb_interrupted) /* a signal cuts a blocking send short rather than fail it */
+                return qcop_break(c, ipcb_interrupted_text, err);
         }
     }
     return 0;

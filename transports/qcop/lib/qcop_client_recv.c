@@ -4,6 +4,7 @@
 #include "qcop_client_internal.h"
 
 #include "clock.h"
+#include "interrupt.h"
 #include "memfd.h"
 
 #include <errno.h>
@@ -16,12 +17,13 @@
 #include <unistd.h>
 
 /* Waits until the socket is readable. Returns 1 ready, 0 at the deadline,
- * -1 with err (a signal interrupted the wait). */
+ * -1 with err (a signal interrupted the wait; in ipcbench, also a Ctrl-C that
+ * came just before it). */
 static int wait_readable(qcop_client *c, long long deadline_ms, char *err)
 {
     long long left = deadline_ms < 0 ? -1 : deadline_ms - ipcb_now_ms();
     struct pollfd p = { .fd = c->fd, .events = POLLIN };
-    int n = poll(&p, 1, left < 0 && deadline_ms >= 0 ? 0 : (int)left);
+    int n = ipcb_poll(&p, 1, left < 0 && deadline_ms >= 0 ? 0 : (int)left);
     if (n >= 0)
         return n > 0;
     snprintf(err, QCOP_ERR_MAX, errno == EINTR ? "interrupted" : "poll: %s", strerror(errno));
@@ -123,6 +125,8 @@ static int read_data(qcop_client *c, uint8_t *to, size_t len, char *err)
         ssize_t n = recv_some(c, to + got, len - got, 0, err);
         if (n > 0) {
             got += (size_t)n;
+            if (got < len && ipcb_interrupted) /* a signal cuts a blocking read short */
+                return qcop_break(c, ipcb_interrupted_text, err);
             continue;
         }
         if (n == 0)
