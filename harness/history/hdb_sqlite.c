@@ -3,11 +3,11 @@
  * another up to a bounded time, then fails with "database is locked". */
 #include "hdb.h"
 
-#include <math.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 enum { BUSY_TIMEOUT_MS = 30000 };
 
@@ -36,10 +36,24 @@ static int sqlite_open(hdb *db, const char *path, int create)
         return conn ? sqlite_fail(db, "cannot open") : (hdb_set_error(db, "out of memory"), -1);
     sqlite3_busy_timeout(conn, BUSY_TIMEOUT_MS);
     /* WAL: a reader sees the last commit while a run writes. The first
-     * statement also finds a file that is not a database. */
+     * statement also finds a file that is not a database. Switching a new
+     * file to WAL needs its exclusive lock, and SQLite answers "database is
+     * locked" at once (no busy handler: it would deadlock) when another
+     * process holds a lock then, as when two runs create the file together:
+     * so that is retried here, up to the same bound. */
     char *msg = NULL;
-    if (sqlite3_exec(conn, "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON;", NULL, NULL, &msg)
-        != SQLITE_OK) {
+    int rc_wal;
+    for (int waited_ms = 0;; waited_ms += 10) {
+        sqlite3_free(msg);
+        msg = NULL;
+        rc_wal = sqlite3_exec(conn, "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON;", NULL,
+                              NULL, &msg);
+        if ((rc_wal != SQLITE_BUSY && rc_wal != SQLITE_LOCKED) || waited_ms >= BUSY_TIMEOUT_MS)
+            break;
+        struct timespec pause = { 0, 10 * 1000 * 1000 };
+        nanosleep(&pause, NULL);
+    }
+    if (rc_wal != SQLITE_OK) {
         hdb_set_error(db, "%s: %s", path, msg ? msg : sqlite3_errmsg(conn));
         sqlite3_free(msg);
         return -1;

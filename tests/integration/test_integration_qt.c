@@ -25,31 +25,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "leftovers.h"
 #include "runcli.h"
 
 static int qt_built;         /* `ipcbench list` shows the Qt transports available */
 static char qt_why[512];     /* else what it says instead */
-static int sysv_private;     /* System V objects are this program's alone (an IPC namespace) */
 
 static const char *const leftover_processes[] = { "ipcbench", "dbus-daemon", NULL };
 
 /* ---- what this program's runs leave behind ---- */
-
-/* Lines in a /proc/sysvipc table, less its header: the objects of that kind
- * in this program's IPC namespace (0 without one of its own). */
-static int sysv_objects(const char *table)
-{
-    char path[64], line[512];
-    int n = -1;
-    snprintf(path, sizeof path, "/proc/sysvipc/%s", table);
-    FILE *f = sysv_private ? fopen(path, "r") : NULL;
-    if (!f)
-        return 0;
-    while (fgets(line, sizeof line, f))
-        n++;
-    fclose(f);
-    return n;
-}
 
 /* Entries (run directories) under runtime_dir: a finished run removes its own. */
 static int run_dirs_left(void)
@@ -63,42 +47,15 @@ static int run_dirs_left(void)
     return n;
 }
 
-static void assert_nothing_left(const char *after)
+/* No System V object or /dev/shm name (leftovers.c), run directory or
+ * process of this test's runs. */
+static void assert_qt_nothing_left(const char *after)
 {
-    int shm = sysv_objects("shm"), sem = sysv_objects("sem"), dirs = run_dirs_left();
-    if (shm || sem || dirs)
-        fail_msg("after %s: %d System V segments, %d semaphore sets, %d run directories (sockets, key "
-                 "files) of this test's runs", after, shm, sem, dirs);
+    assert_nothing_left(after);
+    if (run_dirs_left())
+        fail_msg("after %s: %d run directories (sockets, key files) of this test's runs", after,
+                 run_dirs_left());
     assert_no_process_left(leftover_processes, after);
-}
-
-static int write_text(const char *path, const char *text)
-{
-    int fd = open(path, O_WRONLY);
-    ssize_t n = fd >= 0 ? write(fd, text, strlen(text)) : -1;
-    if (fd >= 0)
-        close(fd);
-    return n == (ssize_t)strlen(text) ? 0 : -1;
-}
-
-/* An IPC namespace of this program's own (as root, or in a user namespace), so
- * /proc/sysvipc lists only what its runs made: 1, 0 where not allowed, -1 if
- * the user namespace could not keep our ids. */
-static int private_ipc_namespace(void)
-{
-    if (unshare(CLONE_NEWIPC) == 0)
-        return 1;
-    uid_t uid = geteuid();
-    gid_t gid = getegid();
-    if (unshare(CLONE_NEWUSER | CLONE_NEWIPC) != 0)
-        return 0;
-    char uid_map[64], gid_map[64];
-    snprintf(uid_map, sizeof uid_map, "%u %u 1\n", (unsigned)uid, (unsigned)uid);
-    snprintf(gid_map, sizeof gid_map, "%u %u 1\n", (unsigned)gid, (unsigned)gid);
-    if (write_text("/proc/self/setgroups", "deny") != 0 || write_text("/proc/self/uid_map", uid_map) != 0 ||
-        write_text("/proc/self/gid_map", gid_map) != 0)
-        return -1;
-    return 1;
 }
 
 /* Is Qt built in? From `ipcbench list`: the qt-shm line says "yes", or why not. */
@@ -135,16 +92,12 @@ static int setup(void **state)
                       "qtbase5-dev; rebuild to run them.\n", qt_why);
         return 0;
     }
-    sysv_private = private_ipc_namespace();
-    if (sysv_private < 0)
-        return -1;
-    if (!sysv_private)
-        print_message("no IPC namespace of its own: System V leftovers are not counted\n");
-    return 0;
+    return leftovers_begin();
 }
 
 static int teardown(void **state)
 {
+    leftovers_end();
     return runcli_teardown(state);
 }
 
@@ -215,7 +168,7 @@ static void test_qt_beside_c_every_frame_verified(void **state)
     assert_non_null(report);
     assert_non_null(strstr(report, "id=\"qt-over-c\""));
     free(report);
-    assert_nothing_left("the Qt and C campaign");
+    assert_qt_nothing_left("the Qt and C campaign");
 }
 
 /* Frames past libdbus's 63 MiB of live received messages (4K: 33 MB, two of
@@ -236,7 +189,7 @@ static void test_qt_dbus_large_frames(void **state)
         fail_msg("exit %d: %s", o.status, o.err);
     assert_null(strstr(o.err, "QSocketNotifier"));
     assert_all_ok(out, 2 * 2);
-    assert_nothing_left("large QtDBus frames");
+    assert_qt_nothing_left("large QtDBus frames");
 }
 
 /* Throughput at 1080p with a fault on measured frame 5 (--max-time: frame 5
@@ -257,7 +210,7 @@ static void expect_fault(const char *transport, const char *fault, const char *t
     if (o.seconds >= within_s)
         fail_msg("%s took %.1f s", name, o.seconds);
     assert_first_error(out, name, message);
-    assert_nothing_left(name);
+    assert_qt_nothing_left(name);
 }
 
 static void test_killed_and_stalled_qt_peers(void **state)
@@ -330,7 +283,7 @@ static void test_qt_shm_keys_private_and_crash_reaped(void **state)
     if (keys < 7)
         fail_msg("the qt-shm run's directory holds %d Qt key files, want 7", keys);
     assert_int_equal(qt_key_files_in_tmp(), before_tmp);
-    if (sysv_private) {
+    if (leftovers_sysv_private()) {
         char line[512];
         static const char *const tables[] = { "/proc/sysvipc/shm", "/proc/sysvipc/sem" };
         for (size_t t = 0; t < 2; t++) {
@@ -350,8 +303,8 @@ static void test_qt_shm_keys_private_and_crash_reaped(void **state)
     int status = wait_background(pid, 20);
     assert_int_equal(status, 128 + SIGKILL);
     assert_true(run_dirs_left() == 1);
-    if (sysv_private)
-        assert_true(sysv_objects("sem") >= 7);
+    if (leftovers_sysv_private())
+        assert_true(leftovers_sysv_objects("sem") >= 7);
     /* the next run finds the crashed run's directory and reaps it */
     outcome o;
     char next[300];
@@ -361,7 +314,7 @@ static void test_qt_shm_keys_private_and_crash_reaped(void **state)
     if (o.status != 0)
         fail_msg("exit %d: %s", o.status, o.err);
     assert_non_null(strstr(o.err, "cleaned up after 1 crashed run"));
-    assert_nothing_left("reaping a crashed qt-shm run");
+    assert_qt_nothing_left("reaping a crashed qt-shm run");
 }
 
 int main(void)

@@ -84,7 +84,7 @@ static int shm_names(void)
 
 /* Lines in a /proc/sysvipc table, less its header: the objects of that kind
  * in this program's IPC namespace (0 if it has none of its own). */
-static int sysv_objects(const char *table)
+int leftovers_sysv_objects(const char *table)
 {
     char path[64], line[512];
     int n = -1;
@@ -100,7 +100,7 @@ static int sysv_objects(const char *table)
 
 void assert_nothing_left(const char *after_what)
 {
-    int shm = sysv_objects("shm"), sem = sysv_objects("sem"), names = shm_names();
+    int shm = leftovers_sysv_objects("shm"), sem = leftovers_sysv_objects("sem"), names = shm_names();
     if (shm || sem || names)
         fail_msg("after %s: %d System V segments, %d semaphore sets, %d names in /dev/shm of this "
                  "test's runs", after_what, shm, sem, names);
@@ -155,3 +155,5 @@ void leftovers_end(void)
         close(run_watch);
     run_watch = -1;
 }
+
+int leftovers_sysv_private(void) { return sysv_private > 0; }

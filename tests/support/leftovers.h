@@ -16,4 +16,9 @@ void leftovers_end(void);
  * runs is left; after_what names the case. */
 void assert_nothing_left(const char *after_what);
 
+/* Whether System V objects are counted (the program has an IPC namespace of
+ * its own), and the objects of one kind there ("shm", "sem"; 0 if not counted). */
+int  leftovers_sysv_private(void);
+int  leftovers_sysv_objects(const char *table);
+
 #endif

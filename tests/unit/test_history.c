@@ -236,8 +236,10 @@ static void test_concurrent_writers(void **state)
                 char path[PATH_MAX], err[1024];
                 snprintf(path, sizeof path, "%s/%s", dir, name);
                 ipcb_history_added added;
-                _exit(ipcb_history_record_url(url, path, &added, err, sizeof err) == 0 &&
-                              added.added ? 0 : 1);
+                int rc = ipcb_history_record_url(url, path, &added, err, sizeof err);
+                if (rc != 0)
+                    fprintf(stderr, "writer %d: %s\n", w, err);
+                _exit(rc == 0 && added.added ? 0 : 1);
             }
         }
         for (int w = 0; w < 2; w++) {

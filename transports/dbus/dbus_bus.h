@@ -9,6 +9,31 @@
 
 #include "transport.h"
 
+/* The interface every D-Bus sink exports (libdbus's in dbus_service.c,
+ * QtDBus's in transports/qt/), as introspection XML: one text for both. */
+#define IPCB_DBUS_SINK_XML \
+    "  <interface name=\"org.ipcbench.ImageSink\">\n" \
+    "    <method name=\"Attach\"/>\n" \
+    "    <method name=\"Push\">\n" \
+    "      <arg name=\"header\" type=\"ay\" direction=\"in\"/>\n" \
+    "      <arg name=\"pixels\" type=\"ay\" direction=\"in\"/>\n" \
+    "      <arg name=\"ack\" type=\"ay\" direction=\"out\"/>\n" \
+    "    </method>\n" \
+    "    <method name=\"PushChunk\">\n" \
+    "      <arg name=\"header\" type=\"ay\" direction=\"in\"/>\n" \
+    "      <arg name=\"index\" type=\"u\" direction=\"in\"/>\n" \
+    "      <arg name=\"count\" type=\"u\" direction=\"in\"/>\n" \
+    "      <arg name=\"pixels\" type=\"ay\" direction=\"in\"/>\n" \
+    "      <arg name=\"ack\" type=\"ay\" direction=\"out\"/>\n" \
+    "    </method>\n" \
+    "    <method name=\"PushFd\">\n" \
+    "      <arg name=\"header\" type=\"ay\" direction=\"in\"/>\n" \
+    "      <arg name=\"pixels\" type=\"h\" direction=\"in\"/>\n" \
+    "      <arg name=\"length\" type=\"t\" direction=\"in\"/>\n" \
+    "      <arg name=\"ack\" type=\"ay\" direction=\"out\"/>\n" \
+    "    </method>\n" \
+    "  </interface>\n"
+
 #ifdef __cplusplus
 extern "C" {
 #endif

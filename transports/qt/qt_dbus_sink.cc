@@ -15,6 +15,7 @@
 #include "qt_dbus_internal.h"
 
 extern "C" {
+#include "dbus/dbus_bus.h"
 #include "memfd.h"
 }
 
@@ -40,28 +41,7 @@ extern "C" {
 
 namespace {
 
-const char INTROSPECT_XML[] =
-    "  <interface name=\"" QT_DBUS_SINK_IFACE "\">\n"
-    "    <method name=\"Attach\"/>\n"
-    "    <method name=\"Push\">\n"
-    "      <arg name=\"header\" type=\"ay\" direction=\"in\"/>\n"
-    "      <arg name=\"pixels\" type=\"ay\" direction=\"in\"/>\n"
-    "      <arg name=\"ack\" type=\"ay\" direction=\"out\"/>\n"
-    "    </method>\n"
-    "    <method name=\"PushChunk\">\n"
-    "      <arg name=\"header\" type=\"ay\" direction=\"in\"/>\n"
-    "      <arg name=\"index\" type=\"u\" direction=\"in\"/>\n"
-    "      <arg name=\"count\" type=\"u\" direction=\"in\"/>\n"
-    "      <arg name=\"pixels\" type=\"ay\" direction=\"in\"/>\n"
-    "      <arg name=\"ack\" type=\"ay\" direction=\"out\"/>\n"
-    "    </method>\n"
-    "    <method name=\"PushFd\">\n"
-    "      <arg name=\"header\" type=\"ay\" direction=\"in\"/>\n"
-    "      <arg name=\"pixels\" type=\"h\" direction=\"in\"/>\n"
-    "      <arg name=\"length\" type=\"t\" direction=\"in\"/>\n"
-    "      <arg name=\"ack\" type=\"ay\" direction=\"out\"/>\n"
-    "    </method>\n"
-    "  </interface>\n";
+const char INTROSPECT_XML[] = IPCB_DBUS_SINK_XML;
 
 const char ERROR_INVALID_ARGS[] = "org.freedesktop.DBus.Error.InvalidArgs";
 const char ERROR_FAILED[] = "org.freedesktop.DBus.Error.Failed";
