@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "headless.h"
 #include "runcli.h"
 
 static char run_a[400], run_b[400];   /* the two runs' directories */
@@ -391,39 +392,6 @@ static void test_export_formats(void **state)
 
 /* ---- sorting in Chromium --------------------------------------------------- */
 
-/* The first chromium on $PATH, into out; 0 if there is none. */
-static int find_chromium(char *out, size_t len)
-{
-    const char *path = getenv("PATH");
-    while (path && *path) {
-        size_t n = strcspn(path, ":");
-        snprintf(out, len, "%.*s/chromium", (int)n, path);
-        if (n && access(out, X_OK) == 0)
-            return 1;
-        path += n + (path[n] == ':');
-    }
-    return 0;
-}
-
-/* The DOM of url after load, as Chromium dumps it (a string to free). */
-static char *dump_dom(const char *url)
-{
-    char chromium[600], profile[300], dom[300];
-    if (!find_chromium(chromium, sizeof chromium))
-        fail_msg("chromium is not installed (scripts/install-deps.sh installs it: make deps)");
-    snprintf(profile, sizeof profile, "--user-data-dir=%s/chromium-profile", workdir);
-    snprintf(dom, sizeof dom, "%s/dom.html", workdir);
-    outcome o;
-    run_program(&o, 60, NULL, dom, chromium, "--headless", "--no-sandbox", "--disable-gpu",
-                "--disable-quic", "--no-first-run", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", profile, "--dump-dom", url, NULL);
-    if (o.status != 0)
-        fail_msg("chromium --dump-dom %s: exit %d: %s", url, o.status, o.err);
-    char *text = slurp_alloc(dom);
-    assert_non_null(text);
-    return text;
-}
-
 /* Which table of the page (from 0) comes first after heading. */
 static int table_index(const char *html, const char *heading)
 {
@@ -501,7 +469,7 @@ static void check_sort(const char *html_path, const char *html, const char *head
     int t = table_index(html, heading);
     snprintf(url, sizeof url, "file://%s#sort=%d,%d%s", html_path, t, col,
              descending ? ",desc" : "");
-    char *dom = dump_dom(url);
+    char *dom = chromium_dump_dom(url, NULL);
     double v[64];
     int has[64];
     size_t n = column_values(dom, t, col, v, has, 64), empty = 0;
