@@ -159,25 +159,29 @@ $(INTEG_BINS): $(BUILD)/tests/%: $(BUILD)/obj/tests/integration/%.o $(TEST_SUPPO
 
 # ---- tests -----------------------------------------------------------------
 # Unit tests, then integration tests that move real frames over every
-# available transport with --verify all. `make unit`: the unit tests alone.
+# available transport with --verify all, as many programs at a time as there
+# are CPUs (tests/run-tests.sh, TEST_JOBS). `make unit`: the unit tests alone.
+# `make test` and `make bench` build on every CPU unless make was given -j.
+BUILD_JOBS = $(if $(filter -j%,$(MAKEFLAGS)),,-j$(shell nproc 2>/dev/null || echo 1))
+
 test: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory $(BUILD_JOBS) all
 	@sh tests/run-tests.sh $(BUILD)
 
 unit: deps
-	@$(MAKE) --no-print-directory $(TOOLS) $(UNIT_BINS)
+	@$(MAKE) --no-print-directory $(BUILD_JOBS) $(TOOLS) $(UNIT_BINS)
 	@sh tests/run-tests.sh $(BUILD) unit
 
 # IPCB_SAN tells the install test how to link the installed ipcbench.
 ASAN = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 asan: deps
-	@$(MAKE) --no-print-directory BUILD=build/asan OPT=-O1 SAN="$(ASAN)" all
+	@$(MAKE) --no-print-directory $(BUILD_JOBS) BUILD=build/asan OPT=-O1 SAN="$(ASAN)" all
 	@IPCB_SAN="$(ASAN)" ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	    sh tests/run-tests.sh build/asan
 
 # The main job: build, run the default campaign, plot, report.
 bench: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory $(BUILD_JOBS) all
 	$(BUILD)/ipcbench run --campaign default
 
 # libFuzzer on the QCOP packet parser; new inputs it finds stay in the corpus.
