@@ -2,6 +2,7 @@
  * distribution of the rank sum, computed by counting subsets over doubled
  * midranks (integers even with ties); large ones the normal approximation. */
 #include "mannwhitney.h"
+#include "exactp.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -63,22 +64,8 @@ static int exact_p(const long *r2, size_t total, size_t n, long s2x, ipcb_utest 
         }
     }
     const double *dist = cnt + n * width;
-    double all = 0, le = 0, ge = 0, first = -1, last = -1;
-    for (long s = 0; s <= smax; s++) {
-        if (dist[s] == 0)
-            continue;
-        all += dist[s];
-        if (s <= s2x)
-            le += dist[s];
-        if (s >= s2x)
-            ge += dist[s];
-        if (first < 0)
-            first = dist[s];
-        last = dist[s];
-    }
+    ipcb_exact_two_sided(dist, smax, s2x, &out->p, &out->p_min);
     free(cnt);
-    out->p = fmin(1.0, 2 * fmin(le, ge) / all);
-    out->p_min = fmin(1.0, 2 * fmin(first, last) / all);
     out->exact = 1;
     return 0;
 }

@@ -125,6 +125,20 @@ static void method_lines(FILE *f, const ipcb_paired *p, const char *prefix)
             (int)ceil(log2(2 / (1 - p->gate_confidence))), t, percent(p->opts.confidence));
 }
 
+/* A transport's ratio, interval and verdict as both tables show them. */
+typedef struct transport_cells {
+    char ratio[32], interval[80], verdict[32];
+} transport_cells;
+
+static transport_cells cells_of(const ipcb_paired_transport *t)
+{
+    transport_cells c;
+    fmt_ratio(c.ratio, sizeof c.ratio, t->ci.ratio);
+    fmt_interval(c.interval, sizeof c.interval, &t->ci);
+    fmt_verdict(c.verdict, sizeof c.verdict, t->verdict, t->verdict == IPCB_PV_SLOWER);
+    return c;
+}
+
 /* ---- terminal ------------------------------------------------------------------ */
 
 static void print_text(FILE *f, const ipcb_paired *p, const char *a_label, const char *b_label)
@@ -136,11 +150,9 @@ static void print_text(FILE *f, const ipcb_paired *p, const char *a_label, const
             "ROWS", "VERDICT");
     for (size_t k = 0; k < p->ntransports; k++) {
         const ipcb_paired_transport *t = &p->transports[k];
-        fmt_ratio(ratio, sizeof ratio, t->ci.ratio);
-        fmt_interval(interval, sizeof interval, &t->ci);
-        fmt_verdict(verdict, sizeof verdict, t->verdict, t->verdict == IPCB_PV_SLOWER);
-        fprintf(f, "%-12s %7s×  %-16s %6zu %5zu  %s\n", t->name, ratio, interval, t->npairs,
-                t->nrows, verdict);
+        transport_cells c = cells_of(t);
+        fprintf(f, "%-12s %7s×  %-16s %6zu %5zu  %s\n", t->name, c.ratio, c.interval, t->npairs,
+                t->nrows, c.verdict);
     }
     int wname = 9;
     for (size_t i = 0; i < p->nrows; i++)
@@ -190,13 +202,11 @@ static void print_md(FILE *f, const ipcb_paired *p, const char *a_label, const c
           "|---|---:|---|---:|---:|---|\n", f);
     for (size_t k = 0; k < p->ntransports; k++) {
         const ipcb_paired_transport *t = &p->transports[k];
-        fmt_ratio(ratio, sizeof ratio, t->ci.ratio);
-        fmt_interval(interval, sizeof interval, &t->ci);
-        fmt_verdict(verdict, sizeof verdict, t->verdict, t->verdict == IPCB_PV_SLOWER);
+        transport_cells c = cells_of(t);
         fputs("| ", f);
         rd_md_code(f, t->name);
-        fprintf(f, " | %s× | %s | %zu | %zu | %s%s%s |\n", ratio, interval, t->npairs, t->nrows,
-                t->verdict == IPCB_PV_SLOWER ? "**" : "", verdict,
+        fprintf(f, " | %s× | %s | %zu | %zu | %s%s%s |\n", c.ratio, c.interval, t->npairs, t->nrows,
+                t->verdict == IPCB_PV_SLOWER ? "**" : "", c.verdict,
                 t->verdict == IPCB_PV_SLOWER ? "**" : "");
     }
     fprintf(f, "\n<details><summary>All %zu rows</summary>\n\n"

@@ -2,6 +2,7 @@
  * sign assignments by the sum of doubled midranks (integers even with ties);
  * beyond IPCB_SIGNEDRANK_EXACT_MAX differences, the normal approximation. */
 #include "signedrank.h"
+#include "exactp.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -29,20 +30,8 @@ static int exact_p(const long *r2, size_t n, long w2, ipcb_signedrank *out)
         for (long s = reach; s >= r2[i]; s--)
             count[s] += count[s - r2[i]];
     }
-    double all = 0, le = 0, ge = 0, first = -1, last = 0;
-    for (long s = 0; s <= total; s++) {
-        if (count[s] == 0)
-            continue;
-        all += count[s];
-        le += s <= w2 ? count[s] : 0;
-        ge += s >= w2 ? count[s] : 0;
-        if (first < 0)
-            first = count[s];
-        last = count[s];
-    }
+    ipcb_exact_two_sided(count, total, w2, &out->p, &out->p_min);
     free(count);
-    out->p = fmin(1.0, 2 * fmin(le, ge) / all);
-    out->p_min = fmin(1.0, 2 * fmin(first, last) / all);
     out->exact = 1;
     return 0;
 }

@@ -288,18 +288,33 @@ static const ipcb_paired_transport *find_transport(const ipcb_paired *p, const c
     return NULL;
 }
 
+/* The runs a and b in dir, loaded and compared paired with the defaults
+ * (which must succeed). */
+static void compare_paired(const char *dir, ipcb_resultset *a, ipcb_resultset *b, ipcb_paired *p)
+{
+    load_pair(dir, a, b);
+    ipcb_paired_opts o;
+    ipcb_paired_opts_default(&o);
+    char err[512];
+    if (ipcb_paired_compare(a, b, &o, p, err, sizeof err) != 0)
+        fail_msg("compare --paired: %s", err);
+}
+
+static void free_compared(ipcb_resultset *a, ipcb_resultset *b, ipcb_paired *p)
+{
+    ipcb_paired_free(p);
+    ipcb_resultset_free(a);
+    ipcb_resultset_free(b);
+}
+
 static void test_engine_slower_transport(void **state)
 {
     const char *dir = *state;
     write_run(dir, "a", 6, 1.0, 1);
     write_run(dir, "b", 6, 1.25, 2);
     ipcb_resultset a, b;
-    load_pair(dir, &a, &b);
-    ipcb_paired_opts o;
-    ipcb_paired_opts_default(&o);
     ipcb_paired p;
-    char err[512];
-    assert_int_equal(ipcb_paired_compare(&a, &b, &o, &p, err, sizeof err), 0);
+    compare_paired(dir, &a, &b, &p);
     assert_int_equal(p.npaired_rows, 4);
     assert_int_equal(p.min_pairs, 6);
     const ipcb_paired_transport *u = find_transport(&p, "unix"), *t = find_transport(&p, "tcp");
@@ -334,9 +349,7 @@ static void test_engine_slower_transport(void **state)
     fclose(f);
     assert_non_null(strstr(text, "❌ slower: unix"));
     free(text);
-    ipcb_paired_free(&p);
-    ipcb_resultset_free(&a);
-    ipcb_resultset_free(&b);
+    free_compared(&a, &b, &p);
 }
 
 static void test_engine_aa_passes(void **state)
@@ -345,18 +358,12 @@ static void test_engine_aa_passes(void **state)
     write_run(dir, "a", 6, 1.0, 1);
     write_run(dir, "b", 6, 1.0, 3);
     ipcb_resultset a, b;
-    load_pair(dir, &a, &b);
-    ipcb_paired_opts o;
-    ipcb_paired_opts_default(&o);
     ipcb_paired p;
-    char err[512];
-    assert_int_equal(ipcb_paired_compare(&a, &b, &o, &p, err, sizeof err), 0);
+    compare_paired(dir, &a, &b, &p);
     assert_false(p.regression);
     for (size_t k = 0; k < p.ntransports; k++)
         assert_int_equal(p.transports[k].verdict, IPCB_PV_UNCHANGED);
-    ipcb_paired_free(&p);
-    ipcb_resultset_free(&a);
-    ipcb_resultset_free(&b);
+    free_compared(&a, &b, &p);
 }
 
 /* One row 1.5x slower and the others not: the transport's pooled median stays
@@ -384,12 +391,8 @@ static void test_engine_row_fails_alone(void **state)
     gbf_write_run(pa, gbf_context("host", "2024-05-01T10:00:00+00:00", "ci"), arr_a);
     gbf_write_run(pb, gbf_context("host", "2024-05-01T10:00:00+00:00", "ci"), arr_b);
     ipcb_resultset a, b;
-    load_pair(dir, &a, &b);
-    ipcb_paired_opts o;
-    ipcb_paired_opts_default(&o);
     ipcb_paired p;
-    char err[512];
-    assert_int_equal(ipcb_paired_compare(&a, &b, &o, &p, err, sizeof err), 0);
+    compare_paired(dir, &a, &b, &p);
     assert_int_not_equal(find_transport(&p, "unix")->verdict, IPCB_PV_SLOWER);
     size_t failing = 0;
     for (size_t i = 0; i < p.nrows; i++)
@@ -400,9 +403,7 @@ static void test_engine_row_fails_alone(void **state)
     assert_int_equal(failing, 1);
     assert_close(p.gate_confidence, 1 - 0.05 / 4, 1e-12);
     assert_true(p.regression);
-    ipcb_paired_free(&p);
-    ipcb_resultset_free(&a);
-    ipcb_resultset_free(&b);
+    free_compared(&a, &b, &p);
 }
 
 static void test_engine_refuses_unpaired(void **state)
