@@ -117,6 +117,13 @@ if [ "${1:-}" = --table ]; then
     aa_transports
     exit 0
 fi
+
+# save_table: the table so far, also into ACCURACY_DIR/table.txt (kept in git
+# beside runs.tsv and each decision's output).
+save_table() {
+    { table; aa_transports; } > "$acc/table.txt.tmp" && mv "$acc/table.txt.tmp" "$acc/table.txt"
+    cat "$acc/table.txt"
+}
 pairs=${1:-20}
 conditions=$(echo "${2:-quiet,bursty}" | tr ',' ' ')
 scenarios=$(echo "${3:-aa,slow25,slow15,slow10,copy}" | tr ',' ' ')
@@ -253,5 +260,4 @@ while [ "$round" -le "$pairs" ]; do
     round=$((round + 1))
 done
 echo
-table
-aa_transports
+save_table
