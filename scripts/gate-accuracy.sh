@@ -138,6 +138,13 @@ done
 
 mkdir -p "$acc/bin" "$acc/runs"
 if [ ! -x "$acc/bin/ipcbench" ]; then
+    # decisions without the binaries that made them (a fresh clone of the
+    # committed measurement): new decisions of this build would mix with them
+    if [ "$(wc -l < "$tsv" 2>/dev/null || echo 0)" -gt 1 ]; then
+        echo "gate-accuracy: $tsv holds decisions of other binaries (not in $acc/bin);" \
+             "measure this build into a new folder: ACCURACY_DIR=results/gate-accuracy-new" >&2
+        exit 2
+    fi
     [ -x "$build/ipcbench" ] || { echo "gate-accuracy: $build/ipcbench missing (run make)" >&2; exit 2; }
     cp "$build/ipcbench" "$acc/bin/ipcbench"
     git describe --always --dirty > "$acc/bin/commit.txt" 2>/dev/null || echo unknown > "$acc/bin/commit.txt"
